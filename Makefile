@@ -1,0 +1,36 @@
+# Two commands on a fresh machine with only Python 3.11+ and make:
+#   make run   -> .venv, install, nightly plan for the bundled default scenario into ./out/
+#   make test  -> .venv, install, ruff check, the whole pytest suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCENARIO ?= data/demo
+OUT ?= out
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint setup bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/cdn nightly --data $(SCENARIO) --out $(OUT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .mypy_cache

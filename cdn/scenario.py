@@ -1,0 +1,481 @@
+"""Load a scenario directory in the data contract's format and check every rule of the contract.
+
+A scenario is ``catalog.csv``, ``sites.csv``, ``links.csv``, ``demand.csv`` (or ``demand.parquet``), and
+optionally ``settings.json`` and ``placement.csv`` (see docs/data-contract.md). :func:`load_scenario`
+returns a :class:`Scenario` of typed frames plus the network as a networkx graph, or raises one
+:class:`~cdn.errors.ScenarioError` listing every problem with its file, lines, column and value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from cdn import columns as C
+from cdn.errors import Problem, ScenarioError
+from cdn.network import build_graph
+
+DEFAULT_SETTINGS: dict[str, float] = {"fill_window_hours": 12.0, "peak_hour_share": 0.08}
+_MAX_ROWS_SHOWN = 5
+_ID_COLUMNS = (C.TITLE, C.SITE, C.REGION, C.SRC, C.DST, C.TIER, C.KIND, C.LANGUAGE, C.GENRE)
+DATE_FORMAT = "%Y-%m-%d"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: typed frames and the network graph.
+
+    Attributes
+    ----------
+    path : Path
+        The scenario directory.
+    catalog : DataFrame
+        ``title_id`` (str), ``size_gb``, ``gb_per_view`` (filled with ``size_gb / 12`` where absent),
+        ``release_date`` (datetime64, NaT when absent), ``language`` and ``genre`` (str, "" when absent),
+        plus any extra columns.
+    sites : DataFrame
+        ``site_id``, ``tier``, ``region`` ("" when none), ``disk_gb`` (0 for origins), ``serve_gbps`` and
+        ``fill_gbps`` (NaN = unlimited), ``lat``, ``lon``.
+    links : DataFrame
+        ``src``, ``dst``, ``capacity_gbps``, ``cost`` (default 1), ``kind`` ("" when absent).
+    demand : DataFrame
+        ``date`` (datetime64), ``region``, ``title_id`` (str), ``views`` (float); one row per key.
+    settings : dict
+        ``fill_window_hours`` and ``peak_hour_share`` plus any extra keys.
+    placement : DataFrame
+        ``site_id``, ``title_id``: what each site holds before the first plan (empty when absent).
+    graph : networkx.Graph
+        Sites as nodes (with their attributes), links as undirected edges with ``cost``,
+        ``capacity_gbps`` and ``kind``.
+    """
+
+    path: Path
+    catalog: pd.DataFrame
+    sites: pd.DataFrame
+    links: pd.DataFrame
+    demand: pd.DataFrame
+    settings: dict[str, float]
+    placement: pd.DataFrame
+    graph: nx.Graph = field(repr=False)
+
+    @property
+    def first_date(self) -> pd.Timestamp:
+        """First date with demand."""
+        return pd.Timestamp(self.demand[C.DATE].min())
+
+    @property
+    def last_date(self) -> pd.Timestamp:
+        """Last date with demand."""
+        return pd.Timestamp(self.demand[C.DATE].max())
+
+    def region_site(self) -> dict[str, str]:
+        """Map each region to the one site that names it."""
+        named = self.sites[self.sites[C.REGION] != ""]
+        return dict(zip(named[C.REGION], named[C.SITE], strict=True))
+
+    def fill_budget_gb(self) -> pd.Series:
+        """Nightly fill budget per site in GB, ``fill_gbps * 3600 * fill_window_hours / 8`` (inf if unset)."""
+        hours = float(self.settings["fill_window_hours"])
+        budget = self.sites.set_index(C.SITE)[C.FILL_GBPS] * 3600.0 * hours / 8.0
+        return budget.fillna(math.inf).rename("fill_budget_gb")
+
+    def history(self, before: pd.Timestamp) -> pd.DataFrame:
+        """Demand rows dated strictly before ``before``."""
+        return self.demand[self.demand[C.DATE] < before]
+
+    def day(self, date: pd.Timestamp) -> pd.DataFrame:
+        """Demand rows of one date."""
+        return self.demand[self.demand[C.DATE] == date]
+
+
+# ------------------------------------------------------------------------------------------------
+# reading
+# ------------------------------------------------------------------------------------------------
+class _Collector:
+    """Gathers problems; row masks become the lines a user can find in the file."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, message: str, column: str | None = None, mask: pd.Series | None = None) -> None:
+        rows: tuple[int, ...] = ()
+        if mask is not None:
+            rows = tuple(int(i) + 2 for i in np.flatnonzero(mask.to_numpy())[: _MAX_ROWS_SHOWN + 1])
+            count = int(mask.sum())
+            if count > 1:
+                message = f"{message} ({count} rows)"
+            if len(rows) > _MAX_ROWS_SHOWN:
+                rows = rows[:_MAX_ROWS_SHOWN]
+        self.problems.append(Problem(file=file, message=message, column=column, rows=rows))
+
+
+def _first_values(values: pd.Series) -> str:
+    shown = list(dict.fromkeys(values.astype(str).tolist()))[:_MAX_ROWS_SHOWN]
+    return ", ".join(repr(v) for v in shown)
+
+
+def _read_csv(path: Path, required: tuple[str, ...], problems: _Collector) -> pd.DataFrame | None:
+    """Read a CSV with every column as text ("" for empty cells); None when missing or unusable."""
+    name = path.name
+    if not path.is_file():
+        problems.add(name, f"file is missing from {path.parent}")
+        return None
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        problems.add(name, f"cannot be read as CSV with a header row: {err}".strip())
+        return None
+    df.columns = [str(c).strip() for c in df.columns]
+    for col in df.columns:
+        df[col] = df[col].astype(str).str.strip()
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        problems.add(name, f"missing required column(s) {', '.join(missing)}; found {', '.join(df.columns)}")
+        return None
+    return df
+
+
+def _numeric(
+    df: pd.DataFrame,
+    file: str,
+    column: str,
+    problems: _Collector,
+    *,
+    required: bool,
+    valid: Callable[[pd.Series], pd.Series],
+    rule: str,
+    applies: pd.Series | None = None,
+) -> pd.Series:
+    """Parse a numeric column; report empty (when required), non-numeric and out-of-range cells."""
+    if column not in df.columns:
+        if required:
+            problems.add(file, "missing required column", column)
+        return pd.Series(np.nan, index=df.index, dtype=float)
+    raw = df[column]
+    scope = applies if applies is not None else pd.Series(True, index=df.index)
+    values = pd.to_numeric(raw.where(raw != ""), errors="coerce").astype(float)
+    empty = (raw == "") & scope
+    bad_text = (raw != "") & values.isna() & scope
+    if required and empty.any():
+        problems.add(file, f"empty value; expected {rule}", column, empty)
+    if bad_text.any():
+        problems.add(file, f"not a number: {_first_values(raw[bad_text])}; expected {rule}", column, bad_text)
+    out_of_range = values.notna() & ~valid(values) & scope
+    if out_of_range.any():
+        problems.add(
+            file, f"value {_first_values(raw[out_of_range])} out of range; expected {rule}", column, out_of_range
+        )
+    return values
+
+
+def _dates(raw: pd.Series, file: str, column: str, problems: _Collector, *, required: bool) -> pd.Series:
+    """Parse YYYY-MM-DD text; report empty (when required) and malformed cells."""
+    parsed = pd.to_datetime(raw.where(raw != ""), format=DATE_FORMAT, errors="coerce")
+    bad = (raw != "") & parsed.isna()
+    if bad.any():
+        problems.add(file, f"not a YYYY-MM-DD date: {_first_values(raw[bad])}", column, bad)
+    if required and (raw == "").any():
+        problems.add(file, "empty date; expected YYYY-MM-DD", column, raw == "")
+    return parsed.astype("datetime64[ns]")
+
+
+def _ids(df: pd.DataFrame, file: str, column: str, problems: _Collector, *, unique: bool) -> None:
+    empty = df[column] == ""
+    if empty.any():
+        problems.add(file, "empty identifier", column, empty)
+    if unique:
+        dup = df[column].duplicated(keep=False) & ~empty
+        if dup.any():
+            problems.add(file, f"duplicate id {_first_values(df.loc[dup, column])}", column, dup)
+
+
+def _read_catalog(root: Path, problems: _Collector) -> pd.DataFrame | None:
+    df = _read_csv(root / "catalog.csv", (C.TITLE, C.SIZE_GB), problems)
+    if df is None:
+        return None
+    file = "catalog.csv"
+    _ids(df, file, C.TITLE, problems, unique=True)
+    df[C.SIZE_GB] = _numeric(df, file, C.SIZE_GB, problems, required=True, valid=lambda v: v > 0, rule="a number > 0")
+    if C.GB_PER_VIEW in df.columns:
+        gpv = _numeric(df, file, C.GB_PER_VIEW, problems, required=False, valid=lambda v: v > 0, rule="a number > 0")
+    else:
+        gpv = pd.Series(np.nan, index=df.index, dtype=float)
+    df[C.GB_PER_VIEW] = gpv.fillna(df[C.SIZE_GB] / 12.0)
+    if C.RELEASE_DATE in df.columns:
+        df[C.RELEASE_DATE] = _dates(df[C.RELEASE_DATE], file, C.RELEASE_DATE, problems, required=False)
+    else:
+        df[C.RELEASE_DATE] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    for col in (C.LANGUAGE, C.GENRE):
+        if col not in df.columns:
+            df[col] = ""
+    return df
+
+
+def _read_sites(root: Path, problems: _Collector) -> pd.DataFrame | None:
+    df = _read_csv(root / "sites.csv", (C.SITE, C.TIER), problems)
+    if df is None:
+        return None
+    file = "sites.csv"
+    _ids(df, file, C.SITE, problems, unique=True)
+    df[C.TIER] = df[C.TIER].str.lower()
+    bad_tier = ~df[C.TIER].isin(C.TIERS)
+    if bad_tier.any():
+        problems.add(file, f"tier {_first_values(df.loc[bad_tier, C.TIER])} is not origin, storage or edge",
+                     C.TIER, bad_tier)
+    if C.REGION not in df.columns:
+        df[C.REGION] = ""
+    is_edge = df[C.TIER] == C.EDGE
+    no_region = is_edge & (df[C.REGION] == "")
+    if no_region.any():
+        problems.add(file, "an edge site needs a region", C.REGION, no_region)
+    named = df[C.REGION] != ""
+    twice = named & df[C.REGION].duplicated(keep=False)
+    if twice.any():
+        problems.add(file, f"region {_first_values(df.loc[twice, C.REGION])} is named by more than one site",
+                     C.REGION, twice)
+    holds_disk = df[C.TIER].isin([C.STORAGE, C.EDGE])
+    if C.DISK_GB not in df.columns and holds_disk.any():
+        problems.add(file, "missing column, required for storage and edge sites", C.DISK_GB)
+    df[C.DISK_GB] = _numeric(df, file, C.DISK_GB, problems, required=bool(holds_disk.any()),
+                             valid=lambda v: v >= 0, rule="a number >= 0", applies=holds_disk).where(holds_disk, 0.0)
+    for col in (C.SERVE_GBPS, C.FILL_GBPS):
+        df[col] = _numeric(df, file, col, problems, required=False, valid=lambda v: v > 0,
+                           rule="a number > 0, or empty for unlimited")
+    for col, lo, hi in ((C.LAT, -90, 90), (C.LON, -180, 180)):
+        df[col] = _numeric(df, file, col, problems, required=False,
+                           valid=lambda v, lo=lo, hi=hi: (v >= lo) & (v <= hi), rule=f"a number in [{lo}, {hi}]")
+    if not (df[C.TIER] == C.ORIGIN).any():
+        problems.add(file, "no site has tier origin; at least one origin must hold the catalog", C.TIER)
+    return df
+
+
+def _read_links(root: Path, sites: pd.DataFrame | None, problems: _Collector) -> pd.DataFrame | None:
+    df = _read_csv(root / "links.csv", (C.SRC, C.DST, C.CAPACITY_GBPS), problems)
+    if df is None:
+        return None
+    file = "links.csv"
+    df[C.CAPACITY_GBPS] = _numeric(df, file, C.CAPACITY_GBPS, problems, required=True, valid=lambda v: v > 0,
+                                   rule="a number > 0")
+    if C.COST in df.columns:
+        cost = _numeric(df, file, C.COST, problems, required=False, valid=lambda v: v >= 0, rule="a number >= 0")
+    else:
+        cost = pd.Series(np.nan, index=df.index, dtype=float)
+    df[C.COST] = cost.fillna(1.0)
+    if C.KIND not in df.columns:
+        df[C.KIND] = ""
+    df[C.KIND] = df[C.KIND].str.lower()
+    if sites is not None:
+        known = set(sites[C.SITE])
+        for col in (C.SRC, C.DST):
+            unknown = ~df[col].isin(known)
+            if unknown.any():
+                problems.add(file, f"unknown site {_first_values(df.loc[unknown, col])} (not in sites.csv)",
+                             col, unknown)
+    loop = df[C.SRC] == df[C.DST]
+    if loop.any():
+        problems.add(file, "a link must join two different sites", C.DST, loop)
+    return df
+
+
+def _read_settings(root: Path, problems: _Collector) -> dict[str, float]:
+    settings = dict(DEFAULT_SETTINGS)
+    path = root / "settings.json"
+    if not path.is_file():
+        return settings
+    try:
+        given = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        problems.add("settings.json", f"not valid JSON: {err}")
+        return settings
+    if not isinstance(given, dict):
+        problems.add("settings.json", "must hold a JSON object of settings")
+        return settings
+    settings.update(given)
+    checks = {"fill_window_hours": (lambda v: 0 < v <= 24, "a number of hours in (0, 24]"),
+              "peak_hour_share": (lambda v: 0 < v <= 1, "a share in (0, 1]")}
+    for key, (ok, rule) in checks.items():
+        value = settings[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not ok(float(value)):
+            problems.add("settings.json", f"{key} = {value!r}; expected {rule}", key)
+        else:
+            settings[key] = float(value)
+    return settings
+
+
+def _demand_path(root: Path) -> Path | None:
+    for name in ("demand.csv", "demand.parquet"):
+        if (root / name).is_file():
+            return root / name
+    return None
+
+
+def _read_demand(root: Path, problems: _Collector) -> pd.DataFrame | None:
+    path = _demand_path(root)
+    required = (C.DATE, C.REGION, C.TITLE, C.VIEWS)
+    if path is None:
+        problems.add("demand.csv", f"file is missing from {root} (demand.parquet is accepted instead)")
+        return None
+    if path.suffix == ".csv":
+        df = _read_csv(path, required, problems)
+        if df is None:
+            return None
+    else:
+        try:
+            table = pq.read_table(path)
+        except Exception as err:  # pyarrow raises several unrelated types for a corrupt file
+            problems.add(path.name, f"cannot be read as Parquet: {err}")
+            return None
+        missing = [c for c in required if c not in table.column_names]
+        if missing:
+            problems.add(path.name, f"missing required column(s) {', '.join(missing)}")
+            return None
+        df = table.select(list(required)).to_pandas()
+        if pd.api.types.is_datetime64_any_dtype(df[C.DATE]):
+            df[C.DATE] = df[C.DATE].dt.strftime(DATE_FORMAT)
+        for col in (C.DATE, C.REGION, C.TITLE):
+            df[col] = df[col].astype(str).str.strip()
+        df[C.VIEWS] = df[C.VIEWS].astype(str).replace({"nan": "NaN", "None": ""})
+    file = path.name
+    if df.empty:
+        problems.add(file, "has no rows; a scenario needs at least one day of demand")
+        return None
+    out = pd.DataFrame(
+        {
+            C.DATE: _dates(df[C.DATE], file, C.DATE, problems, required=True),
+            C.REGION: df[C.REGION].astype(str),
+            C.TITLE: df[C.TITLE].astype(str),
+            C.VIEWS: _numeric(df, file, C.VIEWS, problems, required=True,
+                              valid=lambda v: v >= 0, rule="a number of views >= 0"),
+        }
+    )
+    nan_views = df[C.VIEWS].str.lower().isin(["nan", "inf", "-inf"])
+    if nan_views.any():
+        problems.add(file, "NaN or infinite views; expected a number >= 0", C.VIEWS, nan_views)
+    dup = out.duplicated([C.DATE, C.REGION, C.TITLE], keep=False)
+    if dup.any():
+        problems.add(file, "duplicate (date, region, title_id) rows", C.TITLE, dup)
+    return out
+
+
+def _read_placement(root: Path, problems: _Collector) -> pd.DataFrame:
+    path = root / "placement.csv"
+    if not path.is_file():
+        return pd.DataFrame({C.SITE: pd.Series(dtype=str), C.TITLE: pd.Series(dtype=str)})
+    df = _read_csv(path, (C.SITE, C.TITLE), problems)
+    if df is None:
+        return pd.DataFrame({C.SITE: pd.Series(dtype=str), C.TITLE: pd.Series(dtype=str)})
+    dup = df.duplicated([C.SITE, C.TITLE], keep=False)
+    if dup.any():
+        problems.add("placement.csv", "duplicate (site_id, title_id) rows", C.TITLE, dup)
+    return df[[C.SITE, C.TITLE]]
+
+
+# ------------------------------------------------------------------------------------------------
+# cross-file rules
+# ------------------------------------------------------------------------------------------------
+def _check_cross(
+    catalog: pd.DataFrame,
+    sites: pd.DataFrame,
+    graph: nx.Graph,
+    demand: pd.DataFrame,
+    placement: pd.DataFrame,
+    demand_file: str,
+    problems: _Collector,
+) -> None:
+    origins = sites.loc[sites[C.TIER] == C.ORIGIN, C.SITE].tolist()
+    if origins:
+        reach: set[str] = set()
+        for origin in origins:
+            reach |= nx.node_connected_component(graph, origin)
+        stranded = ~sites[C.SITE].isin(reach)
+        if stranded.any():
+            problems.add("sites.csv", f"site {_first_values(sites.loc[stranded, C.SITE])} cannot reach an origin "
+                         "through links.csv", C.SITE, stranded)
+    regions = set(sites.loc[sites[C.REGION] != "", C.REGION])
+    unknown_region = ~demand[C.REGION].isin(regions)
+    if unknown_region.any():
+        problems.add(demand_file, f"region {_first_values(demand.loc[unknown_region, C.REGION])} is named by no "
+                     "site in sites.csv", C.REGION, unknown_region)
+    titles = catalog[C.TITLE]
+    unknown_title = ~demand[C.TITLE].isin(set(titles))
+    if unknown_title.any():
+        problems.add(demand_file, f"title {_first_values(demand.loc[unknown_title, C.TITLE])} is not in catalog.csv",
+                     C.TITLE, unknown_title)
+    release = demand[C.TITLE].map(catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.RELEASE_DATE])
+    early = (demand[C.VIEWS] > 0) & release.notna() & (demand[C.DATE] < release)
+    if early.any():
+        first = demand[early].iloc[0]
+        problems.add(demand_file, f"views before the title's release_date (e.g. {first[C.TITLE]!r} on "
+                     f"{first[C.DATE]:%Y-%m-%d}, released {release[early].iloc[0]:%Y-%m-%d})", C.DATE, early)
+    if len(placement):
+        holders = set(sites.loc[sites[C.TIER] != C.ORIGIN, C.SITE])
+        bad_site = ~placement[C.SITE].isin(holders)
+        if bad_site.any():
+            problems.add("placement.csv", f"site {_first_values(placement.loc[bad_site, C.SITE])} is not a storage "
+                         "or edge site of sites.csv", C.SITE, bad_site)
+        bad_title = ~placement[C.TITLE].isin(set(titles))
+        if bad_title.any():
+            problems.add("placement.csv", f"title {_first_values(placement.loc[bad_title, C.TITLE])} is not in "
+                         "catalog.csv", C.TITLE, bad_title)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario directory.
+
+    Parameters
+    ----------
+    path : str or Path
+        Directory holding the contract's files.
+
+    Returns
+    -------
+    Scenario
+        Typed frames and the network graph.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem found, each with its file, first offending lines, column and value.
+
+    Examples
+    --------
+    >>> scenario = load_scenario("data/demo")  # doctest: +SKIP
+    >>> scenario.region_site()["R01"]  # doctest: +SKIP
+    'E01'
+    """
+    root = Path(path)
+    problems = _Collector()
+    if not root.is_dir():
+        raise ScenarioError(str(root), [Problem(str(root), "is not a directory")])
+    catalog = _read_catalog(root, problems)
+    sites = _read_sites(root, problems)
+    links = _read_links(root, sites, problems)
+    settings = _read_settings(root, problems)
+    demand = _read_demand(root, problems)
+    placement = _read_placement(root, problems)
+    if problems.problems or catalog is None or sites is None or links is None or demand is None:
+        raise ScenarioError(str(root), problems.problems)
+    graph = build_graph(sites, links)
+    demand_file = _demand_path(root).name  # type: ignore[union-attr]
+    _check_cross(catalog, sites, graph, demand, placement, demand_file, problems)
+    if problems.problems:
+        raise ScenarioError(str(root), problems.problems)
+    demand = demand.sort_values([C.DATE, C.REGION, C.TITLE], kind="stable").reset_index(drop=True)
+    return Scenario(
+        path=root,
+        catalog=catalog.reset_index(drop=True),
+        sites=sites.reset_index(drop=True),
+        links=links.reset_index(drop=True),
+        demand=demand,
+        settings=settings,
+        placement=placement.reset_index(drop=True),
+        graph=graph,
+    )
