@@ -1,0 +1,1 @@
+"""Forecasting library: regional demand forecasts per (region, title)."""
