@@ -1,0 +1,5 @@
+"""``python -m cdn`` runs the command line."""
+
+from cdn.cli import main
+
+main()
