@@ -8,6 +8,7 @@ returns a :class:`Scenario` of typed frames plus the network as a networkx graph
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 from collections.abc import Callable
@@ -118,7 +119,7 @@ class _Collector:
 
 
 def _first_values(values: pd.Series) -> str:
-    shown = list(dict.fromkeys(values.astype(str).tolist()))[:_MAX_ROWS_SHOWN]
+    shown = list(dict.fromkeys(str(v) for v in values.head(1000).tolist()))[:_MAX_ROWS_SHOWN]
     return ", ".join(repr(v) for v in shown)
 
 
@@ -161,14 +162,18 @@ def _numeric(
         return pd.Series(np.nan, index=df.index, dtype=float)
     raw = df[column]
     scope = applies if applies is not None else pd.Series(True, index=df.index)
-    values = pd.to_numeric(raw.where(raw != ""), errors="coerce").astype(float)
-    empty = (raw == "") & scope
-    bad_text = (raw != "") & values.isna() & scope
+    if pd.api.types.is_numeric_dtype(raw):  # typed Parquet column: nothing is text
+        values = raw.astype(float)
+        empty = pd.Series(False, index=df.index)
+    else:
+        values = pd.to_numeric(raw.where(raw != ""), errors="coerce").astype(float)
+        empty = (raw == "") & scope
+    bad_text = ~empty & ~np.isfinite(values) & scope
     if required and empty.any():
         problems.add(file, f"empty value; expected {rule}", column, empty)
     if bad_text.any():
-        problems.add(file, f"not a number: {_first_values(raw[bad_text])}; expected {rule}", column, bad_text)
-    out_of_range = values.notna() & ~valid(values) & scope
+        problems.add(file, f"not a finite number: {_first_values(raw[bad_text])}; expected {rule}", column, bad_text)
+    out_of_range = np.isfinite(values) & ~valid(values) & scope
     if out_of_range.any():
         problems.add(
             file, f"value {_first_values(raw[out_of_range])} out of range; expected {rule}", column, out_of_range
@@ -178,7 +183,10 @@ def _numeric(
 
 def _dates(raw: pd.Series, file: str, column: str, problems: _Collector, *, required: bool) -> pd.Series:
     """Parse YYYY-MM-DD text; report empty (when required) and malformed cells."""
-    parsed = pd.to_datetime(raw.where(raw != ""), format=DATE_FORMAT, errors="coerce")
+    codes, uniques = pd.factorize(raw)  # parse each distinct text once: demand repeats few dates
+    text = pd.Series(uniques, dtype=str)
+    parsed_once = pd.to_datetime(text.where(text != ""), format=DATE_FORMAT, errors="coerce").astype("datetime64[ns]")
+    parsed = pd.Series(parsed_once.to_numpy()[codes], index=raw.index)
     bad = (raw != "") & parsed.isna()
     if bad.any():
         problems.add(file, f"not a YYYY-MM-DD date: {_first_values(raw[bad])}", column, bad)
@@ -338,11 +346,12 @@ def _read_demand(root: Path, problems: _Collector) -> pd.DataFrame | None:
             problems.add(path.name, f"missing required column(s) {', '.join(missing)}")
             return None
         df = table.select(list(required)).to_pandas()
-        if pd.api.types.is_datetime64_any_dtype(df[C.DATE]):
-            df[C.DATE] = df[C.DATE].dt.strftime(DATE_FORMAT)
+        if pd.api.types.is_datetime64_any_dtype(df[C.DATE]) or isinstance(df[C.DATE].iloc[0], datetime.date):
+            df[C.DATE] = pd.to_datetime(df[C.DATE]).dt.strftime(DATE_FORMAT)
         for col in (C.DATE, C.REGION, C.TITLE):
             df[col] = df[col].astype(str).str.strip()
-        df[C.VIEWS] = df[C.VIEWS].astype(str).replace({"nan": "NaN", "None": ""})
+        if not pd.api.types.is_numeric_dtype(df[C.VIEWS]):
+            df[C.VIEWS] = df[C.VIEWS].astype(str).str.strip()
     file = path.name
     if df.empty:
         problems.add(file, "has no rows; a scenario needs at least one day of demand")
@@ -356,9 +365,6 @@ def _read_demand(root: Path, problems: _Collector) -> pd.DataFrame | None:
                               valid=lambda v: v >= 0, rule="a number of views >= 0"),
         }
     )
-    nan_views = df[C.VIEWS].str.lower().isin(["nan", "inf", "-inf"])
-    if nan_views.any():
-        problems.add(file, "NaN or infinite views; expected a number >= 0", C.VIEWS, nan_views)
     dup = out.duplicated([C.DATE, C.REGION, C.TITLE], keep=False)
     if dup.any():
         problems.add(file, "duplicate (date, region, title_id) rows", C.TITLE, dup)

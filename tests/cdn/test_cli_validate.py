@@ -34,7 +34,7 @@ def test_broken_scenario_gives_one_line_per_problem_and_exit_2(tmp_path: Path) -
     lines = done.stderr.strip().splitlines()
     assert lines[0] == f"error: invalid scenario {broken}: 3 problem(s)"
     assert lines[1:] == [
-        "  sites.csv line 6, column disk_gb: not a number: 'abc'; expected a number >= 0",
+        "  sites.csv line 6, column disk_gb: not a finite number: 'abc'; expected a number >= 0",
         "  demand.csv line 96, column date: not a YYYY-MM-DD date: '2024-13-01'",
         "  demand.csv line 96, column views: value '-1' out of range; expected a number of views >= 0",
     ]

@@ -73,6 +73,16 @@ def test_parquet_demand_is_accepted(scenario_dir: Path) -> None:
     assert "007" in set(scenario.demand[C.TITLE])
 
 
+def test_parquet_demand_with_nan_views_is_reported(scenario_dir: Path) -> None:
+    demand = pd.read_csv(scenario_dir / "demand.csv", dtype={C.TITLE: str})
+    demand.loc[2, C.VIEWS] = float("nan")
+    demand.to_parquet(scenario_dir / "demand.parquet", index=False)
+    (scenario_dir / "demand.csv").unlink()
+    assert "demand.parquet line 4, column views: not a finite number: 'nan'; expected a number of views >= 0" in (
+        problems_of(scenario_dir)
+    )
+
+
 def test_missing_file_is_named(scenario_dir: Path) -> None:
     (scenario_dir / "links.csv").unlink()
     assert any(p.startswith("links.csv: file is missing") for p in problems_of(scenario_dir))
@@ -104,11 +114,11 @@ def test_duplicate_site_ids(scenario_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("big", "catalog.csv line 3, column size_gb: not a number: 'big'; expected a number > 0"),
+        ("big", "catalog.csv line 3, column size_gb: not a finite number: 'big'; expected a number > 0"),
         ("-2", "catalog.csv line 3, column size_gb: value '-2' out of range; expected a number > 0"),
         ("0", "catalog.csv line 3, column size_gb: value '0' out of range; expected a number > 0"),
         ("", "catalog.csv line 3, column size_gb: empty value; expected a number > 0"),
-        ("nan", "catalog.csv line 3, column size_gb: not a number: 'nan'; expected a number > 0"),
+        ("nan", "catalog.csv line 3, column size_gb: not a finite number: 'nan'; expected a number > 0"),
     ],
 )
 def test_bad_sizes_are_reported_with_line_and_value(scenario_dir: Path, value: str, expected: str) -> None:
@@ -124,8 +134,9 @@ def test_bad_sizes_are_reported_with_line_and_value(scenario_dir: Path, value: s
     ("value", "message"),
     [
         ("-1", "value '-1' out of range; expected a number of views >= 0"),
-        ("many", "not a number: 'many'; expected a number of views >= 0"),
-        ("NaN", "NaN or infinite views; expected a number >= 0"),
+        ("many", "not a finite number: 'many'; expected a number of views >= 0"),
+        ("NaN", "not a finite number: 'NaN'; expected a number of views >= 0"),
+        ("inf", "not a finite number: 'inf'; expected a number of views >= 0"),
     ],
 )
 def test_bad_views_are_reported(scenario_dir: Path, value: str, message: str) -> None:
