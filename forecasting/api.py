@@ -1,0 +1,106 @@
+"""The one public entry point: :func:`forecast`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cdn import columns as C
+from cdn.errors import ForecastError
+from forecasting.models import MODELS
+
+HISTORY_COLUMNS = (C.DATE, C.REGION, C.TITLE, C.VIEWS)
+
+
+def check_history(history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Validate a long demand frame and return its rows dated before ``as_of`` (a new frame).
+
+    Raises
+    ------
+    ForecastError
+        Missing columns, dates that are not datetimes, ``as_of`` outside the data (the first forecast
+        date must be after the first history date and at most the day after the last), NaN or
+        negative views before ``as_of``.
+    """
+    missing = [c for c in HISTORY_COLUMNS if c not in history.columns]
+    if missing:
+        raise ForecastError(f"history lacks column(s) {', '.join(missing)}; expected {', '.join(HISTORY_COLUMNS)}")
+    if not pd.api.types.is_datetime64_any_dtype(history[C.DATE]):
+        raise ForecastError(f"history column {C.DATE!r} must hold datetimes, not {history[C.DATE].dtype}")
+    if history.empty:
+        raise ForecastError("history is empty: nothing to forecast from")
+    first, last = pd.Timestamp(history[C.DATE].min()), pd.Timestamp(history[C.DATE].max())
+    latest = last + pd.Timedelta(days=1)
+    if not first < as_of <= latest:
+        raise ForecastError(
+            f"as_of {as_of:%Y-%m-%d} is outside the data: history runs from {first:%Y-%m-%d} to {last:%Y-%m-%d}, "
+            f"so as_of must be from {first + pd.Timedelta(days=1):%Y-%m-%d} to {latest:%Y-%m-%d}"
+        )
+    past = history.loc[history[C.DATE] < as_of, list(HISTORY_COLUMNS)]
+    views = pd.to_numeric(past[C.VIEWS], errors="coerce")
+    for bad, what in ((views.isna() | ~np.isfinite(views), "NaN, missing or infinite"), (views < 0, "negative")):
+        if bad.any():
+            row = past[bad].iloc[0]
+            raise ForecastError(
+                f"history has {int(bad.sum())} row(s) with {what} views, e.g. {row[C.DATE]:%Y-%m-%d}, "
+                f"region {row[C.REGION]!r}, title {row[C.TITLE]!r}: {row[C.VIEWS]!r}; expected a number >= 0"
+            )
+    return past.assign(**{C.VIEWS: views.astype(float), C.REGION: past[C.REGION].astype(str),
+                          C.TITLE: past[C.TITLE].astype(str)})
+
+
+def forecast(history: pd.DataFrame, as_of: pd.Timestamp | str, horizon: int = 1, model: str = "auto",
+             catalog: pd.DataFrame | None = None, regions: list[str] | None = None,
+             scheduler: str | None = None, seed: int = 0) -> pd.DataFrame:
+    """Forecast daily views per (region, title) for ``horizon`` days from ``as_of``.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``date`` (datetime64), ``region``, ``title_id``, ``views``; rows dated on or after ``as_of``
+        are ignored. Absent rows are zero views. Not modified.
+    as_of : Timestamp or str
+        First forecast date; the history must start before it and end at most the day before.
+    horizon : int
+        Days to forecast (>= 1): ``as_of`` .. ``as_of + horizon - 1``.
+    model : str
+        A name of :data:`~forecasting.models.MODELS` (``auto``, ``ewma``, ``snaive7``, ``prophet``).
+    catalog : DataFrame, optional
+        ``title_id``, ``release_date``, ``language``, ``genre``: used by ``auto`` for cold-start titles.
+    regions : list of str, optional
+        Regions forecast for cold-start titles (default: the regions in ``history``).
+    scheduler : str, optional
+        Address of a Dask scheduler for the model fits; None runs them on the local cores.
+    seed : int
+        Seed of every random draw (Prophet's interval sampling); same seed, same output.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``C.FORECAST_COLUMNS`` (``date, region, title_id, yhat, yhat_lower, yhat_upper, model``):
+        one row per forecast (date, region, title), 80% interval, all values >= 0, sorted by date,
+        region, title. Every (region, title) with views in the 28 days before ``as_of`` gets rows; a
+        history of only zero views gives an empty frame (everything forecast as zero).
+
+    Raises
+    ------
+    ForecastError
+        Unknown model (listing the valid ones), ``horizon`` < 1, ``as_of`` outside the data, bad history.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2024-01-01", periods=14)
+    >>> history = pd.DataFrame({"date": days, "region": "r1", "title_id": "t1", "views": 10.0})
+    >>> out = forecast(history, pd.Timestamp("2024-01-15"), horizon=2, model="snaive7")
+    >>> out[["date", "yhat", "model"]].to_string(index=False)
+    '      date  yhat   model\\n2024-01-15  10.0 snaive7\\n2024-01-16  10.0 snaive7'
+    """
+    cls = MODELS[model]
+    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+        raise ForecastError(f"horizon must be a whole number of days >= 1, got {horizon!r}")
+    as_of = pd.Timestamp(as_of)
+    past = check_history(history, as_of)
+    forecaster = cls(seed=seed, scheduler=scheduler, catalog=catalog, regions=regions)
+    out = forecaster.fit(past, as_of).predict(int(horizon))
+    out = out.sort_values([C.DATE, C.REGION, C.TITLE], kind="stable").reset_index(drop=True)
+    return out[list(C.FORECAST_COLUMNS)]

@@ -1,0 +1,164 @@
+"""The forecaster protocol, the model registry and the fast baseline models.
+
+A forecaster is built with keyword options (``seed``, ``scheduler``, ``catalog``, ``regions``), fitted
+on the long demand frame (``fit`` returns the forecaster) and asked for ``horizon`` days
+(``predict`` returns the contract's long forecast frame, ``C.FORECAST_COLUMNS``). Models register
+under a name in :data:`MODELS`; an unknown name raises :class:`~cdn.errors.ForecastError` listing the
+valid ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar, Protocol, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from cdn import columns as C
+from cdn.errors import ForecastError
+from forecasting.intervals import calibrate
+from forecasting.panel import Panel, build_panel, to_long
+
+
+class Forecaster(Protocol):
+    """What every registered model does."""
+
+    name: ClassVar[str]
+
+    def fit(self, history: pd.DataFrame, as_of: pd.Timestamp | None = None) -> Forecaster:
+        """Learn from demand dated before ``as_of`` (default: the day after the last history date)."""
+        ...
+
+    def predict(self, horizon: int) -> pd.DataFrame:
+        """Forecast ``horizon`` days from ``as_of``: a frame with ``C.FORECAST_COLUMNS``."""
+        ...
+
+
+class Registry(dict[str, type]):
+    """Models by name; looking up an unknown name raises ForecastError listing the valid names."""
+
+    def __missing__(self, name: str) -> type:
+        raise ForecastError(f"unknown model {name!r}; valid models: {', '.join(sorted(self))}")
+
+
+MODELS: Registry = Registry()
+"""Registered forecasters by name."""
+
+T = TypeVar("T", bound=type)
+
+
+def register(name: str) -> Callable[[T], T]:
+    """Class decorator registering a forecaster in :data:`MODELS` under ``name``."""
+
+    def decorate(cls: T) -> T:
+        cls.name = name  # type: ignore[attr-defined]
+        MODELS[name] = cls
+        return cls
+
+    return decorate
+
+
+def default_as_of(history: pd.DataFrame) -> pd.Timestamp:
+    """The day after the last history date."""
+    if history.empty:
+        raise ForecastError("history is empty: nothing to forecast from")
+    return pd.Timestamp(history[C.DATE].max()) + pd.Timedelta(days=1)
+
+
+class PanelForecaster:
+    """Base of the models that forecast every series of a :class:`~forecasting.panel.Panel` at once.
+
+    Subclasses implement :meth:`point`, a vectorised point forecast; intervals come from
+    :func:`~forecasting.intervals.calibrate` on the same history.
+    """
+
+    name: ClassVar[str] = "panel"
+
+    def __init__(self, *, seed: int = 0, scheduler: str | None = None, catalog: pd.DataFrame | None = None,
+                 regions: list[str] | None = None) -> None:
+        self.seed = seed
+        self.scheduler = scheduler
+        self.catalog = catalog
+        self.regions = regions
+        self.panel_: Panel | None = None
+
+    def fit(self, history: pd.DataFrame, as_of: pd.Timestamp | None = None) -> PanelForecaster:
+        """Keep the panel of the series with recent demand before ``as_of``."""
+        as_of = default_as_of(history) if as_of is None else pd.Timestamp(as_of)
+        self.panel_ = build_panel(history, as_of)
+        return self
+
+    def point(self, values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        """Point forecasts (n_series, horizon) from history ``values`` (n_series, n_days)."""
+        raise NotImplementedError
+
+    def predict(self, horizon: int) -> pd.DataFrame:
+        """Forecast every series of the fitted panel with calibrated 80% intervals."""
+        if self.panel_ is None:
+            raise ForecastError(f"model {self.name!r} must be fitted before predict")
+        p = self.panel_
+        yhat = np.clip(self.point(p.values, p.first_seen, horizon), 0.0, None)
+        lower, upper = calibrate(self.point, p.values, p.first_seen, horizon).bounds(yhat)
+        return to_long(p.keys, p.as_of, yhat, lower, upper, self.name)
+
+
+def ewma_point(values: np.ndarray, first_seen: np.ndarray, horizon: int, halflife: float = 2.0,
+               window: int = 28) -> np.ndarray:
+    """Exponentially weighted mean of the last ``window`` days since each series' first view, flat ahead."""
+    n_days = values.shape[1]
+    window = min(window, n_days)
+    if window == 0:
+        return np.zeros((len(values), horizon))
+    age = np.arange(window)[::-1]  # 0 for the last day
+    weights = np.broadcast_to(0.5 ** (age / halflife), (len(values), window))
+    day = np.arange(n_days - window, n_days)
+    weights = np.where(day[None, :] >= first_seen[:, None], weights, 0.0)
+    total = weights.sum(axis=1)
+    level = np.divide((weights * values[:, -window:]).sum(axis=1), total, out=np.zeros(len(values)),
+                      where=total > 0)
+    return np.repeat(level[:, None], horizon, axis=1)
+
+
+def snaive7_point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+    """Views on the same weekday of the last week seen; the EWMA where that day predates the series."""
+    n_days = values.shape[1]
+    out = ewma_point(values, first_seen, horizon)
+    for step in range(horizon):
+        day = n_days - 7 * ((step // 7) + 1) + step
+        if day < 0:
+            continue
+        seen = first_seen <= day
+        out[seen, step] = values[seen, day]
+    return out
+
+
+@register("snaive7")
+class SeasonalNaive7(PanelForecaster):
+    """Seasonal naive with a 7-day season: each day repeats the same weekday of the last week."""
+
+    def point(self, values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        """Views seven days before each target (14 for steps 8-14, ...)."""
+        return snaive7_point(values, first_seen, horizon)
+
+
+@register("ewma")
+class EWMA(PanelForecaster):
+    """Exponentially weighted recent average (Netflix's "smooth several days of history"), flat ahead.
+
+    Parameters
+    ----------
+    halflife : float
+        Days after which a day's weight halves.
+    window : int
+        Days of history averaged.
+    """
+
+    def __init__(self, *, halflife: float = 2.0, window: int = 28, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.halflife = halflife
+        self.window = window
+
+    def point(self, values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        """Weighted mean of recent days, the same for every step."""
+        return ewma_point(values, first_seen, horizon, self.halflife, self.window)

@@ -1,0 +1,134 @@
+"""Dense (series x day) view of long demand frames, and back to long forecast frames.
+
+Every model works on a :class:`Panel`: one row per (region, title) series, one column per day from the
+first history day to the day before ``as_of``, absent demand rows as zero views. Fast models are then
+a few vectorised numpy operations over all series at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cdn import columns as C
+
+ACTIVE_DAYS = 28
+"""A series has "recent demand" when it has views in the last ``ACTIVE_DAYS`` days before ``as_of``."""
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Daily views of many series as one matrix.
+
+    Attributes
+    ----------
+    keys : DataFrame
+        ``region``, ``title_id`` of each row of ``values`` (sorted by region, then title).
+    values : ndarray
+        Shape (n_series, n_days): views per day from ``start`` to ``as_of - 1 day``.
+    start : Timestamp
+        Date of column 0.
+    as_of : Timestamp
+        First date to forecast; ``values`` ends the day before.
+    first_seen : ndarray
+        Column index of each series' first day with views (its launch in the window).
+    """
+
+    keys: pd.DataFrame
+    values: np.ndarray
+    start: pd.Timestamp
+    as_of: pd.Timestamp
+    first_seen: np.ndarray
+
+    @property
+    def n_days(self) -> int:
+        """Number of history days (columns)."""
+        return int(self.values.shape[1])
+
+    def history_days(self) -> np.ndarray:
+        """Days of history of each series, from its first day with views to the day before ``as_of``."""
+        return self.n_days - self.first_seen
+
+    def truncate(self, n_days: int) -> Panel:
+        """The same series seen ``n_days`` days after ``start`` (a past forecast origin)."""
+        values = self.values[:, :n_days]
+        return Panel(self.keys, values, self.start, self.start + pd.Timedelta(days=n_days), _first_seen(values))
+
+    def select(self, rows: np.ndarray) -> Panel:
+        """A panel of some series only (rows as integer positions or a boolean mask)."""
+        keys = self.keys.iloc[rows].reset_index(drop=True) if len(self.keys) else self.keys
+        return Panel(keys, self.values[rows], self.start, self.as_of, self.first_seen[rows])
+
+
+def _first_seen(values: np.ndarray) -> np.ndarray:
+    seen = values > 0
+    first = seen.argmax(axis=1)
+    first[~seen.any(axis=1)] = values.shape[1]
+    return first
+
+
+def build_panel(history: pd.DataFrame, as_of: pd.Timestamp, active_days: int = ACTIVE_DAYS,
+                max_days: int | None = None) -> Panel:
+    """Turn a long demand frame into a panel of the series with recent demand.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``date``, ``region``, ``title_id``, ``views``; rows dated on or after ``as_of`` are ignored.
+    as_of : Timestamp
+        First date to forecast.
+    active_days : int
+        Keep series with views in the last ``active_days`` days before ``as_of``.
+    max_days : int, optional
+        Keep at most this many days of history (the most recent).
+
+    Returns
+    -------
+    Panel
+        Series sorted by (region, title_id); absent rows are zero views.
+    """
+    past = history[history[C.DATE] < as_of]
+    first_day = pd.Timestamp(past[C.DATE].min()) if len(past) else as_of
+    if max_days is not None:
+        first_day = max(first_day, as_of - pd.Timedelta(days=max_days))
+        past = past[past[C.DATE] >= first_day]
+    n_days = int((as_of - first_day).days)
+    recent = past[(past[C.DATE] >= as_of - pd.Timedelta(days=active_days)) & (past[C.VIEWS] > 0)]
+    keys = recent[[C.REGION, C.TITLE]].drop_duplicates().sort_values([C.REGION, C.TITLE]).reset_index(drop=True)
+    values = np.zeros((len(keys), n_days))
+    if len(keys) and n_days:
+        codes = pd.MultiIndex.from_frame(keys)
+        rows = codes.get_indexer(pd.MultiIndex.from_frame(past[[C.REGION, C.TITLE]]))
+        cols = ((past[C.DATE] - first_day).dt.days).to_numpy()
+        kept = rows >= 0
+        np.add.at(values, (rows[kept], cols[kept]), past[C.VIEWS].to_numpy(dtype=float)[kept])
+    return Panel(keys, values, first_day, as_of, _first_seen(values))
+
+
+def to_long(keys: pd.DataFrame, as_of: pd.Timestamp, yhat: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+            model: str | np.ndarray) -> pd.DataFrame:
+    """A forecast matrix (n_series x horizon) as the contract's long forecast frame.
+
+    Values are clipped at zero and ordered ``lower <= yhat <= upper``; ``model`` names the model of
+    every row, or of each series when an array.
+    """
+    n, horizon = yhat.shape
+    yhat = np.clip(yhat, 0.0, None)
+    lower = np.minimum(np.clip(lower, 0.0, None), yhat)
+    upper = np.maximum(upper, yhat)
+    dates = pd.date_range(as_of, periods=horizon, freq="D").astype("datetime64[ns]")
+    model_col = np.repeat(np.asarray(model, dtype=object), horizon) if np.ndim(model) else model
+    return pd.DataFrame(
+        {
+            C.DATE: np.tile(dates.to_numpy(), n),
+            C.REGION: np.repeat(keys[C.REGION].to_numpy(dtype=object), horizon).astype(str),
+            C.TITLE: np.repeat(keys[C.TITLE].to_numpy(dtype=object), horizon).astype(str),
+            C.YHAT: yhat.reshape(-1),
+            C.YHAT_LOWER: lower.reshape(-1),
+            C.YHAT_UPPER: upper.reshape(-1),
+            C.MODEL: model_col,
+        },
+        columns=list(C.FORECAST_COLUMNS),
+    )
