@@ -59,6 +59,56 @@ def validate(data: Annotated[Path, typer.Argument(help="Scenario directory to ch
     )
 
 
+@app.command()
+@handles_errors
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Directory to create (must not exist or be empty).")],
+    sites: Annotated[int, typer.Option("--sites", help="Number of edge sites, one per client region.")] = 12,
+    titles: Annotated[int, typer.Option("--titles", help="Number of catalog titles.")] = 2000,
+    days: Annotated[int, typer.Option("--days", help="Days of demand history.")] = 120,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same arguments, byte-identical files.")] = 0,
+    start: Annotated[str, typer.Option("--start", help="First day of demand, YYYY-MM-DD.")] = "2024-01-01",
+    topology: Annotated[
+        Path | None, typer.Option("--topology", help="Topology Zoo GraphML file to attach edge sites to.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Demand file format: csv or parquet.")] = "csv",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUT if it exists.")] = False,
+) -> None:
+    """Generate a realistic scenario (Zipf popularity, launches, weekly cycle, regional languages)."""
+    import time
+
+    from cdn.generate import generate_scenario, write_scenario
+    from cdn.progress import log
+
+    began = time.monotonic()
+    scenario = generate_scenario(sites=sites, titles=titles, days=days, seed=seed, start=start, topology=topology)
+    rows = write_scenario(scenario, out, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
+    log(f"{out}: {len(scenario.sites)} sites, {len(scenario.catalog)} titles, {rows} demand rows over {days} days "
+        f"({time.monotonic() - began:.1f}s)")
+
+
+@app.command()
+@handles_errors
+def plan(
+    data: DataDir,
+    date: Annotated[str, typer.Option("--date", help="Plan date D, YYYY-MM-DD (forecast from demand before D).")],
+    out: Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>/placement.csv and summary.json.")],
+    solver: Annotated[str, typer.Option("--solver", help="highs (default), cbc (when installed) or greedy.")] = "highs",
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit in seconds.")] = None,
+    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap to stop at, e.g. 0.01.")] = None,
+    model: Annotated[str, typer.Option("--model", help="Forecast model name (see forecasting.MODELS).")] = "auto",
+) -> None:
+    """Plan the night before D: forecast D, choose what each site holds, write the fill plan."""
+    from cdn.planning import plan_command
+    from cdn.progress import log
+
+    result = plan_command(data, date, out, solver=solver, time_limit=time_limit, gap=gap, model=model)
+    gap_text = "n/a" if result.gap is None else f"{result.gap:.4%}"
+    log(f"{out}/{date}: {result.status} ({result.solver}, {result.method}), expected edge byte hit ratio "
+        f"{result.expected_edge_byte_hit_ratio:.3f}, fill {result.fill_gb:.1f} GB, evict {result.evict_gb:.1f} GB, "
+        f"gap {gap_text}, {result.seconds:.1f}s" + (f"; note: {result.reason}" if result.reason else ""))
+
+
 def main() -> None:
     """Entry point of the ``cdn`` console script."""
     app()

@@ -1,0 +1,465 @@
+"""Generate realistic scenarios in the data contract's format (the numbers follow docs/data.md).
+
+The model, per region ``r``, title ``t`` and day ``d``:
+
+- Titles are films (size 40-80 GB) and episodes of series (size 8-30 GB, a season released on one day);
+  one view streams a tenth of the stored size (x 0.9-1.1). About 70% of titles are in English, the rest in
+  the home languages of the regions.
+- Each region has a Zipf exponent ``alpha_r`` drawn in [0.8, 1.0], a home language and a local-content
+  share (the share of its views on home-language titles: 0.60-0.85 where the home language is English,
+  0.01-0.60 elsewhere). A title's base appeal in a region is Zipf by its rank inside its language group
+  (home or not) on a score ``quality + 0.5 * regional noise``, the two groups weighted by that share.
+- A title's lifecycle multiplies its appeal: zero before release, a peak on day 1, 2 or 3 after release,
+  then an exponential decay (time constant 2-5 days) to a floor of 5-20% of the peak. Most titles are
+  back catalogue released in the three years before the history, ``LAUNCH_RATE`` per day launch during
+  it, about 2% are scheduled in the 30 days after it (cold start: no demand rows).
+- Each day, a region's released titles are ranked by current appeal and get Zipf shares
+  ``rank^-alpha_r`` of its daily views (so every day's popularity curve is Zipf with ``alpha_r``).
+  Daily views are the region's volume (log-uniform 1,000-20,000) times a weekly cycle (Saturday and
+  Sunday up 15-35%, Friday half that) times a day factor (lognormal, sigma 0.05).
+- Counts are negative binomial: Poisson with a Gamma(shape 4) mixed mean, so the tail has zeros; only
+  non-zero rows are written.
+
+The whole computation is vectorised over regions and titles, one day at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cdn import columns as C
+from cdn.errors import InputError
+from cdn.topology import Network, provision, synthetic_network, zoo_network
+
+__all__ = ["GeneratedScenario", "generate_scenario", "write_scenario"]
+
+ENGLISH_SHARE = 0.70  # share of titles in English (domain.md: non-English about 30%)
+EPISODE_SHARE = 0.50  # share of titles that are episodes of series
+SEASON_EPISODES = (6, 10)  # episodes per season, released together
+LAUNCH_RATE = 0.0025  # launches per catalog title per day of history (capped at 40% of the titles)
+COLD_START_SHARE = 0.02  # titles scheduled in the 30 days after the history
+BACK_CATALOG_DAYS = 3 * 365
+ZIPF_EXPONENT = (0.8, 1.0)
+LOCAL_SHARE_ENGLISH = (0.60, 0.85)
+LOCAL_SHARE_OTHER = (0.01, 0.60)
+DAILY_VIEWS = (1_000.0, 20_000.0)  # per region, log-uniform
+WEEKEND_UPLIFT = (1.15, 1.35)
+PEAK_DAY = (0, 1, 2)  # days after release of the launch peak (days 1-3)
+DECAY_DAYS = (2.0, 5.0)  # time constant of the decay after the peak
+FLOOR_SHARE = (0.05, 0.20)  # long-run level as a share of the peak
+NB_SHAPE = 4.0  # Gamma shape of the negative binomial mixing (smaller = more dispersed)
+DAY_NOISE_SIGMA = 0.05
+PEAK_HOUR_SHARE = 0.08
+GENRES = ("drama", "comedy", "action", "thriller", "crime", "documentary", "animation", "romance", "sci-fi",
+          "horror", "family", "reality")
+LANGUAGES = ("es", "fr", "de", "it", "pt", "nl", "pl", "sv", "tr", "ja", "ko", "hi", "ar", "zh", "ru", "cs")
+COUNTRY_LANGUAGE = {
+    "Austria": "de", "Belarus": "ru", "Belgium": "nl", "Brazil": "pt", "Bulgaria": "bg", "Canada": "en",
+    "China": "zh", "Croatia": "hr", "Cyprus": "el", "Czech Republic": "cs", "Denmark": "da", "Estonia": "et",
+    "Finland": "fi", "France": "fr", "Germany": "de", "Greece": "el", "Hungary": "hu", "India": "hi",
+    "Ireland": "en", "Israel": "he", "Italy": "it", "Japan": "ja", "Latvia": "lv", "Lithuania": "lt",
+    "Luxembourg": "fr", "Mexico": "es", "Netherlands": "nl", "Norway": "no", "Poland": "pl", "Portugal": "pt",
+    "Romania": "ro", "Russia": "ru", "Serbia": "sr", "Slovakia": "sk", "Slovenia": "sl", "South Korea": "ko",
+    "Spain": "es", "Sweden": "sv", "Switzerland": "de", "Turkey": "tr", "United Kingdom": "en", "Australia": "en",
+    "United States": "en", "USA": "en", "New Zealand": "en", "South Africa": "en", "Argentina": "es",
+    "Chile": "es", "Colombia": "es", "Iceland": "is", "Malta": "en", "Ukraine": "uk",
+}
+
+
+@dataclass(frozen=True)
+class GeneratedScenario:
+    """A generated scenario: contract frames, lazily produced daily demand, and the drawn parameters.
+
+    Attributes
+    ----------
+    catalog, sites, links : DataFrame
+        Contract frames (catalog also carries ``content_type`` and ``series``).
+    settings : dict
+        ``fill_window_hours`` and ``peak_hour_share``.
+    dates : DatetimeIndex
+        The days of demand.
+    regions : list of str
+        Region names, in the order of the demand arrays.
+    params : dict
+        The drawn per-region parameters (Zipf exponent, home language, local share, daily views,
+        weekend uplift) and the arguments, written to ``generated.json``.
+    """
+
+    catalog: pd.DataFrame
+    sites: pd.DataFrame
+    links: pd.DataFrame
+    settings: dict[str, float]
+    dates: pd.DatetimeIndex
+    regions: list[str]
+    params: dict[str, object]
+    _model: _DemandModel = field(repr=False)
+
+    def demand_days(self) -> Iterator[tuple[pd.Timestamp, np.ndarray, np.ndarray, np.ndarray]]:
+        """Yield ``(date, region_index, title_index, views)`` of each day's non-zero rows, sorted."""
+        yield from self._model.days(self.dates)
+
+    def demand(self) -> pd.DataFrame:
+        """All demand rows as one frame (``date, region, title_id, views``); for small scenarios and tests."""
+        frames = [
+            pd.DataFrame({C.DATE: date, C.REGION: np.asarray(self.regions, dtype=object)[r],
+                          C.TITLE: self.catalog[C.TITLE].to_numpy()[t], C.VIEWS: v})
+            for date, r, t, v in self.demand_days()
+        ]
+        return pd.concat(frames, ignore_index=True)
+
+
+@dataclass
+class _DemandModel:
+    """Arrays of the demand model; ``days`` draws each day's counts from one generator, in order."""
+
+    appeal: np.ndarray  # (regions, titles) base appeal
+    release: np.ndarray  # (titles,) day index of release relative to the first day
+    peak_day: np.ndarray
+    decay: np.ndarray
+    floor: np.ndarray
+    alpha: np.ndarray  # (regions,)
+    volume: np.ndarray  # (regions,)
+    weekly: np.ndarray  # (regions, 7), Monday first
+    rng: np.random.Generator
+
+    def lifecycle(self, day: int) -> np.ndarray:
+        """Lifecycle multiplier of every title on day index ``day`` (0 before release, 1 at the peak)."""
+        age = day - self.release
+        after = self.floor + (1.0 - self.floor) * np.exp(-np.maximum(age - self.peak_day, 0) / self.decay)
+        ramp = 0.5 + 0.5 * age / np.maximum(self.peak_day, 1)
+        return np.where(age < 0, 0.0, np.where(age < self.peak_day, ramp, after))
+
+    def days(self, dates: pd.DatetimeIndex) -> Iterator[tuple[pd.Timestamp, np.ndarray, np.ndarray, np.ndarray]]:
+        n_regions, n_titles = self.appeal.shape
+        ranks = np.arange(1, n_titles + 1, dtype=float)
+        zipf = ranks[None, :] ** -self.alpha[:, None]  # (regions, titles): weight of rank k
+        norm = np.cumsum(zipf, axis=1)  # normaliser for the first n released titles
+        rows = np.arange(n_regions)[:, None]
+        for day, date in enumerate(dates):
+            life = self.lifecycle(day)
+            released = int((life > 0).sum())
+            if released == 0:
+                yield date, np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, float)
+                continue
+            current = self.appeal * life[None, :]
+            order = np.argsort(-current, axis=1, kind="stable")
+            share = np.empty_like(current)
+            share[rows, order] = zipf / norm[:, released - 1 : released]
+            share[:, life == 0] = 0.0
+            level = self.volume * self.weekly[:, date.day_of_week] * self.rng.lognormal(0.0, DAY_NOISE_SIGMA, n_regions)
+            mean = share * level[:, None] * self.rng.gamma(NB_SHAPE, 1.0 / NB_SHAPE, share.shape)
+            views = self.rng.poisson(mean)
+            r, t = np.nonzero(views)
+            yield date, r.astype(np.int32), t.astype(np.int32), views[r, t].astype(float)
+
+
+def _catalog(titles: int, languages: list[str], days: int, rng: np.random.Generator
+             ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Titles (films and season episodes) with release day index, language, genre, sizes; and quality scores."""
+    n_episodes = round(titles * EPISODE_SHARE) if titles >= 2 * SEASON_EPISODES[1] else 0
+    seasons: list[int] = []
+    while sum(seasons) < n_episodes:
+        seasons.append(int(rng.integers(SEASON_EPISODES[0], SEASON_EPISODES[1] + 1)))
+    if seasons:
+        seasons[-1] -= sum(seasons) - n_episodes
+    n_films = titles - n_episodes
+    n_units = n_films + len(seasons)
+    unit_size = np.array([1] * n_films + seasons)
+    # release schedule per unit (a film or a season): back catalogue, launch in the history, cold start
+    n_launch = min(round(n_units * LAUNCH_RATE * days), int(0.4 * n_units))
+    n_cold = max(1, round(n_units * COLD_START_SHARE))
+    kind = np.zeros(n_units, dtype=int)
+    picked = rng.permutation(n_units)
+    kind[picked[:n_launch]] = 1
+    kind[picked[n_launch : n_launch + n_cold]] = 2
+    release = np.select(
+        [kind == 0, kind == 1],
+        [-rng.integers(1, BACK_CATALOG_DAYS + 1, n_units), rng.integers(0, days, n_units)],
+        rng.integers(days, days + 30, n_units),
+    )
+    non_english = [lang for lang in dict.fromkeys(languages) if lang != "en"] or list(LANGUAGES[:3])
+    unit_lang = np.where(rng.random(n_units) < ENGLISH_SHARE, "en", rng.choice(non_english, n_units))
+    unit_genre = rng.choice(GENRES, n_units)
+    quality = rng.normal(0.0, 1.0, n_units)
+    is_film = np.arange(n_units) < n_films
+    unit_of = np.repeat(np.arange(n_units), unit_size)
+    episode = np.concatenate([np.ones(n_films, int)] + [np.arange(1, s + 1) for s in seasons])
+    film = is_film[unit_of]
+    size = np.where(film, rng.uniform(40.0, 80.0, titles), rng.uniform(8.0, 30.0, titles))
+    per_view = size / 10.0 * rng.uniform(0.9, 1.1, titles)
+    width_f, width_s = len(str(max(n_films, 1))), len(str(max(len(seasons), 1)))
+    ids = np.array(
+        [f"f{u + 1:0{width_f}d}" if film[i] else f"s{u - n_films + 1:0{width_s}d}e{episode[i]:02d}"
+         for i, u in enumerate(unit_of)]
+    )
+    series = np.where(film, "", np.char.add("s", np.char.zfill((unit_of - n_films + 1).astype(str), width_s)))
+    catalog = pd.DataFrame(
+        {
+            C.TITLE: ids,
+            C.SIZE_GB: np.round(size, 1),
+            C.GB_PER_VIEW: np.round(per_view, 2),
+            "release_day": release[unit_of],
+            C.LANGUAGE: unit_lang[unit_of],
+            C.GENRE: unit_genre[unit_of],
+            "content_type": np.where(film, "film", "episode"),
+            "series": series,
+        }
+    )
+    # later episodes of a season draw fewer viewers than the first
+    score = quality[unit_of] - 0.1 * (episode - 1)
+    return catalog, score, release[unit_of]
+
+
+def _home_languages(network: Network, rng: np.random.Generator) -> list[str]:
+    """One home language per region: from the country when known, else drawn (English for 30% of regions)."""
+    edges = network.sites[network.sites[C.TIER] == C.EDGE]
+    drawn: dict[str, str] = {}
+    out = []
+    for country in edges["country"]:
+        lang = COUNTRY_LANGUAGE.get(country)
+        if lang is None:
+            key = country or f"#{len(out)}"
+            if key not in drawn:
+                drawn[key] = "en" if rng.random() < 0.3 else str(rng.choice(LANGUAGES))
+            lang = drawn[key]
+        out.append(lang)
+    return out
+
+
+def _zipf_within(score: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Zipf weights (summing to 1 per row) by descending rank of ``score`` along each row; zero where score is -inf."""
+    valid = np.isfinite(score)
+    order = np.argsort(-score, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    rows = np.arange(score.shape[0])[:, None]
+    rank[rows, order] = np.arange(score.shape[1])[None, :]
+    weight = np.where(valid, (rank + 1.0) ** -alpha[:, None], 0.0)
+    total = weight.sum(axis=1, keepdims=True)
+    return np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+
+
+def generate_scenario(
+    sites: int,
+    titles: int,
+    days: int,
+    seed: int,
+    start: str | pd.Timestamp = "2024-01-01",
+    topology: str | Path | None = None,
+) -> GeneratedScenario:
+    """Draw a realistic scenario.
+
+    Parameters
+    ----------
+    sites : int
+        Number of edge sites, one per client region (storage and origin sites come on top).
+    titles : int
+        Number of catalog titles.
+    days : int
+        Days of demand history.
+    seed : int
+        Seed of the only random generator used; the same arguments give the same scenario.
+    start : str or Timestamp
+        First day of demand (YYYY-MM-DD).
+    topology : str or Path, optional
+        A Topology Zoo GraphML file to attach the edge sites to; a synthetic network when omitted.
+
+    Returns
+    -------
+    GeneratedScenario
+
+    Raises
+    ------
+    InputError
+        On counts below 1, a bad start date or an unreadable topology.
+
+    Examples
+    --------
+    >>> s = generate_scenario(sites=2, titles=30, days=7, seed=1)
+    >>> sorted(s.sites["tier"].unique()), len(s.catalog), len(s.dates)
+    (['edge', 'origin', 'storage'], 30, 7)
+    """
+    for name, value in (("sites", sites), ("titles", titles), ("days", days)):
+        if value < 1:
+            raise InputError(f"--{name} = {value}; expected an integer >= 1")
+    try:
+        first = pd.Timestamp(start)
+    except (ValueError, TypeError) as err:
+        raise InputError(f"--start = {start!r}; expected a date YYYY-MM-DD") from err
+    if pd.isna(first):
+        raise InputError(f"--start = {start!r}; expected a date YYYY-MM-DD")
+    rng = np.random.default_rng(seed)
+    network = zoo_network(topology, sites, rng) if topology is not None else synthetic_network(sites, rng)
+    regions = network.regions
+    n_regions = len(regions)
+    home = _home_languages(network, rng)
+    catalog, score, release = _catalog(titles, home, days, rng)
+
+    alpha = rng.uniform(*ZIPF_EXPONENT, n_regions)
+    local = np.array([rng.uniform(*(LOCAL_SHARE_ENGLISH if h == "en" else LOCAL_SHARE_OTHER)) for h in home])
+    volume = np.exp(rng.uniform(np.log(DAILY_VIEWS[0]), np.log(DAILY_VIEWS[1]), n_regions))
+    uplift = rng.uniform(*WEEKEND_UPLIFT, n_regions)
+    weekly = np.ones((n_regions, 7))
+    weekly[:, 4] = 1.0 + (uplift - 1.0) / 2.0
+    weekly[:, 5] = weekly[:, 6] = uplift
+
+    regional = score[None, :] + 0.5 * rng.normal(0.0, 1.0, (n_regions, titles))
+    is_home = catalog[C.LANGUAGE].to_numpy()[None, :] == np.asarray(home)[:, None]
+    has_home = is_home.any(axis=1)
+    home_share = np.where(has_home, local, 0.0)[:, None]
+    appeal = (home_share * _zipf_within(np.where(is_home, regional, -np.inf), alpha)
+              + (1.0 - home_share) * _zipf_within(np.where(is_home, -np.inf, regional), alpha))
+
+    n_t = len(catalog)
+    model = _DemandModel(
+        appeal=appeal,
+        release=release,
+        peak_day=rng.choice(PEAK_DAY, n_t).astype(float),
+        decay=rng.uniform(*DECAY_DAYS, n_t),
+        floor=rng.uniform(*FLOOR_SHARE, n_t),
+        alpha=alpha,
+        volume=volume,
+        weekly=weekly,
+        rng=rng,
+    )
+    dates = pd.date_range(first.normalize(), periods=days, freq="D")
+    catalog[C.RELEASE_DATE] = (first.normalize() + pd.to_timedelta(catalog.pop("release_day"), unit="D")).dt.strftime(
+        "%Y-%m-%d")
+    catalog = catalog[[C.TITLE, C.SIZE_GB, C.GB_PER_VIEW, C.RELEASE_DATE, C.LANGUAGE, C.GENRE, "content_type",
+                       "series"]]
+    mean_gb = float(catalog[C.GB_PER_VIEW].mean())
+    peak_gbps = pd.Series(volume * weekly.max(axis=1) * mean_gb * PEAK_HOUR_SHARE * 8.0 / 3600.0, index=regions)
+    site_frame = provision(network, float(catalog[C.SIZE_GB].sum()), peak_gbps, rng)
+    params: dict[str, object] = {
+        "generator": "cdn generate",
+        "sites": sites,
+        "titles": titles,
+        "days": days,
+        "seed": seed,
+        "start": f"{first:%Y-%m-%d}",
+        "topology": network.name,
+        "regions": {
+            region: {
+                "zipf_exponent": round(float(alpha[i]), 6),
+                "home_language": home[i],
+                "local_share_target": round(float(home_share[i, 0]), 6),
+                "daily_views": round(float(volume[i]), 3),
+                "weekend_uplift": round(float(uplift[i]), 6),
+            }
+            for i, region in enumerate(regions)
+        },
+    }
+    return GeneratedScenario(
+        catalog=catalog,
+        sites=site_frame,
+        links=network.links.reset_index(drop=True),
+        settings={"fill_window_hours": 12.0, "peak_hour_share": PEAK_HOUR_SHARE},
+        dates=dates,
+        regions=regions,
+        params=params,
+        _model=model,
+    )
+
+
+def _write_demand_parquet(scenario: GeneratedScenario, path: Path) -> int:
+    schema = pa.schema([(C.DATE, pa.date32()), (C.REGION, pa.dictionary(pa.int32(), pa.string())),
+                        (C.TITLE, pa.dictionary(pa.int32(), pa.string())), (C.VIEWS, pa.float64())])
+    region_dict = pa.array(scenario.regions, pa.string())
+    title_dict = pa.array(scenario.catalog[C.TITLE].tolist(), pa.string())
+    rows = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for date, r, t, v in scenario.demand_days():
+            if not len(v):
+                continue
+            table = pa.table(
+                {
+                    C.DATE: pa.array(np.full(len(v), (date - pd.Timestamp("1970-01-01")).days, np.int32), pa.date32()),
+                    C.REGION: pa.DictionaryArray.from_arrays(pa.array(r), region_dict),
+                    C.TITLE: pa.DictionaryArray.from_arrays(pa.array(t), title_dict),
+                    C.VIEWS: pa.array(v),
+                },
+                schema=schema,
+            )
+            writer.write_table(table)
+            rows += len(v)
+    return rows
+
+
+def _write_demand_csv(scenario: GeneratedScenario, path: Path) -> int:
+    regions = np.asarray(scenario.regions, dtype=object)
+    titles = scenario.catalog[C.TITLE].to_numpy(dtype=object)
+    rows = 0
+    with path.open("w", newline="") as out:
+        out.write(f"{C.DATE},{C.REGION},{C.TITLE},{C.VIEWS}\n")
+        for date, r, t, v in scenario.demand_days():
+            frame = pd.DataFrame({C.DATE: f"{date:%Y-%m-%d}", C.REGION: regions[r], C.TITLE: titles[t],
+                                  C.VIEWS: v.astype(np.int64)})
+            frame.to_csv(out, header=False, index=False, lineterminator="\n")
+            rows += len(v)
+    return rows
+
+
+def write_scenario(scenario: GeneratedScenario, out: str | Path, fmt: Literal["csv", "parquet"] = "csv",
+                   overwrite: bool = False) -> int:
+    """Write a generated scenario directory atomically (into a temporary directory, then renamed).
+
+    Parameters
+    ----------
+    scenario : GeneratedScenario
+        From :func:`generate_scenario`.
+    out : str or Path
+        Directory to create.
+    fmt : {"csv", "parquet"}
+        Format of the demand file (``demand.csv`` or ``demand.parquet``).
+    overwrite : bool
+        Replace ``out`` if it exists; otherwise an existing non-empty ``out`` is an error.
+
+    Returns
+    -------
+    int
+        Number of demand rows written.
+
+    Raises
+    ------
+    InputError
+        When ``out`` exists and is not empty (without ``overwrite``) or ``fmt`` is unknown.
+    """
+    if fmt not in ("csv", "parquet"):
+        raise InputError(f"--format = {fmt!r}; expected one of csv, parquet")
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
+        raise InputError(f"{out} already exists and is not empty; choose a new directory or pass --overwrite")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        scenario.catalog.to_csv(tmp / "catalog.csv", index=False, lineterminator="\n")
+        scenario.sites.to_csv(tmp / "sites.csv", index=False, lineterminator="\n")
+        scenario.links.to_csv(tmp / "links.csv", index=False, lineterminator="\n")
+        (tmp / "settings.json").write_text(json.dumps(scenario.settings, indent=2, sort_keys=True) + "\n")
+        (tmp / "generated.json").write_text(json.dumps(scenario.params, indent=2, sort_keys=True) + "\n")
+        writer = _write_demand_parquet if fmt == "parquet" else _write_demand_csv
+        rows = writer(scenario, tmp / f"demand.{fmt}")
+        os.chmod(tmp, 0o755)
+        if out.exists():
+            trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            out.rename(trash / out.name)
+            tmp.rename(out)
+            shutil.rmtree(trash)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return rows
+
