@@ -1,0 +1,99 @@
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cdn import columns as C
+from cdn.errors import InputError
+from cdn.planning import held_before, make_plan
+from cdn.scenario import load_scenario
+
+TINY = Path(__file__).parents[1] / "data" / "tiny"
+DATE = "2024-01-10"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_scenario(TINY)
+
+
+def actual_as_forecast(scenario, date: str) -> pd.DataFrame:
+    """The day's actual views as a contract forecast frame (an oracle forecast)."""
+    day = scenario.day(pd.Timestamp(date))
+    return pd.DataFrame({C.DATE: day[C.DATE], C.REGION: day[C.REGION], C.TITLE: day[C.TITLE],
+                         C.YHAT: day[C.VIEWS], C.YHAT_LOWER: day[C.VIEWS], C.YHAT_UPPER: day[C.VIEWS],
+                         C.MODEL: "oracle"})
+
+
+def check_feasible(scenario, out: Path, date: str) -> pd.DataFrame:
+    """Disk and fill budgets hold and actions agree with what was held before."""
+    plan = pd.read_csv(out / date / "placement.csv", dtype={C.SITE: str, C.TITLE: str, C.SOURCE: str},
+                       keep_default_na=False)
+    before = set(zip(*held_before(scenario, out, date).to_numpy().T, strict=True))
+    listed = set(zip(plan[C.SITE], plan[C.TITLE], strict=True))
+    assert all(((s, t) in before) == (a != C.ADD) for s, t, a in zip(plan[C.SITE], plan[C.TITLE], plan[C.ACTION],
+                                                                     strict=True))
+    assert before <= listed
+    size = scenario.catalog.set_index(C.TITLE)[C.SIZE_GB]
+    after = plan[plan[C.ACTION] != C.EVICT]
+    held_gb = after[C.TITLE].map(size).astype(float).groupby(after[C.SITE]).sum()
+    disk = scenario.sites.set_index(C.SITE)[C.DISK_GB]
+    assert (held_gb <= disk.reindex(held_gb.index) + 1e-9).all()
+    adds = plan[plan[C.ACTION] == C.ADD]
+    fill = adds[C.TITLE].map(size).astype(float).groupby(adds[C.SITE]).sum()
+    assert (fill <= scenario.fill_budget_gb().reindex(fill.index) + 1e-9).all()
+    return plan
+
+
+def test_plan_directory_holds_a_feasible_plan_and_the_contract_summary(tiny, tmp_path):
+    result = make_plan(tiny, DATE, actual_as_forecast(tiny, DATE), tmp_path, solver="greedy")
+    check_feasible(tiny, tmp_path, DATE)
+    summary = json.loads((tmp_path / DATE / "summary.json").read_text())
+    for key in ("date", "status", "solver", "objective", "bound", "gap", "expected_edge_byte_hit_ratio",
+                "fill_gb", "evict_gb", "seconds"):
+        assert key in summary
+    assert summary["date"] == DATE and summary["status"] == result.status
+    assert sorted(p.name for p in tmp_path.iterdir()) == [DATE]  # no temporary directory left behind
+
+
+def test_next_night_starts_from_the_previous_plan(tiny, tmp_path):
+    make_plan(tiny, DATE, actual_as_forecast(tiny, DATE), tmp_path, solver="greedy")
+    first = pd.read_csv(tmp_path / DATE / "placement.csv", dtype=str, keep_default_na=False)
+    held = held_before(tiny, tmp_path, "2024-01-11")
+    kept = first.loc[first[C.ACTION] != C.EVICT, [C.SITE, C.TITLE]].sort_values([C.SITE, C.TITLE])
+    assert held.to_numpy().tolist() == kept.to_numpy().tolist()
+    make_plan(tiny, "2024-01-11", actual_as_forecast(tiny, "2024-01-11"), tmp_path, solver="greedy")
+    check_feasible(tiny, tmp_path, "2024-01-11")
+
+
+def test_without_previous_plan_the_scenario_placement_is_held(tiny, tmp_path):
+    held = held_before(tiny, tmp_path, DATE)
+    assert held.to_numpy().tolist() == [["E1", "t1"], ["S", "t1"], ["S", "t2"]]
+
+
+def test_rerun_replaces_the_plan_with_identical_files(tiny, tmp_path):
+    forecast = actual_as_forecast(tiny, DATE)
+    make_plan(tiny, DATE, forecast, tmp_path, solver="greedy")
+    first = (tmp_path / DATE / "placement.csv").read_bytes()
+    summary = json.loads((tmp_path / DATE / "summary.json").read_text())
+    make_plan(tiny, DATE, forecast, tmp_path, solver="greedy")
+    assert (tmp_path / DATE / "placement.csv").read_bytes() == first
+    again = json.loads((tmp_path / DATE / "summary.json").read_text())
+    assert {k: v for k, v in again.items() if k != "seconds"} == {k: v for k, v in summary.items() if k != "seconds"}
+
+
+def test_forecast_of_unknown_titles_and_regions_gives_a_plan_that_says_why(tiny, tmp_path):
+    forecast = actual_as_forecast(tiny, DATE)
+    extra = forecast.iloc[:2].assign(**{C.TITLE: ["nope", "t1"], C.REGION: ["r1", "mars"]})
+    result = make_plan(tiny, DATE, pd.concat([forecast, extra]), tmp_path, solver="greedy")
+    assert "'nope'" in result.reason and "'mars'" in result.reason
+    assert json.loads((tmp_path / DATE / "summary.json").read_text())["reason"] == result.reason
+
+
+def test_forecast_with_nan_yhat_is_a_clear_error_and_writes_nothing(tiny, tmp_path):
+    forecast = actual_as_forecast(tiny, DATE)
+    forecast.loc[forecast.index[0], C.YHAT] = float("nan")
+    with pytest.raises(InputError, match="yhat"):
+        make_plan(tiny, DATE, forecast, tmp_path, solver="greedy")
+    assert not any(tmp_path.iterdir())

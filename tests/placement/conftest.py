@@ -1,0 +1,56 @@
+"""Hand-checkable placement problems built from frames (no files)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from cdn import columns as C
+from cdn.network import build_graph
+from placement import PlacementProblem
+
+
+def line_problem(
+    demand: dict[tuple[str, str], float],
+    sizes: dict[str, float],
+    disk: dict[str, float],
+    held: list[tuple[str, str]] = (),
+    budget: dict[str, float] | None = None,
+    churn_cost: float = 0.0,
+    link_gbps: float = 100.0,
+    serve_gbps: dict[str, float] | None = None,
+    peak_hour_share: float = 0.08,
+) -> PlacementProblem:
+    """Origin O --5-- storage S --1-- edges E1 (region r1) and E2 (region r2); E1 --3-- E2.
+
+    Path costs: E1->S 1, E1->E2 2 (through S), E1->O 6.
+    """
+    sites = pd.DataFrame({
+        C.SITE: ["O", "S", "E1", "E2"],
+        C.TIER: [C.ORIGIN, C.STORAGE, C.EDGE, C.EDGE],
+        C.REGION: ["", "", "r1", "r2"],
+        C.DISK_GB: [0.0, disk.get("S", 0.0), disk.get("E1", 0.0), disk.get("E2", 0.0)],
+        C.SERVE_GBPS: [(serve_gbps or {}).get(s, math.nan) for s in ("O", "S", "E1", "E2")],
+        C.FILL_GBPS: [math.nan] * 4,
+    })
+    links = pd.DataFrame({C.SRC: ["O", "S", "S", "E1"], C.DST: ["S", "E1", "E2", "E2"],
+                          C.CAPACITY_GBPS: [link_gbps] * 4, C.COST: [5.0, 1.0, 1.0, 3.0],
+                          C.KIND: ["backbone", "peering", "peering", "backbone"]})
+    return PlacementProblem(
+        sites=sites,
+        catalog=pd.DataFrame({C.TITLE: list(sizes), C.SIZE_GB: list(sizes.values())}),
+        demand_gb=pd.DataFrame([(r, t, gb) for (r, t), gb in demand.items()], columns=[C.REGION, C.TITLE, C.GB]),
+        graph=build_graph(sites, links),
+        held=pd.DataFrame(list(held), columns=[C.SITE, C.TITLE], dtype=str),
+        fill_budget_gb=pd.Series(budget or {}, dtype=float),
+        peak_hour_share=peak_hour_share,
+        churn_cost=churn_cost,
+    )
+
+
+@pytest.fixture
+def make_line_problem():
+    """Factory of the O-S-E1/E2 line problem."""
+    return line_problem

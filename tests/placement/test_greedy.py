@@ -1,0 +1,57 @@
+import numpy as np
+import pandas as pd
+
+from cdn import columns as C
+from placement import solve
+from placement.greedy import knapsack
+
+
+def held_after(result) -> set[tuple[str, str]]:
+    return set(zip(result.holdings[C.SITE], result.holdings[C.TITLE], strict=True))
+
+
+def test_knapsack_takes_densest_titles_that_fit_and_skips_the_rest():
+    density = np.array([1.0, 5.0, 3.0, 2.0])
+    size = np.array([10.0, 40.0, 30.0, 20.0])
+    take = knapsack(density, size, np.zeros(4, dtype=bool), disk=60.0, budget=np.inf, titles=["a", "b", "c", "d"])
+    assert take.tolist() == [False, True, False, True]  # b (40) then c does not fit, d (20) does
+
+
+def test_knapsack_counts_only_new_titles_against_the_fill_budget():
+    density = np.array([5.0, 4.0, 3.0])
+    size = np.array([10.0, 10.0, 10.0])
+    held = np.array([True, False, False])
+    take = knapsack(density, size, held, disk=30.0, budget=10.0, titles=["a", "b", "c"])
+    assert take.tolist() == [True, True, False]
+
+
+def test_knapsack_keeps_held_titles_without_value_while_disk_remains():
+    take = knapsack(np.array([0.0, 2.0]), np.array([10.0, 10.0]), np.array([True, False]), disk=20.0, budget=0.0,
+                    titles=["a", "b"])
+    assert take.tolist() == [True, False]
+
+
+def test_greedy_fills_each_edge_with_its_region_favourites(make_line_problem):
+    problem = make_line_problem({("r1", "a"): 10.0, ("r1", "b"): 1.0, ("r2", "b"): 10.0, ("r2", "a"): 1.0},
+                                {"a": 10.0, "b": 10.0}, disk={"E1": 10.0, "E2": 10.0})
+    result = solve(problem, solver="greedy")
+    assert held_after(result) == {("E1", "a"), ("E2", "b")}
+    # r1 misses b: served by peer E2 at cost 2; r2 misses a: from E1 at cost 2
+    assert result.objective == 1.0 * 2 + 1.0 * 2
+    assert result.expected_edge_byte_hit_ratio == 20.0 / 22.0
+    assert result.status == "feasible" and result.bound is None
+
+
+def test_greedy_storage_takes_what_edges_miss(make_line_problem):
+    problem = make_line_problem({("r1", "a"): 10.0, ("r1", "b"): 5.0, ("r2", "c"): 1.0},
+                                {"a": 10.0, "b": 10.0, "c": 10.0}, disk={"S": 10.0, "E1": 10.0})
+    result = solve(problem, solver="greedy")
+    assert held_after(result) == {("E1", "a"), ("S", "b")}
+    assert result.objective == 5.0 * 1 + 1.0 * 6
+
+
+def test_greedy_plan_is_identical_on_rerun(make_line_problem):
+    problem = make_line_problem({("r1", "a"): 3.0, ("r1", "b"): 3.0, ("r2", "a"): 3.0},
+                                {"a": 10.0, "b": 10.0}, disk={"S": 10.0, "E1": 10.0, "E2": 10.0})
+    first, second = solve(problem, solver="greedy"), solve(problem, solver="greedy")
+    pd.testing.assert_frame_equal(first.plan, second.plan)
