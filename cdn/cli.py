@@ -109,49 +109,6 @@ def plan(
         f"gap {gap_text}, {result.seconds:.1f}s" + (f"; note: {result.reason}" if result.reason else ""))
 
 
-@app.command()
-@handles_errors
-def plan(
-    data: DataDir,
-    date: Annotated[str, typer.Option("--date", help="Plan date D, YYYY-MM-DD (forecast from demand before D).")],
-    out: Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>/placement.csv and summary.json.")],
-    solver: Annotated[str, typer.Option("--solver", help="highs (default), cbc (when installed) or greedy.")] = "highs",
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit in seconds.")] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap to stop at, e.g. 0.01.")] = None,
-    model: Annotated[str, typer.Option("--model", help="Forecast model name (see forecasting.MODELS).")] = "auto",
-) -> None:
-    """Plan the night before D: forecast D, choose what each site holds, write the fill plan."""
-    from cdn.planning import plan_command
-    from cdn.progress import log
-
-    result = plan_command(data, date, out, solver=solver, time_limit=time_limit, gap=gap, model=model)
-    gap_text = "n/a" if result.gap is None else f"{result.gap:.4%}"
-    log(f"{out}/{date}: {result.status} ({result.solver}, {result.method}), expected edge byte hit ratio "
-        f"{result.expected_edge_byte_hit_ratio:.3f}, fill {result.fill_gb:.1f} GB, evict {result.evict_gb:.1f} GB, "
-        f"gap {gap_text}, {result.seconds:.1f}s" + (f"; note: {result.reason}" if result.reason else ""))
-
-
-@app.command()
-@handles_errors
-def simulate(
-    data: DataDir,
-    date: Annotated[str, typer.Option("--date", help="Day of actual demand to route (YYYY-MM-DD).")],
-    out: Annotated[Path, typer.Option("--out", help="Directory for summary.json and the CSV tables.")],
-    plan: Annotated[Path | None, typer.Option("--plan", help="Dated plan directory OUT/<date>; default: the "
-                                              "scenario's placement.csv.")] = None,
-    fail: Annotated[list[str] | None, typer.Option("--fail", help="Site or link (A-B) to remove; repeatable.")] = None,
-) -> None:
-    """Route a day's actual demand over the network for a plan: hits, backbone, link load, failures."""
-    from cdn.simulate import run_simulation
-
-    sim = run_simulation(data, plan, date, fail or [], out)
-    s = sim.summary
-    hit = "n/a (no demand)" if s["edge_byte_hit_ratio"] is None else f"{s['edge_byte_hit_ratio']:.4f}"
-    print(f"{out}: {s['date']}: edge byte hit ratio {hit}, backbone {s['backbone_gb']:.1f} GB"
-          f", peak link utilisation {s['peak_link_utilisation']:.3f}, {len(s['overloaded_links'])} overloaded "
-          f"link(s), unreachable regions: {', '.join(s['unreachable_regions']) or 'none'}")
-
-
 def main() -> None:
     """Entry point of the ``cdn`` console script."""
     app()
