@@ -179,7 +179,7 @@ def _catalog(titles: int, languages: list[str], days: int, rng: np.random.Genera
     unit_size = np.array([1] * n_films + seasons)
     # release schedule per unit (a film or a season): back catalogue, launch in the history, cold start
     n_launch = min(round(n_units * LAUNCH_RATE * days), int(0.4 * n_units))
-    n_cold = max(1, round(n_units * COLD_START_SHARE))
+    n_cold = min(max(1, round(n_units * COLD_START_SHARE)), n_units - 1)
     kind = np.zeros(n_units, dtype=int)
     picked = rng.permutation(n_units)
     kind[picked[:n_launch]] = 1

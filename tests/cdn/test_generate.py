@@ -1,0 +1,222 @@
+"""The scenario generator: valid contract output, determinism, and the statistical properties it promises."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cdn import columns as C
+from cdn.cli import app
+from cdn.errors import InputError
+from cdn.generate import generate_scenario, write_scenario
+from cdn.scenario import Scenario, load_scenario
+from cdn.topology import read_zoo
+
+GEANT = Path(__file__).parents[2] / "data" / "raw" / "topology-zoo" / "Geant2001.graphml"
+ARGS = {"sites": 6, "titles": 800, "days": 56, "seed": 11, "start": "2024-03-04"}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, dict]:
+    out = tmp_path_factory.mktemp("gen") / "scenario"
+    write_scenario(generate_scenario(**ARGS), out, fmt="csv")
+    return load_scenario(out), json.loads((out / "generated.json").read_text())
+
+
+def _slope(values: np.ndarray) -> float:
+    """Negative slope of log(value) against log(rank) over the given, descending values."""
+    ranks = np.arange(1, len(values) + 1)
+    return float(-np.polyfit(np.log(ranks), np.log(values), 1)[0])
+
+
+def test_generated_scenario_passes_the_loader(generated: tuple[Scenario, dict]) -> None:
+    scenario, params = generated
+    assert len(scenario.catalog) == 800
+    assert (scenario.sites[C.TIER] == C.EDGE).sum() == 6
+    assert set(scenario.demand[C.REGION]) == set(params["regions"])
+    assert scenario.demand[C.DATE].nunique() == 56
+    assert (scenario.demand[C.VIEWS] > 0).all()
+
+
+def test_per_region_title_totals_follow_the_regions_drawn_zipf_exponent(generated: tuple[Scenario, dict]) -> None:
+    scenario, params = generated
+    totals = scenario.demand.groupby([C.REGION, C.TITLE])[C.VIEWS].sum()
+    for region, drawn in params["regions"].items():
+        alpha = drawn["zipf_exponent"]
+        assert 0.8 <= alpha <= 1.0
+        head = np.sort(totals.loc[region].to_numpy())[::-1][:100]
+        assert _slope(head) == pytest.approx(alpha, abs=0.07), region
+
+
+def test_weekend_days_draw_more_views_than_weekdays(generated: tuple[Scenario, dict]) -> None:
+    daily = generated[0].demand.groupby(C.DATE)[C.VIEWS].sum()
+    weekend = daily.index.day_of_week >= 5
+    ratio = daily[weekend].mean() / daily[~weekend & (daily.index.day_of_week != 4)].mean()
+    assert 1.1 < ratio < 1.4
+
+
+def test_launches_peak_in_their_first_three_days_then_decay(generated: tuple[Scenario, dict]) -> None:
+    scenario, _ = generated
+    release = scenario.catalog.set_index(C.TITLE)[C.RELEASE_DATE]
+    launched = release[(release >= scenario.first_date) & (release <= scenario.last_date - pd.Timedelta(days=21))]
+    assert len(launched) >= 20
+    rows = scenario.demand[scenario.demand[C.TITLE].isin(launched.index)]
+    age = (rows[C.DATE] - rows[C.TITLE].map(launched)).dt.days
+    profile = rows[C.VIEWS].groupby(age).sum().reindex(range(22), fill_value=0.0)
+    assert profile.idxmax() in (0, 1, 2)
+    assert profile[14] < 0.4 * profile.max()
+    assert profile[21] > 0.02 * profile.max()  # a floor, not zero
+
+
+def test_cold_start_titles_are_released_after_the_history_and_have_no_demand(generated: tuple[Scenario, dict]) -> None:
+    scenario, _ = generated
+    catalog = scenario.catalog
+    cold = catalog.loc[catalog[C.RELEASE_DATE] > scenario.last_date, C.TITLE]
+    assert len(cold) >= 1
+    assert not scenario.demand[C.TITLE].isin(cold).any()
+    back_catalog = catalog[C.RELEASE_DATE] < scenario.first_date
+    assert back_catalog.mean() > 0.5
+
+
+def test_regions_favour_titles_in_their_home_language(generated: tuple[Scenario, dict]) -> None:
+    scenario, params = generated
+    language = scenario.demand[C.TITLE].map(scenario.catalog.set_index(C.TITLE)[C.LANGUAGE])
+    checked = 0
+    for region, drawn in params["regions"].items():
+        home = drawn["home_language"]
+        catalog_share = (scenario.catalog[C.LANGUAGE] == home).mean()
+        if home == "en" or drawn["local_share_target"] < 3 * catalog_share:
+            continue
+        mine = scenario.demand[C.REGION] == region
+        view_share = scenario.demand.loc[mine & (language == home), C.VIEWS].sum() / scenario.demand.loc[
+            mine, C.VIEWS].sum()
+        assert view_share > 2 * catalog_share, region
+        checked += 1
+    assert checked >= 1
+
+
+def test_titles_are_films_and_smaller_episodes_with_a_tenth_streamed_per_view(generated: tuple[Scenario, dict]) -> None:
+    catalog = generated[0].catalog
+    films = catalog[catalog["content_type"] == "film"]
+    episodes = catalog[catalog["content_type"] == "episode"]
+    assert films[C.SIZE_GB].between(40, 80).all()
+    assert episodes[C.SIZE_GB].between(8, 30).all()
+    ratio = catalog[C.GB_PER_VIEW] / catalog[C.SIZE_GB]
+    assert ratio.between(0.088, 0.112).all()
+    assert (episodes.groupby("series")[C.RELEASE_DATE].nunique() == 1).all()  # a season drops on one day
+
+
+def test_disks_are_catalog_fractions_and_a_night_fills_a_few_percent(generated: tuple[Scenario, dict]) -> None:
+    scenario, _ = generated
+    catalog_gb = scenario.catalog[C.SIZE_GB].sum()
+    sites = scenario.sites.set_index(C.SITE)
+    edges, storage = sites[sites[C.TIER] == C.EDGE], sites[sites[C.TIER] == C.STORAGE]
+    assert (edges[C.DISK_GB] / catalog_gb).between(0.099, 0.301).all()
+    assert (storage[C.DISK_GB] / catalog_gb).between(0.399, 0.701).all()
+    night = scenario.fill_budget_gb()[sites.index[sites[C.DISK_GB] > 0]] / sites[C.DISK_GB]
+    assert night.dropna().between(0.019, 0.041).all()
+    assert (edges[C.SERVE_GBPS] > 0).all()
+
+
+def test_same_seed_gives_byte_identical_files_and_another_seed_differs(tmp_path: Path) -> None:
+    small = {"sites": 3, "titles": 120, "days": 21, "seed": 5}
+    for fmt in ("csv", "parquet"):
+        write_scenario(generate_scenario(**small), tmp_path / f"a-{fmt}", fmt=fmt)  # type: ignore[arg-type]
+        write_scenario(generate_scenario(**small), tmp_path / f"b-{fmt}", fmt=fmt)  # type: ignore[arg-type]
+        names = sorted(p.name for p in (tmp_path / f"a-{fmt}").iterdir())
+        assert f"demand.{fmt}" in names
+        for name in names:
+            assert (tmp_path / f"a-{fmt}" / name).read_bytes() == (tmp_path / f"b-{fmt}" / name).read_bytes(), name
+    write_scenario(generate_scenario(**{**small, "seed": 6}), tmp_path / "c", fmt="csv")
+    assert (tmp_path / "c" / "demand.csv").read_bytes() != (tmp_path / "a-csv" / "demand.csv").read_bytes()
+
+
+def test_parquet_and_csv_demand_load_to_the_same_rows(tmp_path: Path) -> None:
+    small = {"sites": 2, "titles": 60, "days": 10, "seed": 9}
+    write_scenario(generate_scenario(**small), tmp_path / "csv", fmt="csv")
+    write_scenario(generate_scenario(**small), tmp_path / "pq", fmt="parquet")
+    a, b = load_scenario(tmp_path / "csv").demand, load_scenario(tmp_path / "pq").demand
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_topology_zoo_nodes_become_sites_at_their_cities_with_link_speeds() -> None:
+    nodes, links, name = read_zoo(GEANT)
+    scenario = generate_scenario(sites=5, titles=50, days=7, seed=1, topology=GEANT)
+    sites = scenario.sites.set_index(C.SITE)
+    assert name == "GEANT"
+    assert (sites[C.TIER] == C.ORIGIN).sum() == 1
+    assert (sites[C.TIER] == C.STORAGE).sum() == len(nodes) - 1
+    assert sites.loc["FR", [C.LAT, C.LON]].tolist() == pytest.approx([48.85341, 2.3488])
+    backbone = scenario.links[scenario.links[C.KIND] == "backbone"]
+    assert len(backbone) == len(links)
+    assert set(backbone[C.CAPACITY_GBPS]) >= {2.5, 10.0}
+    uplinks = scenario.links[scenario.links[C.KIND] == "peering"]
+    assert sorted(uplinks[C.DST]) == sorted(sites.index[sites[C.TIER] == C.EDGE])
+    edges = sites[sites[C.TIER] == C.EDGE]
+    hosts = uplinks.set_index(C.DST)[C.SRC]
+    assert (edges[C.LAT] == sites.loc[hosts[edges.index], C.LAT].to_numpy()).all()
+
+
+def test_link_capacity_falls_back_to_link_type_then_the_median(tmp_path: Path) -> None:
+    graphml = tmp_path / "net.graphml"
+    graphml.write_text(
+        """<?xml version="1.0" encoding="utf-8"?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+  <key attr.name="label" attr.type="string" for="node" id="d0"/>
+  <key attr.name="LinkType" attr.type="string" for="edge" id="d1"/>
+  <key attr.name="LinkLabel" attr.type="string" for="edge" id="d2"/>
+  <graph edgedefault="undirected">
+    <node id="0"><data key="d0">A</data></node>
+    <node id="1"><data key="d0">B</data></node>
+    <node id="2"><data key="d0">C</data></node>
+    <node id="3"><data key="d0">D</data></node>
+    <node id="9"><data key="d0">Alone</data></node>
+    <edge source="0" target="1"><data key="d1">OC-192</data></edge>
+    <edge source="1" target="2"><data key="d2">2.5 Gbit/s</data></edge>
+    <edge source="2" target="3"/>
+  </graph>
+</graphml>"""
+    )
+    nodes, links, _ = read_zoo(graphml)
+    assert nodes["label"].tolist() == ["A", "B", "C", "D"]  # the isolated node is dropped
+    caps = links.set_index(["u", "v"])[C.CAPACITY_GBPS]
+    assert caps[("0", "1")] == pytest.approx(192 * 0.05184)
+    assert caps[("1", "2")] == pytest.approx(2.5)
+    assert caps[("2", "3")] == pytest.approx(np.median([192 * 0.05184, 2.5]))
+    assert links["km"].isna().all()  # no coordinates: unknown length
+
+
+def test_bad_arguments_raise_input_errors_naming_the_option(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="--titles = 0"):
+        generate_scenario(sites=2, titles=0, days=5, seed=1)
+    with pytest.raises(InputError, match="--start"):
+        generate_scenario(sites=2, titles=5, days=5, seed=1, start="2024-13-45")
+    with pytest.raises(InputError, match="cannot be read as GraphML"):
+        generate_scenario(sites=2, titles=5, days=5, seed=1, topology=tmp_path / "missing.graphml")
+
+
+def test_cli_generate_writes_a_valid_scenario_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "tiny"
+    args = ["generate", "--out", str(out), "--sites", "3", "--titles", "40", "--days", "14", "--seed", "2",
+            "--format", "parquet", "--topology", str(GEANT)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (out / "demand.parquet").is_file()
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+    before = (out / "demand.parquet").read_bytes()
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+    assert (out / "demand.parquet").read_bytes() == before
+    assert runner.invoke(app, [*args, "--overwrite", "--seed", "3"]).exit_code == 0
+    assert (out / "demand.parquet").read_bytes() != before
+    bad = runner.invoke(app, ["generate", "--out", str(tmp_path / "x"), "--sites", "0"])
+    assert bad.exit_code == 2
+    assert "--sites = 0" in bad.output
+    assert not (tmp_path / "x").exists()
