@@ -109,6 +109,27 @@ def plan(
         f"gap {gap_text}, {result.seconds:.1f}s" + (f"; note: {result.reason}" if result.reason else ""))
 
 
+@app.command()
+@handles_errors
+def simulate(
+    data: DataDir,
+    date: Annotated[str, typer.Option("--date", help="Day of actual demand to route (YYYY-MM-DD).")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for summary.json and the CSV tables.")],
+    plan: Annotated[Path | None, typer.Option("--plan", help="Dated plan directory OUT/<date>; default: the "
+                                              "scenario's placement.csv.")] = None,
+    fail: Annotated[list[str] | None, typer.Option("--fail", help="Site or link (A-B) to remove; repeatable.")] = None,
+) -> None:
+    """Route a day's actual demand over the network for a plan: hits, backbone, link load, failures."""
+    from cdn.simulate import run_simulation
+
+    sim = run_simulation(data, plan, date, fail or [], out)
+    s = sim.summary
+    hit = "n/a (no demand)" if s["edge_byte_hit_ratio"] is None else f"{s['edge_byte_hit_ratio']:.4f}"
+    print(f"{out}: {s['date']}: edge byte hit ratio {hit}, backbone {s['backbone_gb']:.1f} GB"
+          f", peak link utilisation {s['peak_link_utilisation']:.3f}, {len(s['overloaded_links'])} overloaded "
+          f"link(s), unreachable regions: {', '.join(s['unreachable_regions']) or 'none'}")
+
+
 def main() -> None:
     """Entry point of the ``cdn`` console script."""
     app()

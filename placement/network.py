@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 
@@ -35,17 +36,19 @@ def path_costs(graph: nx.Graph, weight: str = "cost") -> pd.DataFrame:
     [6.0, 1.0, inf]
     """
     nodes = sorted(graph.nodes)
-    costs = pd.DataFrame(math.inf, index=pd.Index(nodes, name="from"), columns=pd.Index(nodes, name="to"))
+    index = {node: i for i, node in enumerate(nodes)}
+    values = np.full((len(nodes), len(nodes)), math.inf)
     for src, lengths in nx.all_pairs_dijkstra_path_length(graph, weight=weight):
-        costs.loc[src, list(lengths)] = list(lengths.values())
-    return costs
+        values[index[src], [index[dst] for dst in lengths]] = list(lengths.values())
+    return pd.DataFrame(values, index=pd.Index(nodes, name="from"), columns=pd.Index(nodes, name="to"))
 
 
 def holders_by_cost(costs: pd.DataFrame, site: str) -> list[str]:
     """Sites reachable from ``site`` ordered by path cost, ties by site id (``site`` itself first)."""
     row = costs.loc[site]
-    row = row[row < math.inf]
-    return sorted(row.index, key=lambda other: (row[other], other != site, other))
+    reach = dict(zip(row.index, row.to_numpy(), strict=True))
+    return sorted((other for other, cost in reach.items() if cost < math.inf),
+                  key=lambda other: (reach[other], other != site, other))
 
 
 def cheapest_paths(graph: nx.Graph, source: str, weight: str = "cost") -> dict[str, list[str]]:

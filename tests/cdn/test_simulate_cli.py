@@ -1,0 +1,42 @@
+"""`cdn simulate` end to end: a plan directory in, summary.json and tables out; bad input exits 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TINY = Path(__file__).parent.parent / "data" / "tiny"
+CDN = [sys.executable, "-m", "cdn"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CDN, *args], capture_output=True, text=True, check=False)
+
+
+def test_simulate_a_plan_with_a_failed_site(tmp_path: Path) -> None:
+    plan = tmp_path / "plans" / "2024-01-02"
+    plan.mkdir(parents=True)
+    (plan / "placement.csv").write_text("site_id,title_id,action,size_gb,priority,source\n"
+                                        "E1,t1,keep,40,,\nE2,t3,add,10,1,S\n")
+    out = tmp_path / "sim"
+    done = run("simulate", "--data", str(TINY), "--plan", str(plan), "--date", "2024-01-02", "--fail", "E1",
+               "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "unreachable regions: r1" in done.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    # only r2's t3 (8 GB of 75) is an edge hit once E1 is down
+    assert summary["edge_byte_hit_ratio"] == pytest.approx(8 / 75)
+    assert summary["fill_gb"] == 10.0 and summary["failures"] == ["E1"]
+    assert (out / "links.csv").read_text().startswith("src,dst,kind,capacity_gbps,gb,peak_gbps")
+
+
+def test_unknown_failure_exits_2_without_output(tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    done = run("simulate", "--data", str(TINY), "--date", "2024-01-02", "--fail", "E9", "--out", str(out))
+    assert done.returncode == 2
+    assert "'E9' is neither a site nor a link" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
