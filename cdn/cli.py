@@ -130,6 +130,33 @@ def simulate(
           f"link(s), unreachable regions: {', '.join(s['unreachable_regions']) or 'none'}")
 
 
+@app.command("convert-movietweetings")
+@handles_errors
+def convert_movietweetings(
+    ratings: Annotated[Path, typer.Option("--ratings", help="MovieTweetings ratings.dat.")],
+    movies: Annotated[Path, typer.Option("--movies", help="MovieTweetings movies.dat.")],
+    topology: Annotated[Path, typer.Option("--topology", help="Topology Zoo GraphML file for the network.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory to create (must not exist or be empty).")],
+    edges: Annotated[int, typer.Option("--edges", help="Number of edge sites (regions).")] = 11,
+    views_per_rating: Annotated[float, typer.Option("--views-per-rating", help="Views per rating (K).")] = 100.0,
+    min_ratings: Annotated[int, typer.Option("--min-ratings", help="Drop titles with fewer ratings.")] = 20,
+    region_skew: Annotated[float, typer.Option("--region-skew", help="Region i gets users ~ i^-skew.")] = 0.7,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the network's random choices.")] = 0,
+    fmt: Annotated[str, typer.Option("--format", help="Demand file format: csv or parquet.")] = "csv",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUT if it exists.")] = False,
+) -> None:
+    """Convert MovieTweetings ratings into a scenario on a real network (rules in docs/data.md)."""
+    from cdn.movietweetings import convert_movietweetings as convert
+    from cdn.movietweetings import read_movies, read_ratings, write_converted
+    from cdn.progress import log
+
+    scenario = convert(read_ratings(ratings), read_movies(movies), topology, edges=edges,
+                       views_per_rating=views_per_rating, min_ratings=min_ratings, region_skew=region_skew, seed=seed)
+    write_converted(scenario, out, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
+    log(f"{out}: {len(scenario.sites)} sites, {len(scenario.catalog)} titles, {len(scenario.demand)} demand rows "
+        f"from {scenario.params['first_day']} to {scenario.params['last_day']}")
+
+
 def main() -> None:
     """Entry point of the ``cdn`` console script."""
     app()

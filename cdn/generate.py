@@ -26,9 +26,6 @@ The whole computation is vectorised over regions and titles, one day at a time.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cdn import columns as C
+from cdn.atomic import atomic_directory
 from cdn.errors import InputError
 from cdn.topology import Network, provision, synthetic_network, zoo_network
 
@@ -437,29 +435,11 @@ def write_scenario(scenario: GeneratedScenario, out: str | Path, fmt: Literal["c
     """
     if fmt not in ("csv", "parquet"):
         raise InputError(f"--format = {fmt!r}; expected one of csv, parquet")
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
-        raise InputError(f"{out} already exists and is not empty; choose a new directory or pass --overwrite")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_directory(out, overwrite=overwrite) as tmp:
         scenario.catalog.to_csv(tmp / "catalog.csv", index=False, lineterminator="\n")
         scenario.sites.to_csv(tmp / "sites.csv", index=False, lineterminator="\n")
         scenario.links.to_csv(tmp / "links.csv", index=False, lineterminator="\n")
         (tmp / "settings.json").write_text(json.dumps(scenario.settings, indent=2, sort_keys=True) + "\n")
         (tmp / "generated.json").write_text(json.dumps(scenario.params, indent=2, sort_keys=True) + "\n")
         writer = _write_demand_parquet if fmt == "parquet" else _write_demand_csv
-        rows = writer(scenario, tmp / f"demand.{fmt}")
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-            out.rename(trash / out.name)
-            tmp.rename(out)
-            shutil.rmtree(trash)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return rows
-
+        return writer(scenario, tmp / f"demand.{fmt}")
