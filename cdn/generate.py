@@ -152,7 +152,7 @@ class _DemandModel:
                 yield date, np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, float)
                 continue
             current = self.appeal * life[None, :]
-            order = np.argsort(-current, axis=1, kind="stable")
+            order = np.argsort(-current, axis=1)  # ties only among unreleased titles, whose share is 0
             share = np.empty_like(current)
             share[rows, order] = zipf / norm[:, released - 1 : released]
             share[:, life == 0] = 0.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,7 +71,9 @@ def _backbone_cost(km: np.ndarray) -> np.ndarray:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "node"
+    """Lower-case ASCII identifier of a place name: ``"Zürich Hbf"`` -> ``"zurich-hbf"``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "node"
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cdn import columns as C
@@ -220,3 +222,23 @@ def test_cli_generate_writes_a_valid_scenario_and_refuses_to_overwrite(tmp_path:
     assert bad.exit_code == 2
     assert "--sites = 0" in bad.output
     assert not (tmp_path / "x").exists()
+
+
+@settings(max_examples=12, deadline=None)
+@given(sites=st.integers(1, 5), titles=st.integers(1, 60), days=st.integers(1, 20), seed=st.integers(0, 2**32 - 1))
+def test_any_generated_scenario_keeps_the_contract_rules(sites: int, titles: int, days: int, seed: int) -> None:
+    scenario = generate_scenario(sites=sites, titles=titles, days=days, seed=seed)
+    catalog = scenario.catalog.assign(**{C.RELEASE_DATE: pd.to_datetime(scenario.catalog[C.RELEASE_DATE])})
+    assert catalog[C.TITLE].is_unique and (catalog[C.SIZE_GB] > 0).all() and (catalog[C.GB_PER_VIEW] > 0).all()
+    demand = scenario.demand() if any(len(v) for *_, v in scenario.demand_days()) else None
+    if demand is not None:
+        assert (demand[C.VIEWS] > 0).all() and (demand[C.VIEWS] == demand[C.VIEWS].round()).all()
+        release = demand[C.TITLE].map(catalog.set_index(C.TITLE)[C.RELEASE_DATE])
+        assert (demand[C.DATE] >= release).all()
+        assert set(demand[C.REGION]) <= set(scenario.regions)
+        assert not demand.duplicated([C.DATE, C.REGION, C.TITLE]).any()
+    sites_frame = scenario.sites
+    assert sites_frame[C.SITE].is_unique and (sites_frame[C.TIER] == C.ORIGIN).any()
+    assert sorted(sites_frame.loc[sites_frame[C.TIER] == C.EDGE, C.REGION]) == sorted(scenario.regions)
+    linked = set(scenario.links[C.SRC]) | set(scenario.links[C.DST])
+    assert set(sites_frame[C.SITE]) <= linked
