@@ -6,6 +6,7 @@
 """
 
 from forecasting import auto as _auto  # noqa: F401  (registers "auto")
+from forecasting import prophet_model as _prophet  # noqa: F401  (registers "prophet")
 from forecasting.api import forecast
 from forecasting.models import MODELS, Forecaster, register
 

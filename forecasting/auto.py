@@ -1,9 +1,17 @@
-"""``auto``: per-segment model choice by backtest on the history itself.
+"""``auto``: top-down regional forecasts with per-segment model choice by backtest on the history itself.
 
-Series are split into segments (launch-phase titles, head, torso, long tail by recent views). Every
-candidate forecaster is run at the last days of the history as if each were the forecast origin; each
-segment then uses the candidate with the lowest WAPE there. Intervals are calibrated on the combined
-forecast (:mod:`forecasting.intervals`).
+1. **Region totals** are forecast by a seasonal EWMA (weekday index times a smoothed level) or by
+   Prophet, whichever has the lower WAPE at the last ``prophet_origins`` origins.
+2. **Titles**: candidates are the bottom-up fast models (seasonal naive, EWMA, seasonal EWMA) and the
+   top-down share models: the title's EWMA share of its region's views, corrected for where it stands on
+   the launch curve (:mod:`forecasting.launch`), times the region total forecast. Series are split into
+   segments (launch phase, head, torso, tail by recent views); every candidate is run at the last days of
+   the history as if each were the origin and each segment takes the candidate with the lowest WAPE.
+   The head's top series are also tried with Prophet and switch to it only if it backtests better.
+3. **Cold start**: titles released from ``as_of`` to the end of the horizon (from the catalog) and series
+   with fewer than 3 days of history get a launch-curve forecast whose level comes from analog titles
+   (shrunk towards the series' own first days when it has some).
+4. **Intervals** (80%) are calibrated on the combined forecast's errors at past origins.
 """
 
 from __future__ import annotations
@@ -16,12 +24,19 @@ import pandas as pd
 from cdn import columns as C
 from cdn.errors import ForecastError
 from forecasting.intervals import PointFn, calibrate
+from forecasting.launch import FIRST_WEEK, LaunchCurve, analog_levels, learn_curve
 from forecasting.models import PanelForecaster, ewma_point, register, snaive7_point
 from forecasting.panel import Panel, to_long
+from forecasting.prophet_model import prophet_forecast
 
 SEGMENTS = ("launch", "head", "torso", "tail")
 LAUNCH_DAYS = 14
+COLD_DAYS = 3
 HEAD_SHARE, TORSO_SHARE = 0.5, 0.9
+EWMA_WINDOW = 28
+SELECTION_ORIGINS = 7
+PROPHET_MIN_DAYS = 56
+"""Prophet is tried only on series with at least eight weeks of history (shorter, it over-fits)."""
 
 
 def segment_series(panel: Panel, window: int = 28) -> np.ndarray:
@@ -32,74 +47,185 @@ def segment_series(panel: Panel, window: int = 28) -> np.ndarray:
     cumulative = np.cumsum(recent[order]) / max(recent.sum(), 1e-12)
     seg = np.empty(len(recent), dtype=object)
     seg[order] = np.where(cumulative <= HEAD_SHARE, "head", np.where(cumulative <= TORSO_SHARE, "torso", "tail"))
-    if len(order):
-        seg[order[0]] = "head" if seg[order[0]] == "torso" else seg[order[0]]
+    if len(order) and seg[order[0]] != "head":
+        seg[order[0]] = "head"
     seg[panel.history_days() <= LAUNCH_DAYS] = "launch"
     return seg
 
 
-def weekly_profile(values: np.ndarray, groups: np.ndarray, weeks: int = 4) -> np.ndarray:
-    """Weekday index of each series from its group's totals over the last ``weeks`` weeks.
+def weekly_profile(values: np.ndarray, weeks: int = 4) -> np.ndarray:
+    """Weekday index (n_rows, 7) of each row from its last ``weeks`` full weeks, indexed by ``day % 7``.
 
-    Returns an array (n_series, 7) indexed by ``day % 7`` of the panel's day columns, mean 1 per row.
+    Rows average 1; rows with no views (or under a week of history) get 1 everywhere.
     """
     n_days = values.shape[1]
-    span = min(7 * weeks, n_days - n_days % 7 if n_days >= 7 else 0)
+    span = min(7 * weeks, n_days - n_days % 7)
     if span < 7:
         return np.ones((len(values), 7))
-    n_groups = int(groups.max()) + 1 if len(groups) else 0
-    totals = np.zeros((n_groups, span))
-    np.add.at(totals, groups, values[:, -span:])
-    by_day = totals.reshape(n_groups, span // 7, 7).sum(axis=1)  # columns: day index mod 7 offset by start
+    by_day = values[:, -span:].reshape(len(values), span // 7, 7).sum(axis=1)
     mean = by_day.mean(axis=1, keepdims=True)
     index = np.divide(by_day, mean, out=np.ones_like(by_day), where=mean > 0)
-    shift = (n_days - span) % 7  # column j of by_day is panel day d with d % 7 == (shift + j) % 7
-    index = np.roll(index, shift, axis=1)
-    return index[groups]
+    return np.roll(index, (n_days - span) % 7, axis=1)
 
 
-def seasonal_ewma_point(groups: np.ndarray, halflife: float) -> PointFn:
-    """EWMA of deseasonalised views times the group's weekday index of each target day."""
+def seasonal_ewma(values: np.ndarray, first_seen: np.ndarray, horizon: int, halflife: float,
+                  profile: np.ndarray) -> np.ndarray:
+    """EWMA of views divided by the weekday index, times the index of each target day."""
+    n_days = values.shape[1]
+    past = profile[:, np.arange(n_days) % 7]
+    level = ewma_point(values / np.maximum(past, 1e-9), first_seen, 1, halflife)[:, 0]
+    return level[:, None] * profile[:, (n_days + np.arange(horizon)) % 7]
+
+
+def totals_point(totals: np.ndarray, horizon: int, halflife: float = 7.0) -> np.ndarray:
+    """Fast region-total forecast: seasonal EWMA with the region's own weekday index."""
+    first = np.zeros(len(totals), dtype=int)
+    return seasonal_ewma(totals, first, horizon, halflife, weekly_profile(totals))
+
+
+def ewma_weights(halflife: float, n_days: int) -> np.ndarray:
+    """Weights of :func:`~forecasting.models.ewma_point`, most recent day first."""
+    return 0.5 ** (np.arange(min(EWMA_WINDOW, n_days)) / halflife)
+
+
+@dataclass
+class Context:
+    """What ``auto`` learns in ``fit`` besides the panel."""
+
+    regions: list[str]  # regions forecast for new releases
+    region_names: list[str]  # rows of ``totals``
+    region_of: np.ndarray  # row of ``totals`` of each panel row
+    totals: np.ndarray  # (n_regions, n_days) views per region and day
+    release_col: np.ndarray  # per panel row: column of the title's release, NaN if unknown or older
+    curve: LaunchCurve
+    levels: pd.DataFrame  # region, title_id, level: first-week shares of past launches
+    new_titles: list[str]  # catalog titles released from as_of to the end of a 30-day horizon, no history
+
+
+def _release_columns(titles: pd.Series, first_view: pd.Series, catalog: pd.DataFrame | None,
+                     start: pd.Timestamp) -> np.ndarray:
+    """Column (days from ``start``) of each title's release: the catalog's date, else its first view if
+    that is after the first history day; NaN when unknown."""
+    def lookup(dates: pd.Series) -> pd.Series:  # Series.map fails on an empty datetime mapping (pandas 3.1)
+        found = dates.astype("datetime64[ns]").reindex(titles.to_numpy())
+        return pd.Series(found.to_numpy(), index=titles.index, dtype="datetime64[ns]")
+
+    release = pd.Series(pd.NaT, index=titles.index, dtype="datetime64[ns]")
+    if catalog is not None and C.RELEASE_DATE in catalog.columns:
+        release = lookup(catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.RELEASE_DATE])
+    seen = lookup(first_view)
+    release = release.fillna(seen.where(seen > start))
+    return ((release - start).dt.days).to_numpy(dtype=float)
+
+
+def build_context(history: pd.DataFrame, panel: Panel, catalog: pd.DataFrame | None,
+                  regions: list[str] | None) -> Context:
+    """Region totals, release columns, the launch curve and past launch levels."""
+    start, n_days = panel.start, panel.n_days
+    hist = history[history[C.DATE] >= start]
+    known = sorted(set(hist[C.REGION].astype(str)) | set(panel.keys[C.REGION]))
+    wanted = sorted(set(regions)) if regions is not None else known
+    all_regions = sorted(set(known) | set(wanted))
+    region_index = {r: i for i, r in enumerate(all_regions)}
+    col = (hist[C.DATE] - start).dt.days.to_numpy()
+    totals = np.zeros((len(all_regions), n_days))
+    np.add.at(totals, (hist[C.REGION].map(region_index).to_numpy(), col), hist[C.VIEWS].to_numpy(float))
+    first_view = history[history[C.VIEWS] > 0].groupby(C.TITLE, observed=True)[C.DATE].min()
+    region_of = panel.keys[C.REGION].map(region_index).to_numpy(dtype=int)
+    release_col = _release_columns(panel.keys[C.TITLE], first_view, catalog, start)
+    # title shares over all regions, for the launch curve
+    titles = pd.Index(sorted(first_view.index.astype(str)))
+    t_idx = titles.get_indexer(hist[C.TITLE].astype(str))
+    by_title = np.zeros((len(titles), n_days))
+    seen = t_idx >= 0  # rows of titles that never had a view carry only zeros
+    np.add.at(by_title, (t_idx[seen], col[seen]), hist[C.VIEWS].to_numpy(float)[seen])
+    day_total = totals.sum(axis=0)
+    share = np.divide(by_title, day_total[None, :], out=np.zeros_like(by_title), where=day_total[None, :] > 0)
+    title_release = _release_columns(pd.Series(titles, index=titles), first_view, catalog, start)
+    curve = learn_curve(share, title_release)
+    levels = _launch_levels(hist, titles, title_release, totals, region_index, start)
+    new_titles: list[str] = []
+    if catalog is not None and C.RELEASE_DATE in catalog.columns:
+        rel = catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.RELEASE_DATE]
+        upcoming = rel[(rel >= panel.as_of) & (rel < panel.as_of + pd.Timedelta(days=30))]
+        new_titles = sorted(set(upcoming.index.astype(str)) - set(first_view.index.astype(str)))
+    return Context(wanted, all_regions, region_of, totals, release_col, curve, levels, new_titles)
+
+
+def _launch_levels(hist: pd.DataFrame, titles: pd.Index, release_col: np.ndarray, totals: np.ndarray,
+                   region_index: dict[str, int], start: pd.Timestamp) -> pd.DataFrame:
+    """First-week share of each past launch (with a full first week in the history) in every region."""
+    n_days = totals.shape[1]
+    ok = np.isfinite(release_col) & (release_col >= 0) & (release_col + FIRST_WEEK <= n_days)
+    launched = titles[ok]
+    if not len(launched):
+        return pd.DataFrame(columns=[C.REGION, C.TITLE, "level"])
+    rel = pd.Series(release_col[ok], index=launched)
+    rows = hist[hist[C.TITLE].isin(launched)]
+    age = (rows[C.DATE] - start).dt.days.to_numpy() - rows[C.TITLE].map(rel).to_numpy()
+    rows = rows[(age >= 0) & (age < FIRST_WEEK)]
+    r = rows[C.REGION].map(region_index).to_numpy()
+    d = (rows[C.DATE] - start).dt.days.to_numpy()
+    share = rows[C.VIEWS].to_numpy(float) / np.maximum(totals[r, d], 1e-12)
+    got = pd.DataFrame({C.REGION: rows[C.REGION].to_numpy(), C.TITLE: rows[C.TITLE].to_numpy(), "s": share})
+    level = got.groupby([C.REGION, C.TITLE], observed=True)["s"].sum() / FIRST_WEEK
+    grid = pd.MultiIndex.from_product([sorted(region_index), launched], names=[C.REGION, C.TITLE])
+    return level.reindex(grid, fill_value=0.0).rename("level").reset_index()
+
+
+def share_point(ctx: Context, halflife: float, totals_fn=totals_point) -> PointFn:
+    """Top-down: EWMA share of the region's views, launch-curve corrected, times the region total."""
 
     def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
         n_days = values.shape[1]
-        profile = weekly_profile(values, groups)
-        past_index = profile[:, np.arange(n_days) % 7]
-        level = ewma_point(values / np.maximum(past_index, 1e-9), first_seen, 1, halflife)[:, 0]
-        ahead = profile[:, (n_days + np.arange(horizon)) % 7]
-        return level[:, None] * ahead
+        totals = ctx.totals[:, :n_days]
+        ahead = totals_fn(totals, horizon)
+        own = totals[ctx.region_of]
+        share = np.divide(values, own, out=np.zeros_like(values), where=own > 0)
+        level = ewma_point(share, first_seen, 1, halflife)[:, 0]
+        adjust = ctx.curve.adjustment(ctx.release_col, n_days, horizon, ewma_weights(halflife, n_days))
+        return level[:, None] * adjust * ahead[ctx.region_of]
 
     return point
 
 
-def candidates(panel: Panel) -> dict[str, PointFn]:
+def candidates(ctx: Context) -> dict[str, PointFn]:
     """The fast candidate forecasters of ``auto``."""
-    regions = pd.factorize(panel.keys[C.REGION])[0]
     out: dict[str, PointFn] = {"snaive7": snaive7_point}
-    for hl in (1.0, 2.0, 4.0):
+    for hl in (1.0, 2.0, 4.0, 7.0, 14.0):
         out[f"ewma{hl:g}"] = lambda v, f, h, hl=hl: ewma_point(v, f, h, hl)
-        out[f"sewma{hl:g}"] = seasonal_ewma_point(regions, hl)
+        out[f"sewma{hl:g}"] = lambda v, f, h, hl=hl: seasonal_ewma(
+            v, f, h, hl, weekly_profile(ctx.totals[:, : v.shape[1]])[ctx.region_of])
+    for hl in (1.0, 2.0, 4.0, 7.0, 14.0, 28.0):
+        out[f"share{hl:g}"] = share_point(ctx, hl)
     return out
 
 
 @dataclass(frozen=True)
 class Choice:
-    """The candidate chosen per segment, and the backtest WAPE of every candidate per segment."""
+    """What ``auto`` chose: a candidate per segment, the totals model, Prophet on the head or not, and
+    the backtest WAPE of every candidate per segment."""
 
     by_segment: dict[str, str]
     wape: pd.DataFrame
+    totals_model: str = "sewma"
+    head_prophet: bool = False
+
+
+def origins(n_days: int, horizon: int, n_origins: int) -> range:
+    """The last ``n_origins`` origins whose first target day lies in the history."""
+    return range(max(COLD_DAYS, n_days - n_origins - horizon + 1), n_days)
 
 
 def backtest_errors(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizon: int,
                     n_origins: int) -> tuple[np.ndarray, np.ndarray]:
     """Absolute error and actual views per series, summed over the last ``n_origins`` origins."""
-    n_days = values.shape[1]
     err = np.zeros(len(values))
     act = np.zeros(len(values))
-    for origin in range(max(1, n_days - n_origins - horizon + 1), n_days):
-        steps = min(horizon, n_days - origin)
+    for origin in origins(values.shape[1], horizon, n_origins):
+        steps = min(horizon, values.shape[1] - origin)
         yhat = np.clip(point(values[:, :origin], np.minimum(first_seen, origin), steps), 0.0, None)
-        seen = (first_seen < origin)[:, None]
+        seen = (origin - first_seen >= COLD_DAYS)[:, None]
         actual = values[:, origin:origin + steps]
         err += (np.abs(actual - yhat) * seen).sum(axis=1)
         act += (actual * seen).sum(axis=1)
@@ -107,7 +233,7 @@ def backtest_errors(point: PointFn, values: np.ndarray, first_seen: np.ndarray, 
 
 
 def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
-           n_origins: int = 7) -> Choice:
+           n_origins: int = SELECTION_ORIGINS) -> Choice:
     """Pick, per segment, the candidate with the lowest WAPE at the last ``n_origins`` origins."""
     rows = []
     for name, point in points.items():
@@ -119,9 +245,8 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
                 rows.append({"segment": seg, "candidate": name,
                              "wape": err[mask].sum() / total if total > 0 else np.inf, "series": int(mask.sum())})
     wape = pd.DataFrame(rows, columns=["segment", "candidate", "wape", "series"])
-    by_segment = {}
-    for seg, grp in wape.groupby("segment", sort=False):
-        by_segment[str(seg)] = str(grp.sort_values(["wape", "candidate"]).iloc[0]["candidate"])
+    by_segment = {str(seg): str(grp.sort_values(["wape", "candidate"]).iloc[0]["candidate"])
+                  for seg, grp in wape.groupby("segment", sort=False)}
     return Choice(by_segment, wape)
 
 
@@ -140,24 +265,170 @@ def combined_point(points: dict[str, PointFn], segments: np.ndarray, choice: dic
     return point
 
 
+def _wape(actual: np.ndarray, yhat: np.ndarray) -> float:
+    total = float(actual.sum())
+    return float(np.abs(actual - yhat).sum() / total) if total > 0 else np.inf
+
+
 @register("auto")
 class Auto(PanelForecaster):
-    """The default model: each segment of series gets the candidate that backtests best on it.
+    """The default model (see the module docstring).
 
-    After :meth:`predict`, ``choice_`` holds the chosen candidate per segment and every candidate's WAPE.
+    Parameters
+    ----------
+    prophet_head : int
+        Top series tried with Prophet (0: never).
+    prophet_origins : int
+        Past origins of the Prophet-versus-fast backtests (totals and head).
+
+    After :meth:`predict`, ``choice_`` holds what was chosen and every candidate's WAPE.
     """
 
-    choice_: Choice | None = None
+    def __init__(self, *, prophet_head: int = 20, prophet_origins: int = 2, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.prophet_head = prophet_head
+        self.prophet_origins = prophet_origins
+        self.context_: Context | None = None
+        self.choice_: Choice | None = None
+
+    def fit(self, history: pd.DataFrame, as_of: pd.Timestamp | None = None) -> Auto:
+        """Keep the panel, region totals, launch curve and past launch levels."""
+        super().fit(history, as_of)
+        assert self.panel_ is not None
+        self.context_ = build_context(history, self.panel_, self.catalog, self.regions)
+        return self
+
+    def _prophet_totals(self, totals: np.ndarray, horizon: int) -> np.ndarray:
+        keys = pd.DataFrame({C.REGION: [str(i) for i in range(len(totals))], C.TITLE: "*"})
+        n_days = totals.shape[1]
+        start = self.panel_.start  # type: ignore[union-attr]
+        panel = Panel(keys, totals, start, start + pd.Timedelta(days=n_days), np.zeros(len(totals), dtype=int))
+        fitted, yhat, _, _ = prophet_forecast(panel, np.arange(len(totals)), horizon, scheduler=self.scheduler,
+                                              seed=self.seed)
+        out = totals_point(totals, horizon)
+        out[fitted] = yhat
+        return out
+
+    def _prophet_wins(self, values: np.ndarray, rows: np.ndarray, horizon: int, fast: PointFn,
+                      prophet: PointFn) -> bool:
+        """Whether Prophet has a lower WAPE than ``fast`` on ``rows`` at the last origins."""
+        if self.prophet_origins < 1 or not len(rows):
+            return False
+        errs = {"fast": 0.0, "prophet": 0.0}
+        total = 0.0
+        for origin in origins(values.shape[1], horizon, self.prophet_origins):
+            steps = min(horizon, values.shape[1] - origin)
+            actual = values[rows, origin:origin + steps]
+            total += float(actual.sum())
+            for name, fn in (("fast", fast), ("prophet", prophet)):
+                errs[name] += float(np.abs(actual - np.clip(fn(values[:, :origin], rows, steps), 0, None)).sum())
+        return total > 0 and errs["prophet"] < errs["fast"]
 
     def predict(self, horizon: int) -> pd.DataFrame:
-        """Choose per segment, forecast, calibrate the intervals of the combined forecast."""
-        if self.panel_ is None:
+        """Choose, forecast, add cold starts, calibrate intervals."""
+        if self.panel_ is None or self.context_ is None:
             raise ForecastError("model 'auto' must be fitted before predict")
-        p = self.panel_
+        p, ctx = self.panel_, self.context_
         segments = segment_series(p)
-        points = candidates(p)
-        self.choice_ = choose(points, p, segments, horizon)
-        point = combined_point(points, segments, self.choice_.by_segment)
-        yhat = np.clip(point(p.values, p.first_seen, horizon), 0.0, None)
-        lower, upper = calibrate(point, p.values, p.first_seen, horizon).bounds(yhat)
-        return to_long(p.keys, p.as_of, yhat, lower, upper, self.name)
+        points = candidates(ctx)
+        choice = choose(points, p, segments, horizon)
+        point = combined_point(points, segments, choice.by_segment)
+        # region totals: Prophet or the seasonal EWMA, by backtest
+        totals_fn = totals_point
+        regions_used = np.unique(ctx.region_of) if len(ctx.region_of) else np.array([], dtype=int)
+        if self.prophet_head > 0 and p.n_days >= PROPHET_MIN_DAYS and self._prophet_wins(
+                ctx.totals, regions_used, horizon,
+                lambda v, rows, h: totals_point(v, h)[rows],
+                lambda v, rows, h: self._prophet_totals(v[rows], h)):
+            totals_fn = self._cached_totals(horizon)
+            choice = Choice(choice.by_segment, choice.wape, "prophet", False)
+        final = combined_point({**points, **{k: share_point(ctx, float(k[5:]), totals_fn)
+                                             for k in points if k.startswith("share")}},
+                               segments, choice.by_segment)
+        yhat = np.clip(final(p.values, p.first_seen, horizon), 0.0, None)
+        model = np.full(len(p.keys), self.name, dtype=object)
+        # Prophet on the head's top series, if it backtests better there
+        head = np.flatnonzero(segments == "head")
+        head = head[np.argsort(-p.values[head, -28:].sum(axis=1), kind="stable")][: self.prophet_head]
+        head = head[p.history_days()[head] >= PROPHET_MIN_DAYS]
+        if self.prophet_head > 0 and self._prophet_wins(
+                p.values, head, horizon, lambda v, rows, h: point(v, np.minimum(p.first_seen, v.shape[1]), h)[rows],
+                lambda v, rows, h: self._prophet_rows(v, rows, h)):
+            yhat[head] = self._prophet_rows(p.values, head, horizon)
+            model[head] = "auto:prophet"
+            choice = Choice(choice.by_segment, choice.wape, choice.totals_model, True)
+        self.choice_ = choice
+        calibration = calibrate(point, p.values, p.first_seen, horizon)
+        frame = to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat), model)
+        frame = frame[~np.repeat(p.history_days() < COLD_DAYS, horizon)]
+        cold = self._cold_start(horizon, totals_fn(ctx.totals, horizon))
+        if len(cold):
+            lower, upper = calibration.bounds(cold[C.YHAT].to_numpy().reshape(-1, horizon))
+            cold = cold.assign(**{C.YHAT_LOWER: lower.reshape(-1), C.YHAT_UPPER: upper.reshape(-1)})
+        return pd.concat([frame, cold], ignore_index=True) if len(cold) else frame.reset_index(drop=True)
+
+    def _cached_totals(self, horizon: int):
+        cache: dict[int, np.ndarray] = {}
+        full = self.context_.totals.shape[1]  # type: ignore[union-attr]
+
+        def fn(totals: np.ndarray, h: int) -> np.ndarray:
+            if totals.shape[1] == full and h == horizon:
+                if h not in cache:
+                    cache[h] = self._prophet_totals(totals, h)
+                return cache[h]
+            return totals_point(totals, h)
+
+        return fn
+
+    def _prophet_rows(self, values: np.ndarray, rows: np.ndarray, horizon: int) -> np.ndarray:
+        p = self.panel_
+        assert p is not None
+        n_days = values.shape[1]
+        sub = Panel(p.keys, values, p.start, p.start + pd.Timedelta(days=n_days), np.minimum(p.first_seen, n_days))
+        fitted, yhat, _, _ = prophet_forecast(sub, rows, horizon, self.catalog, scheduler=self.scheduler,
+                                              seed=self.seed)
+        out = ewma_point(values[rows], sub.first_seen[rows], horizon)
+        where = {r: i for i, r in enumerate(rows)}
+        for i, r in enumerate(fitted):
+            out[where[int(r)]] = yhat[i]
+        return out
+
+    def _cold_start(self, horizon: int, totals_ahead: np.ndarray) -> pd.DataFrame:
+        """Launch-curve forecasts (no intervals yet) for the series with under ``COLD_DAYS`` days of
+        history and for each new release in every wanted region."""
+        p, ctx = self.panel_, self.context_
+        assert p is not None and ctx is not None
+        short = np.flatnonzero(p.history_days() < COLD_DAYS)
+        pairs = pd.concat([pd.DataFrame([(r, t) for t in ctx.new_titles for r in ctx.regions],
+                                        columns=[C.REGION, C.TITLE]), p.keys.iloc[short]], ignore_index=True)
+        if pairs.empty:
+            return to_long(pairs, p.as_of, np.zeros((0, horizon)), np.zeros((0, horizon)),
+                           np.zeros((0, horizon)), "auto:launch")
+        titles = sorted(set(pairs[C.TITLE]))
+        catalog = self.catalog if self.catalog is not None else pd.DataFrame({C.TITLE: titles})
+        pairs = pairs.drop_duplicates().merge(analog_levels(ctx.levels, catalog, titles),
+                                              on=[C.REGION, C.TITLE], how="left")
+        pairs = pairs.sort_values([C.REGION, C.TITLE]).reset_index(drop=True)  # level NaN: no analog
+        own = {(p.keys[C.REGION].iat[r], p.keys[C.TITLE].iat[r]): r for r in short}
+        release = pd.Series(dtype="datetime64[ns]")
+        if self.catalog is not None and C.RELEASE_DATE in self.catalog.columns:
+            release = self.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.RELEASE_DATE]
+        region_pos = {r: i for i, r in enumerate(ctx.region_names)}
+        ahead_days = p.n_days + np.arange(horizon)
+        yhat = np.zeros((len(pairs), horizon))
+        for i, (region, title, prior) in enumerate(pairs[[C.REGION, C.TITLE, "level"]].itertuples(index=False)):
+            row = own.get((region, title))
+            rel = release.get(title, pd.NaT)
+            if pd.notna(rel):
+                rc = float((rel - p.start).days)
+            else:
+                rc = float(p.first_seen[row]) if row is not None else float(p.n_days)
+            level = prior if np.isfinite(prior) else 0.0
+            if row is not None:  # shrink the analog level towards the series' own first days
+                days = np.arange(p.first_seen[row], p.n_days)
+                expected = ctx.curve.at(days - rc) * ctx.totals[region_pos[region], days]
+                level = float(p.values[row, days].sum()) / max(float(expected.sum()), 1e-12)
+                if np.isfinite(prior):
+                    level = (len(days) * level + prior) / (len(days) + 1)
+            yhat[i] = level * ctx.curve.at(ahead_days - rc) * totals_ahead[region_pos[region]]
+        return to_long(pairs[[C.REGION, C.TITLE]], p.as_of, yhat, yhat, yhat, "auto:launch")

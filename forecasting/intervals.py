@@ -106,6 +106,8 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
     upper = np.empty_like(lower)
     for b in range(len(edges) + 1):
         in_bucket = bucket == b
+        if not in_bucket.any():  # ties on an edge leave a bucket empty: it gets the overall quantiles
+            in_bucket = np.ones_like(in_bucket)
         pooled = err[in_bucket]
         for s in range(horizon):
             sample = err[in_bucket & (step == s)]
