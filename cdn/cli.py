@@ -89,6 +89,35 @@ def generate(
 
 @app.command()
 @handles_errors
+def nightly(
+    data: DataDir,
+    out: Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>/placement.csv and summary.json.")],
+    date: Annotated[
+        str | None, typer.Option("--date", help="Plan date D, YYYY-MM-DD; default: the day after the last demand.")
+    ] = None,
+    model: Annotated[str, typer.Option("--model", help="Forecast model name (see forecasting.MODELS).")] = "auto",
+    solver: Annotated[str, typer.Option("--solver", help="highs (default), cbc (when installed) or greedy.")] = "highs",
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit in seconds.")] = None,
+    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap to stop at, e.g. 0.01.")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address for the forecast fits.")
+    ] = None,
+) -> None:
+    """The nightly job: forecast D, plan the fill, write it, and print what the plan is expected to do."""
+    from cdn.nightly import describe, plan_date, run_nightly
+    from cdn.progress import log
+    from cdn.scenario import load_scenario
+
+    scenario = load_scenario(data)
+    day = plan_date(scenario, date)
+    outcome = run_nightly(scenario, day, out, model=model, solver=solver, time_limit=time_limit, gap=gap,
+                          scheduler=scheduler)
+    for line in describe(outcome):
+        log(line)
+
+
+@app.command()
+@handles_errors
 def plan(
     data: DataDir,
     date: Annotated[str, typer.Option("--date", help="Plan date D, YYYY-MM-DD (forecast from demand before D).")],

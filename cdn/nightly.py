@@ -1,0 +1,152 @@
+"""The nightly job: forecast tomorrow, plan the fill, and measure what the plan is expected to do.
+
+:func:`run_nightly` is what ``cdn nightly`` (and ``make run``) runs: a forecast made only from demand dated
+before the plan date, a placement solved on it and written as the contract's plan directory, and a
+simulation of the forecast demand on the network with the new holdings (the plan's expected hit ratio,
+backbone GB and peak link load). When the scenario holds the plan date's actual demand (a backtest), the
+plan is also simulated on it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cdn import columns as C
+from cdn.errors import InputError
+from cdn.scenario import DATE_FORMAT, Scenario
+
+
+@dataclass(frozen=True)
+class NightlyOutcome:
+    """What one night produced.
+
+    Attributes
+    ----------
+    date : Timestamp
+        The plan date.
+    plan_dir : Path
+        ``OUT/<date>/`` holding ``placement.csv`` and ``summary.json``.
+    summary : dict
+        The plan's ``summary.json``.
+    expected : dict
+        Simulation of the forecast demand against the new holdings.
+    actual : dict or None
+        Simulation of the date's actual demand, when the scenario has it.
+    seconds : dict
+        Wall time of each step: ``forecast``, ``plan``, ``simulate``.
+    """
+
+    date: pd.Timestamp
+    plan_dir: Path
+    summary: dict[str, Any]
+    expected: dict[str, Any]
+    actual: dict[str, Any] | None
+    seconds: dict[str, float]
+
+
+def plan_date(scenario: Scenario, date: str | None) -> pd.Timestamp:
+    """The date to plan: ``date`` when given, else the day after the scenario's last demand (tomorrow).
+
+    Raises
+    ------
+    InputError
+        ``date`` is not YYYY-MM-DD, or there is no demand before it.
+    """
+    if date is None:
+        return scenario.last_date + pd.Timedelta(days=1)
+    try:
+        day = pd.Timestamp(pd.to_datetime(date, format=DATE_FORMAT))
+    except ValueError as err:
+        raise InputError(f"--date {date!r} is not a YYYY-MM-DD date") from err
+    if day <= scenario.first_date:
+        raise InputError(f"--date {date}: a plan needs demand dated before it; the scenario's demand starts "
+                         f"{scenario.first_date:%Y-%m-%d}")
+    if day > scenario.last_date + pd.Timedelta(days=1):
+        raise InputError(f"--date {date}: the scenario's demand ends {scenario.last_date:%Y-%m-%d}, so the latest "
+                         f"date that can be planned is {scenario.last_date + pd.Timedelta(days=1):%Y-%m-%d}")
+    return day
+
+
+def run_nightly(
+    scenario: Scenario,
+    date: pd.Timestamp,
+    out_root: str | Path,
+    *,
+    model: str = "auto",
+    solver: str = "highs",
+    time_limit: float | None = None,
+    gap: float | None = None,
+    churn_cost: float | None = None,
+    scheduler: str | None = None,
+) -> NightlyOutcome:
+    """Forecast ``date`` from the demand before it, plan the fill, write the plan and simulate it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The loaded scenario.
+    date : Timestamp
+        The plan date D; only demand dated strictly before D is read.
+    out_root : str or Path
+        Plan root OUT; the plan goes to ``OUT/<D>/`` and the previous night's plan is read from it.
+    model, scheduler :
+        Forecast model name and optional Dask scheduler address (see :func:`forecasting.forecast`).
+    solver, time_limit, gap, churn_cost :
+        Placement options (see :func:`placement.solve`); ``churn_cost`` None keeps the default.
+
+    Returns
+    -------
+    NightlyOutcome
+    """
+    import forecasting
+    from cdn.planning import make_plan
+    from cdn.simulate import simulate_day
+    from placement import DEFAULT_CHURN_COST
+
+    seconds: dict[str, float] = {}
+    start = time.monotonic()
+    frame = forecasting.forecast(scenario.history(date), as_of=date, horizon=1, model=model,
+                                 catalog=scenario.catalog, scheduler=scheduler)
+    seconds["forecast"] = time.monotonic() - start
+
+    start = time.monotonic()
+    result = make_plan(scenario, date, frame, out_root, solver=solver, time_limit=time_limit, gap=gap,
+                       churn_cost=DEFAULT_CHURN_COST if churn_cost is None else churn_cost)
+    seconds["plan"] = time.monotonic() - start
+
+    start = time.monotonic()
+    expected_demand = frame.loc[frame[C.DATE] == date, [C.REGION, C.TITLE, C.YHAT]].rename(columns={C.YHAT: C.VIEWS})
+    expected = simulate_day(scenario, result.holdings, expected_demand, fill_gb=result.fill_gb).summary
+    actual_demand = scenario.day(date)
+    actual = (simulate_day(scenario, result.holdings, actual_demand, fill_gb=result.fill_gb).summary
+              if len(actual_demand) else None)
+    seconds["simulate"] = time.monotonic() - start
+    plan_dir = Path(out_root) / f"{date:{DATE_FORMAT}}"
+    return NightlyOutcome(date=date, plan_dir=plan_dir, summary=result.summary(f"{date:{DATE_FORMAT}}"),
+                          expected=expected, actual=actual, seconds=seconds)
+
+
+def describe(outcome: NightlyOutcome) -> list[str]:
+    """Short human-readable lines on a night's outcome, for the command line."""
+    s, e = outcome.summary, outcome.expected
+    gap = "n/a" if s.get("gap") is None else f"{100 * s['gap']:.2f}%"
+    lines = [
+        f"plan {outcome.date:%Y-%m-%d} written to {outcome.plan_dir}",
+        f"  status {s['status']} ({s['solver']}), gap to bound {gap}"
+        + (f", reason: {s['reason']}" if s.get("reason") else ""),
+        f"  expected edge byte hit ratio {e['edge_byte_hit_ratio']:.3f}, backbone {e['backbone_gb']:,.0f} GB, "
+        f"peak backbone {e['peak_backbone_gbps']:,.2f} Gbps",
+        f"  fill {s['fill_gb']:,.1f} GB, evict {s['evict_gb']:,.1f} GB",
+    ]
+    if outcome.actual is not None:
+        a = outcome.actual
+        lines.append(f"  on the date's actual demand: edge byte hit ratio {a['edge_byte_hit_ratio']:.3f}, "
+                     f"backbone {a['backbone_gb']:,.0f} GB")
+    t = outcome.seconds
+    lines.append(f"  time: forecast {t['forecast']:.1f}s, plan {t['plan']:.1f}s, simulate {t['simulate']:.1f}s")
+    return lines
