@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -32,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cdn import columns as C
+from cdn.atomic import atomic_directory
 from cdn.errors import InputError
 from cdn.scenario import DATE_FORMAT, Scenario
 from placement.network import cheapest_paths, holders_by_cost, path_costs
@@ -79,33 +76,13 @@ class Simulation:
 
         The directory appears complete or not at all; an existing directory is replaced.
         """
-        with atomic_dir(out) as tmp:
+        with atomic_directory(out, overwrite=True) as tmp:
             (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
             self.per_site.to_csv(tmp / "sites.csv", index=False)
             self.per_link.to_csv(tmp / "links.csv", index=False)
             self.per_tier.to_csv(tmp / "tiers.csv", index=False)
             self.hourly.to_csv(tmp / "hourly.csv", index=False)
         return Path(out)
-
-
-@contextmanager
-def atomic_dir(out: str | Path) -> Iterator[Path]:
-    """Yield a temporary directory beside ``out`` that becomes ``out`` only when the block succeeds."""
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old.{os.getpid()}")
-        target.rename(old)
-    tmp.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def diurnal_profile(peak_hour_share: float, peak_hour: int = PEAK_HOUR) -> np.ndarray:
@@ -606,25 +583,17 @@ def plan_holdings(scenario: Scenario, plan_dir: str | Path) -> tuple[pd.DataFram
     InputError
         Missing file or column, or an action other than add, keep and evict.
     """
-    path = Path(plan_dir) / "placement.csv"
+    from cdn.planning import PLAN_FILE, read_plan
+
+    path = Path(plan_dir) / PLAN_FILE
     if not path.is_file():
-        raise InputError(f"{path}: no placement.csv in the plan directory {plan_dir}")
-    plan = pd.read_csv(path, dtype=str, keep_default_na=False)
-    _check_frame(plan, str(path), (C.SITE, C.TITLE, C.ACTION))
-    action = plan[C.ACTION].str.strip().str.lower()
-    bad = ~action.isin([C.ADD, C.KEEP, C.EVICT])
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{path} line {row + 2}, column action: {plan[C.ACTION].iloc[row]!r} is not add, keep or "
-                         "evict")
-    after = plan[action.isin([C.ADD, C.KEEP]).to_numpy()]
-    holdings = pd.DataFrame({C.SITE: after[C.SITE].str.strip(), C.TITLE: after[C.TITLE].str.strip()})
+        raise InputError(f"{path}: no {PLAN_FILE} in the plan directory {plan_dir}")
+    plan = read_plan(path)
     tiers = dict(zip(scenario.sites[C.SITE], scenario.sites[C.TIER], strict=True))
-    holdings = holdings[holdings[C.SITE].map(tiers) != C.ORIGIN].reset_index(drop=True)
-    adds = plan[(action == C.ADD).to_numpy()]
-    adds = adds[adds[C.SITE].str.strip().map(tiers) != C.ORIGIN]
+    plan = plan[plan[C.SITE].map(tiers) != C.ORIGIN]
+    holdings = plan.loc[plan[C.ACTION].isin([C.ADD, C.KEEP]), [C.SITE, C.TITLE]].reset_index(drop=True)
     sizes = dict(zip(scenario.catalog[C.TITLE], scenario.catalog[C.SIZE_GB], strict=True))
-    fill_gb = float(sum(sizes.get(t.strip(), 0.0) for t in adds[C.TITLE]))
+    fill_gb = float(sum(sizes.get(t, 0.0) for t in plan.loc[plan[C.ACTION] == C.ADD, C.TITLE]))
     return holdings, fill_gb
 
 
