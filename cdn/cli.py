@@ -73,6 +73,9 @@ def generate(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="Demand file format: csv or parquet.")] = "csv",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUT if it exists.")] = False,
+    empty_caches: Annotated[
+        bool, typer.Option("--empty-caches", help="Write no placement.csv: sites start empty, not full.")
+    ] = False,
 ) -> None:
     """Generate a realistic scenario (Zipf popularity, launches, weekly cycle, regional languages)."""
     import time
@@ -81,7 +84,8 @@ def generate(
     from cdn.progress import log
 
     began = time.monotonic()
-    scenario = generate_scenario(sites=sites, titles=titles, days=days, seed=seed, start=start, topology=topology)
+    scenario = generate_scenario(sites=sites, titles=titles, days=days, seed=seed, start=start, topology=topology,
+                                  warm=not empty_caches)
     rows = write_scenario(scenario, out, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
     log(f"{out}: {len(scenario.sites)} sites, {len(scenario.catalog)} titles, {rows} demand rows over {days} days "
         f"({time.monotonic() - began:.1f}s)")

@@ -19,12 +19,15 @@ The model, per region ``r``, title ``t`` and day ``d``:
   Sunday up 15-35%, Friday half that) times a day factor (lognormal, sigma 0.05).
 - Counts are negative binomial: Poisson with a Gamma(shape 4) mixed mean, so the tail has zeros; only
   non-zero rows are written.
+- Sites start full (``placement.csv``): each holds its best titles by expected GB per GB of disk on the
+  eve of the first day (an edge for its region, a storage site for all regions), unless ``warm=False``.
 
 The whole computation is vectorised over regions and titles, one day at a time.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -93,6 +96,8 @@ class GeneratedScenario:
     params : dict
         The drawn per-region parameters (Zipf exponent, home language, local share, daily views,
         weekend uplift) and the arguments, written to ``generated.json``.
+    placement : DataFrame
+        ``site_id, title_id`` held before the first day (empty for empty caches).
     """
 
     catalog: pd.DataFrame
@@ -102,6 +107,7 @@ class GeneratedScenario:
     dates: pd.DatetimeIndex
     regions: list[str]
     params: dict[str, object]
+    placement: pd.DataFrame
     _model: _DemandModel = field(repr=False)
 
     def demand_days(self) -> Iterator[tuple[pd.Timestamp, np.ndarray, np.ndarray, np.ndarray]]:
@@ -139,28 +145,60 @@ class _DemandModel:
         ramp = 0.5 + 0.5 * age / np.maximum(self.peak_day, 1)
         return np.where(age < 0, 0.0, np.where(age < self.peak_day, ramp, after))
 
-    def days(self, dates: pd.DatetimeIndex) -> Iterator[tuple[pd.Timestamp, np.ndarray, np.ndarray, np.ndarray]]:
-        n_regions, n_titles = self.appeal.shape
-        ranks = np.arange(1, n_titles + 1, dtype=float)
-        zipf = ranks[None, :] ** -self.alpha[:, None]  # (regions, titles): weight of rank k
-        norm = np.cumsum(zipf, axis=1)  # normaliser for the first n released titles
-        rows = np.arange(n_regions)[:, None]
-        for day, date in enumerate(dates):
-            life = self.lifecycle(day)
-            released = int((life > 0).sum())
-            if released == 0:
-                yield date, np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, float)
-                continue
-            current = self.appeal * life[None, :]
-            order = np.argsort(-current, axis=1)  # ties only among unreleased titles, whose share is 0
-            share = np.empty_like(current)
-            share[rows, order] = zipf / norm[:, released - 1 : released]
+    @functools.cached_property
+    def _zipf(self) -> tuple[np.ndarray, np.ndarray]:
+        """Weight of rank k per region, and its running sum (the normaliser for the first n titles)."""
+        ranks = np.arange(1, self.appeal.shape[1] + 1, dtype=float)
+        weight = ranks[None, :] ** -self.alpha[:, None]
+        return weight, np.cumsum(weight, axis=1)
+
+    def shares(self, day: int) -> np.ndarray:
+        """Each region's share of its views per title on day index ``day``: Zipf by rank of current appeal.
+
+        Rows sum to 1, or to 0 when no title is released yet; unreleased titles get 0.
+        """
+        life = self.lifecycle(day)
+        released = int((life > 0).sum())
+        share = np.zeros_like(self.appeal)
+        if released:
+            weight, norm = self._zipf
+            order = np.argsort(-(self.appeal * life[None, :]), axis=1)  # ties only among unreleased titles
+            share[np.arange(len(share))[:, None], order] = weight / norm[:, released - 1 : released]
             share[:, life == 0] = 0.0
+        return share
+
+    def days(self, dates: pd.DatetimeIndex) -> Iterator[tuple[pd.Timestamp, np.ndarray, np.ndarray, np.ndarray]]:
+        n_regions = self.appeal.shape[0]
+        for day, date in enumerate(dates):
+            share = self.shares(day)
             level = self.volume * self.weekly[:, date.day_of_week] * self.rng.lognormal(0.0, DAY_NOISE_SIGMA, n_regions)
             mean = share * level[:, None] * self.rng.gamma(NB_SHAPE, 1.0 / NB_SHAPE, share.shape)
             views = self.rng.poisson(mean)
             r, t = np.nonzero(views)
             yield date, r.astype(np.int32), t.astype(np.int32), views[r, t].astype(float)
+
+
+def _warm_placement(model: _DemandModel, catalog: pd.DataFrame, sites: pd.DataFrame, regions: list[str]
+                    ) -> pd.DataFrame:
+    """What each site holds on the eve of the first day: its best titles by expected GB per GB of disk.
+
+    An edge ranks the titles released by then by its region's expected bytes on the eve divided by size;
+    a storage site by the sum over all regions. Each fills the longest prefix of its ranking that fits.
+    """
+    size = catalog[C.SIZE_GB].to_numpy()
+    density = model.shares(-1) * model.volume[:, None] * catalog[C.GB_PER_VIEW].to_numpy()[None, :] / size
+    index = {region: i for i, region in enumerate(regions)}
+    held: list[tuple[str, str]] = []
+    titles = catalog[C.TITLE].to_numpy()
+    for site, tier, region, disk in zip(sites[C.SITE], sites[C.TIER], sites[C.REGION], sites[C.DISK_GB], strict=True):
+        if tier == C.ORIGIN or not disk > 0:
+            continue
+        value = density[index[region]] if tier == C.EDGE else density.sum(axis=0)
+        order = np.argsort(-value, kind="stable")
+        order = order[value[order] > 0]
+        chosen = np.sort(order[np.cumsum(size[order]) <= disk])
+        held.extend((site, title) for title in titles[chosen])
+    return pd.DataFrame(held, columns=[C.SITE, C.TITLE])
 
 
 def _catalog(titles: int, languages: list[str], days: int, rng: np.random.Generator
@@ -255,6 +293,7 @@ def generate_scenario(
     seed: int,
     start: str | pd.Timestamp = "2024-01-01",
     topology: str | Path | None = None,
+    warm: bool = True,
 ) -> GeneratedScenario:
     """Draw a realistic scenario.
 
@@ -272,6 +311,9 @@ def generate_scenario(
         First day of demand (YYYY-MM-DD).
     topology : str or Path, optional
         A Topology Zoo GraphML file to attach the edge sites to; a synthetic network when omitted.
+    warm : bool
+        Start with full disks (``placement.csv``: each site's best titles on the eve of the first day)
+        rather than empty ones.
 
     Returns
     -------
@@ -347,6 +389,7 @@ def generate_scenario(
         "seed": seed,
         "start": f"{first:%Y-%m-%d}",
         "topology": network.name,
+        "warm": warm,
         "regions": {
             region: {
                 "zipf_exponent": round(float(alpha[i]), 6),
@@ -366,6 +409,8 @@ def generate_scenario(
         dates=dates,
         regions=regions,
         params=params,
+        placement=_warm_placement(model, catalog, site_frame, regions) if warm else pd.DataFrame(
+            {C.SITE: pd.Series(dtype=str), C.TITLE: pd.Series(dtype=str)}),
         _model=model,
     )
 
@@ -441,5 +486,7 @@ def write_scenario(scenario: GeneratedScenario, out: str | Path, fmt: Literal["c
         scenario.links.to_csv(tmp / "links.csv", index=False, lineterminator="\n")
         (tmp / "settings.json").write_text(json.dumps(scenario.settings, indent=2, sort_keys=True) + "\n")
         (tmp / "generated.json").write_text(json.dumps(scenario.params, indent=2, sort_keys=True) + "\n")
+        if len(scenario.placement):
+            scenario.placement.to_csv(tmp / "placement.csv", index=False, lineterminator="\n")
         writer = _write_demand_parquet if fmt == "parquet" else _write_demand_csv
         return writer(scenario, tmp / f"demand.{fmt}")

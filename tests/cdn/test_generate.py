@@ -209,15 +209,16 @@ def test_cli_generate_writes_a_valid_scenario_and_refuses_to_overwrite(tmp_path:
             "--format", "parquet", "--topology", str(GEANT)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert (out / "demand.parquet").is_file()
+    assert (out / "demand.parquet").is_file() and (out / "placement.csv").is_file()
     assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
     before = (out / "demand.parquet").read_bytes()
     again = runner.invoke(app, args)
     assert again.exit_code == 2
     assert "already exists" in again.output
     assert (out / "demand.parquet").read_bytes() == before
-    assert runner.invoke(app, [*args, "--overwrite", "--seed", "3"]).exit_code == 0
+    assert runner.invoke(app, [*args, "--overwrite", "--seed", "3", "--empty-caches"]).exit_code == 0
     assert (out / "demand.parquet").read_bytes() != before
+    assert not (out / "placement.csv").exists()
     bad = runner.invoke(app, ["generate", "--out", str(tmp_path / "x"), "--sites", "0"])
     assert bad.exit_code == 2
     assert "--sites = 0" in bad.output
@@ -242,3 +243,24 @@ def test_any_generated_scenario_keeps_the_contract_rules(sites: int, titles: int
     assert sorted(sites_frame.loc[sites_frame[C.TIER] == C.EDGE, C.REGION]) == sorted(scenario.regions)
     linked = set(scenario.links[C.SRC]) | set(scenario.links[C.DST])
     assert set(sites_frame[C.SITE]) <= linked
+
+
+def test_sites_start_full_with_titles_released_before_the_first_day(generated: tuple[Scenario, dict]) -> None:
+    scenario, _ = generated
+    held = scenario.placement.merge(scenario.catalog, on=C.TITLE)
+    assert set(held[C.SITE]) == set(scenario.sites.loc[scenario.sites[C.DISK_GB] > 0, C.SITE])
+    used = held.groupby(C.SITE)[C.SIZE_GB].sum()
+    disk = scenario.sites.set_index(C.SITE)[C.DISK_GB]
+    assert (used <= disk[used.index]).all() and (used > 0.9 * disk[used.index]).all()
+    assert (held[C.RELEASE_DATE] < scenario.first_date).all()
+    first_week = scenario.demand[scenario.demand[C.DATE] < scenario.first_date + pd.Timedelta(days=7)]
+    sites = scenario.sites.set_index(C.SITE)
+    for site, titles in held[sites.loc[held[C.SITE], C.TIER].to_numpy() == C.EDGE].groupby(C.SITE)[C.TITLE]:
+        views = first_week[first_week[C.REGION] == sites.at[site, C.REGION]].groupby(C.TITLE)[C.VIEWS].sum()
+        assert views.reindex(titles).fillna(0).mean() > 3 * views.drop(titles, errors="ignore").mean(), site
+
+
+def test_empty_caches_write_no_placement(tmp_path: Path) -> None:
+    write_scenario(generate_scenario(sites=2, titles=30, days=5, seed=1, warm=False), tmp_path / "cold")
+    assert not (tmp_path / "cold" / "placement.csv").exists()
+    assert load_scenario(tmp_path / "cold").placement.empty
