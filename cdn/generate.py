@@ -190,10 +190,11 @@ def _warm_placement(model: _DemandModel, catalog: pd.DataFrame, sites: pd.DataFr
     index = {region: i for i, region in enumerate(regions)}
     held: list[tuple[str, str]] = []
     titles = catalog[C.TITLE].to_numpy()
+    overall = density.sum(axis=0)
     for site, tier, region, disk in zip(sites[C.SITE], sites[C.TIER], sites[C.REGION], sites[C.DISK_GB], strict=True):
         if tier == C.ORIGIN or not disk > 0:
             continue
-        value = density[index[region]] if tier == C.EDGE else density.sum(axis=0)
+        value = density[index[region]] if tier == C.EDGE else overall
         order = np.argsort(-value, kind="stable")
         order = order[value[order] > 0]
         chosen = np.sort(order[np.cumsum(size[order]) <= disk])
