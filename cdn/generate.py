@@ -335,7 +335,7 @@ def generate_scenario(
         if value < 1:
             raise InputError(f"--{name} = {value}; expected an integer >= 1")
     try:
-        first = pd.Timestamp(start)
+        first = pd.to_datetime(start, format="%Y-%m-%d") if isinstance(start, str) else pd.Timestamp(start)
     except (ValueError, TypeError) as err:
         raise InputError(f"--start = {start!r}; expected a date YYYY-MM-DD") from err
     if pd.isna(first):

@@ -139,7 +139,7 @@ def read_zoo(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     path = Path(path)
     try:
         graph = nx.read_graphml(path)
-    except (OSError, nx.NetworkXError, ValueError, KeyError) as err:
+    except (OSError, nx.NetworkXError, ValueError, KeyError, SyntaxError) as err:  # SyntaxError: XML ParseError
         raise InputError(f"topology {path}: cannot be read as GraphML ({err})") from err
     simple = nx.Graph()
     for u, v, attrs in graph.edges(data=True):

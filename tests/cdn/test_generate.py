@@ -198,8 +198,13 @@ def test_bad_arguments_raise_input_errors_naming_the_option(tmp_path: Path) -> N
         generate_scenario(sites=2, titles=0, days=5, seed=1)
     with pytest.raises(InputError, match="--start"):
         generate_scenario(sites=2, titles=5, days=5, seed=1, start="2024-13-45")
+    with pytest.raises(InputError, match="--start"):
+        generate_scenario(sites=2, titles=5, days=5, seed=1, start="01/02/2024")
     with pytest.raises(InputError, match="cannot be read as GraphML"):
         generate_scenario(sites=2, titles=5, days=5, seed=1, topology=tmp_path / "missing.graphml")
+    (tmp_path / "junk.graphml").write_text("not <xml")
+    with pytest.raises(InputError, match=r"junk\.graphml: cannot be read as GraphML"):
+        generate_scenario(sites=2, titles=5, days=5, seed=1, topology=tmp_path / "junk.graphml")
 
 
 def test_cli_generate_writes_a_valid_scenario_and_refuses_to_overwrite(tmp_path: Path) -> None:
