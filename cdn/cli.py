@@ -190,6 +190,32 @@ def convert_movietweetings(
         f"from {scenario.params['first_day']} to {scenario.params['last_day']}")
 
 
+@app.command()
+@handles_errors
+def forecast(
+    data: DataDir,
+    as_of: Annotated[str, typer.Option("--as-of", help="First forecast date D, YYYY-MM-DD (uses demand before D).")],
+    out: Annotated[Path, typer.Option("--out", help="Forecast file to write: .csv or .parquet.")],
+    horizon: Annotated[int, typer.Option("--horizon", help="Days to forecast: D .. D+H-1.")] = 1,
+    model: Annotated[str, typer.Option("--model", help="Forecast model name (see forecasting.MODELS).")] = "auto",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address for the fits; default: local cores.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same file.")] = 0,
+) -> None:
+    """Forecast daily views per (region, title) and write the contract's forecast file."""
+    import time
+
+    from cdn.forecast import run_forecast
+    from cdn.progress import log
+
+    began = time.monotonic()
+    frame = run_forecast(data, as_of, horizon, model, out, scheduler=scheduler, seed=seed)
+    series = len(frame[["region", "title_id"]].drop_duplicates())
+    log(f"{out}: {len(frame)} rows, {series} series, model {model}, {horizon} day(s) from {as_of} "
+        f"({time.monotonic() - began:.1f}s)")
+
+
 def main() -> None:
     """Entry point of the ``cdn`` console script."""
     app()

@@ -72,8 +72,10 @@ def seasonal_ewma(values: np.ndarray, first_seen: np.ndarray, horizon: int, half
                   profile: np.ndarray) -> np.ndarray:
     """EWMA of views divided by the weekday index, times the index of each target day."""
     n_days = values.shape[1]
-    past = profile[:, np.arange(n_days) % 7]
-    level = ewma_point(values / np.maximum(past, 1e-9), first_seen, 1, halflife)[:, 0]
+    start = max(0, n_days - EWMA_WINDOW)  # the EWMA reads only its window
+    past = profile[:, np.arange(start, n_days) % 7]
+    level = ewma_point(values[:, start:] / np.maximum(past, 1e-9), np.maximum(first_seen - start, 0), 1,
+                       halflife)[:, 0]
     return level[:, None] * profile[:, (n_days + np.arange(horizon)) % 7]
 
 
@@ -129,9 +131,9 @@ def build_context(history: pd.DataFrame, panel: Panel, catalog: pd.DataFrame | N
     region_index = {r: i for i, r in enumerate(all_regions)}
     col = (hist[C.DATE] - start).dt.days.to_numpy()
     totals = np.zeros((len(all_regions), n_days))
-    np.add.at(totals, (hist[C.REGION].map(region_index).to_numpy(), col), hist[C.VIEWS].to_numpy(float))
+    np.add.at(totals, (pd.Index(all_regions).get_indexer(hist[C.REGION]), col), hist[C.VIEWS].to_numpy(float))
     first_view = history[history[C.VIEWS] > 0].groupby(C.TITLE, observed=True)[C.DATE].min()
-    region_of = panel.keys[C.REGION].map(region_index).to_numpy(dtype=int)
+    region_of = pd.Index(all_regions).get_indexer(panel.keys[C.REGION])
     release_col = _release_columns(panel.keys[C.TITLE], first_view, catalog, start)
     # title shares over all regions, for the launch curve
     titles = pd.Index(sorted(first_view.index.astype(str)))
@@ -162,9 +164,9 @@ def _launch_levels(hist: pd.DataFrame, titles: pd.Index, release_col: np.ndarray
         return pd.DataFrame(columns=[C.REGION, C.TITLE, "level"])
     rel = pd.Series(release_col[ok], index=launched)
     rows = hist[hist[C.TITLE].isin(launched)]
-    age = (rows[C.DATE] - start).dt.days.to_numpy() - rows[C.TITLE].map(rel).to_numpy()
+    age = (rows[C.DATE] - start).dt.days.to_numpy() - rel.to_numpy()[rel.index.get_indexer(rows[C.TITLE])]
     rows = rows[(age >= 0) & (age < FIRST_WEEK)]
-    r = rows[C.REGION].map(region_index).to_numpy()
+    r = pd.Index(sorted(region_index, key=region_index.__getitem__)).get_indexer(rows[C.REGION])
     d = (rows[C.DATE] - start).dt.days.to_numpy()
     share = rows[C.VIEWS].to_numpy(float) / np.maximum(totals[r, d], 1e-12)
     got = pd.DataFrame({C.REGION: rows[C.REGION].to_numpy(), C.TITLE: rows[C.TITLE].to_numpy(), "s": share})
@@ -180,9 +182,11 @@ def share_point(ctx: Context, halflife: float, totals_fn=totals_point) -> PointF
         n_days = values.shape[1]
         totals = ctx.totals[:, :n_days]
         ahead = totals_fn(totals, horizon)
-        own = totals[ctx.region_of]
-        share = np.divide(values, own, out=np.zeros_like(values), where=own > 0)
-        level = ewma_point(share, first_seen, 1, halflife)[:, 0]
+        start = max(0, n_days - EWMA_WINDOW)  # the EWMA reads only its window
+        own = totals[:, start:][ctx.region_of]
+        recent = values[:, start:]
+        share = np.divide(recent, own, out=np.zeros_like(recent), where=own > 0)
+        level = ewma_point(share, np.maximum(first_seen - start, 0), 1, halflife)[:, 0]
         adjust = ctx.curve.adjustment(ctx.release_col, n_days, horizon, ewma_weights(halflife, n_days))
         return level[:, None] * adjust * ahead[ctx.region_of]
 
@@ -284,7 +288,7 @@ class Auto(PanelForecaster):
     After :meth:`predict`, ``choice_`` holds what was chosen and every candidate's WAPE.
     """
 
-    def __init__(self, *, prophet_head: int = 20, prophet_origins: int = 2, **options: object) -> None:
+    def __init__(self, *, prophet_head: int = 10, prophet_origins: int = 2, **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
         self.prophet_head = prophet_head
         self.prophet_origins = prophet_origins

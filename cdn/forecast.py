@@ -1,0 +1,114 @@
+"""``cdn forecast``: forecast a scenario's demand and write the contract's forecast file.
+
+Also the glue the accuracy report needs from the network: :func:`edge_greedy_placement`, a per-edge
+greedy knapsack by expected bytes per GB of disk, used to turn a forecast into a plan when measuring
+hit-ratio regret.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cdn import columns as C
+from cdn.errors import InputError
+from cdn.scenario import DATE_FORMAT, Scenario, load_scenario
+
+FORECAST_SUFFIXES = (".csv", ".parquet")
+
+
+def parse_date(text: str, option: str = "--as-of") -> pd.Timestamp:
+    """A YYYY-MM-DD option value as a Timestamp, or InputError naming the option."""
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format=DATE_FORMAT))
+    except (ValueError, TypeError) as err:
+        raise InputError(f"{option} {text!r} is not a YYYY-MM-DD date") from err
+
+
+def write_forecast(frame: pd.DataFrame, out: str | Path) -> Path:
+    """Write a forecast frame as CSV or Parquet (by the file's extension), atomically.
+
+    Dates are written as YYYY-MM-DD text in CSV and as dates in Parquet; identifiers as text.
+
+    Raises
+    ------
+    InputError
+        When the extension is neither ``.csv`` nor ``.parquet``.
+    """
+    path = Path(out)
+    if path.suffix.lower() not in FORECAST_SUFFIXES:
+        raise InputError(f"--out {path}: the forecast file must end in .csv or .parquet")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out_frame = frame[list(C.FORECAST_COLUMNS)].copy()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        if path.suffix.lower() == ".csv":
+            out_frame[C.DATE] = out_frame[C.DATE].dt.strftime(DATE_FORMAT)
+            out_frame.to_csv(tmp, index=False, float_format="%.4f")
+        else:
+            out_frame[C.DATE] = out_frame[C.DATE].dt.date
+            out_frame.to_parquet(tmp, index=False)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def scenario_regions(scenario: Scenario) -> list[str]:
+    """Regions named by the scenario's sites (every region a cold-start title may be watched in)."""
+    return sorted(scenario.region_site())
+
+
+def run_forecast(data: str | Path, as_of: str, horizon: int, model: str, out: str | Path,
+                 scheduler: str | None = None, seed: int = 0) -> pd.DataFrame:
+    """Load the scenario, forecast from demand dated before ``as_of``, write ``out``; return the forecast."""
+    from forecasting import forecast
+
+    date = parse_date(as_of)
+    scenario = load_scenario(data)
+    frame = forecast(scenario.history(date), date, horizon=horizon, model=model, catalog=scenario.catalog,
+                     regions=scenario_regions(scenario), scheduler=scheduler, seed=seed)
+    write_forecast(frame, out)
+    return frame
+
+
+def edge_greedy_placement(scenario: Scenario):
+    """A placement callback for backtests: each region's own site fills its disk greedily.
+
+    Titles are ranked by expected bytes (views x GB per view) per GB of size and taken while they fit
+    the site's disk (no fill budget, nothing held before): a plan that only the forecast changes.
+
+    Returns
+    -------
+    callable
+        ``place(expected) -> held`` (see :data:`forecasting.backtest.PlacementFn`).
+    """
+    from placement.greedy import knapsack
+
+    catalog = scenario.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)
+    disk = scenario.sites.set_index(C.SITE)[C.DISK_GB]
+    region_disk = {region: float(disk[site]) for region, site in scenario.region_site().items()}
+
+    def place(expected: pd.DataFrame) -> pd.DataFrame:
+        held = []
+        for region, group in expected.groupby(C.REGION, sort=True, observed=True):
+            group = group[group[C.VIEWS] > 0]
+            titles = group[C.TITLE].astype(str).to_numpy()
+            size = catalog[C.SIZE_GB].reindex(titles).to_numpy(float)
+            gpv = catalog[C.GB_PER_VIEW].reindex(titles).to_numpy(float)
+            density = group[C.VIEWS].to_numpy(float) * gpv / size
+            take = knapsack(density, size, np.zeros(len(titles), dtype=bool), region_disk.get(str(region), 0.0),
+                            np.inf, titles.tolist())
+            held.append(pd.DataFrame({C.REGION: str(region), C.TITLE: titles[take]}))
+        if not held:
+            return pd.DataFrame({C.REGION: pd.Series(dtype=str), C.TITLE: pd.Series(dtype=str)})
+        return pd.concat(held, ignore_index=True)
+
+    return place
