@@ -93,6 +93,32 @@ def generate(
 
 @app.command()
 @handles_errors
+def forecast(
+    data: DataDir,
+    as_of: Annotated[str, typer.Option("--as-of", help="First forecast date D, YYYY-MM-DD (uses demand before D).")],
+    out: Annotated[Path, typer.Option("--out", help="Forecast file to write: .csv or .parquet.")],
+    horizon: Annotated[int, typer.Option("--horizon", help="Days to forecast: D .. D+H-1.")] = 1,
+    model: Annotated[str, typer.Option("--model", help="Forecast model name (see forecasting.MODELS).")] = "auto",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address for the fits; default: local cores.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same file.")] = 0,
+) -> None:
+    """Forecast daily views per (region, title) and write the contract's forecast file."""
+    import time
+
+    from cdn.forecast import run_forecast
+    from cdn.progress import log
+
+    began = time.monotonic()
+    frame = run_forecast(data, as_of, horizon, model, out, scheduler=scheduler, seed=seed)
+    series = len(frame[["region", "title_id"]].drop_duplicates())
+    log(f"{out}: {len(frame)} rows, {series} series, model {model}, {horizon} day(s) from {as_of} "
+        f"({time.monotonic() - began:.1f}s)")
+
+
+@app.command()
+@handles_errors
 def nightly(
     data: DataDir,
     out: Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>/placement.csv and summary.json.")],
@@ -192,28 +218,32 @@ def convert_movietweetings(
 
 @app.command()
 @handles_errors
-def forecast(
+def replay(
     data: DataDir,
-    as_of: Annotated[str, typer.Option("--as-of", help="First forecast date D, YYYY-MM-DD (uses demand before D).")],
-    out: Annotated[Path, typer.Option("--out", help="Forecast file to write: .csv or .parquet.")],
-    horizon: Annotated[int, typer.Option("--horizon", help="Days to forecast: D .. D+H-1.")] = 1,
-    model: Annotated[str, typer.Option("--model", help="Forecast model name (see forecasting.MODELS).")] = "auto",
-    scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Dask scheduler address for the fits; default: local cores.")
-    ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same file.")] = 0,
+    start: Annotated[str, typer.Option("--from", help="First night to replay (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last night to replay (YYYY-MM-DD).")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory (replaced): summary.json, days.csv, plans, "
+                                      "charts.")],
+    model: Annotated[str, typer.Option("--model", help="Forecast model.")] = "auto",
+    solver: Annotated[str, typer.Option("--solver", help="Placement solver.")] = "highs",
+    policy: Annotated[list[str] | None, typer.Option("--policy", help="Reactive cache policy (repeatable); "
+                                                     "default lru, lfu, s3fifo, belady.")] = None,
+    no_caches: Annotated[bool, typer.Option("--no-caches", help="Skip the reactive cache baselines.")] = False,
+    no_oracle: Annotated[bool, typer.Option("--no-oracle", help="Skip the oracle plans.")] = False,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds per placement solve.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of forecasts and cache request streams.")] = 0,
 ) -> None:
-    """Forecast daily views per (region, title) and write the contract's forecast file."""
-    import time
+    """Replay nights: forecast, plan, simulate the next day; against oracle plans and reactive caches."""
+    from cdn.caches import DEFAULT_POLICIES
+    from cdn.replay import replay_command
 
-    from cdn.forecast import run_forecast
-    from cdn.progress import log
-
-    began = time.monotonic()
-    frame = run_forecast(data, as_of, horizon, model, out, scheduler=scheduler, seed=seed)
-    series = len(frame[["region", "title_id"]].drop_duplicates())
-    log(f"{out}: {len(frame)} rows, {series} series, model {model}, {horizon} day(s) from {as_of} "
-        f"({time.monotonic() - began:.1f}s)")
+    policies = [] if no_caches else (policy or list(DEFAULT_POLICIES))
+    result = replay_command(data, start, end, out, model, solver, policies, not no_oracle, time_limit, seed)
+    for name, s in result.summary["strategies"].items():
+        hit = "n/a" if s["edge_byte_hit_ratio"] is None else f"{s['edge_byte_hit_ratio']:.4f}"
+        print(f"{name:>10}: edge byte hit ratio {hit}, backbone {s['backbone_tb']:.2f} TB, fill {s['fill_tb']:.2f} TB"
+              f", peak backbone {s['peak_backbone_gbps']:.2f} Gbps")
+    print(f"{out}: summary.json, days.csv, index.html")
 
 
 def main() -> None:
