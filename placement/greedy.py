@@ -84,3 +84,25 @@ def greedy_holdings(problem: Compiled) -> np.ndarray:
         for r, j in zip(rows, cols, strict=True):
             current[r] = np.where(take, np.minimum(current[r], problem.cand_cost[r, j]), current[r])
     return holdings
+
+
+def keep_leftovers(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
+    """Holdings plus held titles that still fit each site's disk (lazy eviction), most demanded first.
+
+    Keeping costs no fill and can only bring bytes closer, so a solver's evictions that free more disk
+    than its adds use are undone for the titles that fit. Returns a new array.
+    """
+    out = holdings.copy()
+    for s in range(len(problem.sites)):
+        spare = problem.disk[s] - float(problem.size[out[s]].sum())
+        extra = np.flatnonzero(problem.held[s] & ~out[s])
+        if not len(extra) or spare <= 0:
+            continue
+        rows = np.flatnonzero((problem.cand == s).any(axis=1))
+        wanted = problem.demand[rows][:, extra].sum(axis=0)
+        for t in extra[np.lexsort((np.asarray([problem.titles[t] for t in extra], dtype=object).astype(str),
+                                   -wanted))]:
+            if problem.size[t] <= spare * (1 + _TOL) + _TOL:
+                out[s, t] = True
+                spare -= problem.size[t]
+    return out

@@ -18,12 +18,15 @@ import pandas as pd
 
 from cdn import columns as C
 from cdn.errors import InputError, PlacementError
-from placement.network import path_costs
+from placement.network import cheapest_paths, path_costs
 
 DEFAULT_CHURN_COST = 0.1
 """Default price of one GB filled tonight, in the units of link ``cost`` per GB served (see docs/placement.md)."""
 DEFAULT_MAX_SOURCES = 4
 """Default number of non-origin sites a region may be served from: its own site and the cheapest others."""
+OVERFLOW_PENALTY_FACTOR = 10.0
+"""Price of one GB of daily demand beyond a link or egress capacity at peak, as a multiple of the most
+expensive origin path cost (congestion is worse than any detour)."""
 _GBPS_PER_GB_AT_PEAK = 8.0 / 3600.0  # one GB per hour is 8/3600 Gbps
 
 
@@ -66,12 +69,26 @@ class PlacementProblem:
 
 
 @dataclass(frozen=True)
+class Capacity:
+    """A peak-hour capacity that the demand could exceed: one direction of a link, or a site's egress.
+
+    ``uses[r, j]`` says whether bytes of region r served by its candidate column j (the last column is
+    the origin) cross it; ``cap_gb`` is the daily GB whose peak hour fills it.
+    """
+
+    name: str
+    cap_gb: float
+    uses: np.ndarray
+
+
+@dataclass(frozen=True)
 class Compiled:
     """Dense arrays of a checked problem (S holder sites, T titles, R regions, K candidates).
 
     ``cand[r, j]`` is the j-th cheapest non-origin site serving region r (-1 = none) at cost
     ``cand_cost[r, j]`` (ascending, inf where none); the origin serves everything else at
     ``origin_cost[r]``. ``demand[r, t]`` is expected GB; ``held[s, t]`` what was held before tonight.
+    ``capacities`` lists the link directions and egresses that tomorrow's demand could overload.
     """
 
     sites: list[str]
@@ -93,6 +110,8 @@ class Compiled:
     churn_cost: float
     peak_hour_share: float
     reasons: tuple[str, ...]
+    capacities: tuple[Capacity, ...]
+    overflow_penalty: float
     graph: nx.Graph = field(repr=False)
 
     @property
@@ -227,15 +246,48 @@ def compile_problem(problem: PlacementProblem) -> Compiled:
             origin_cost[i] = 0.0
             continue
         region_site[i] = sindex[home]
-        options = sorted((s for s in site_ids if row[s] < origin_cost[i] or s == home),
+        options = sorted((s for s in site_ids if disk[sindex[s]] > 0 and (row[s] < origin_cost[i] or s == home)),
                          key=lambda s: (row[s], s != home, s))[:k_max]
         for j, s in enumerate(options):
             cand[i, j], cand_cost[i, j] = sindex[s], row[s]
+    capacities = _capacities(problem.graph, site_ids, serve, matrix.sum(axis=1), region_site, cand, origin_of,
+                             problem.peak_hour_share * _GBPS_PER_GB_AT_PEAK)
+    penalty = OVERFLOW_PENALTY_FACTOR * max(float(origin_cost.max(initial=0.0)), 1.0)
     return Compiled(sites=site_ids, tiers=holders[C.TIER].astype(str).tolist(), titles=titles, regions=regions,
                     size=size, disk=disk, budget=budget, serve_gbps=serve, held=held, demand=matrix,
                     region_site=region_site, cand=cand, cand_cost=cand_cost, origin_cost=origin_cost,
                     origin_of=origin_of, costs=costs, churn_cost=float(problem.churn_cost),
-                    peak_hour_share=float(problem.peak_hour_share), reasons=tuple(reasons), graph=problem.graph)
+                    peak_hour_share=float(problem.peak_hour_share), reasons=tuple(reasons),
+                    capacities=capacities, overflow_penalty=penalty, graph=problem.graph)
+
+
+def _capacities(graph: nx.Graph, site_ids: list[str], serve_gbps: np.ndarray, region_gb: np.ndarray,
+                region_site: np.ndarray, cand: np.ndarray, origin_of: list[str],
+                gbps_per_gb: float) -> tuple[Capacity, ...]:
+    """Link directions on serving paths and site egresses whose capacity the whole demand could exceed."""
+    n_regions, n_cand = cand.shape
+    uses: dict[tuple[str, str], np.ndarray] = {}
+    for r in range(n_regions):
+        if region_site[r] < 0:
+            continue
+        paths = cheapest_paths(graph, site_ids[region_site[r]])
+        ends = [(j, site_ids[s]) for j, s in enumerate(cand[r]) if s >= 0] + [(n_cand, origin_of[r])]
+        for j, end in ends:
+            path = paths[end]
+            for a, b in zip(path[1:], path[:-1], strict=True):  # bytes flow from the holder to the region
+                uses.setdefault((a, b), np.zeros((n_regions, n_cand + 1), dtype=bool))[r, j] = True
+    out = []
+    for (a, b), used in sorted(uses.items()):
+        cap_gb = float(graph[a][b][C.CAPACITY_GBPS]) / gbps_per_gb
+        if region_gb[used.any(axis=1)].sum() > cap_gb:
+            out.append(Capacity(name=f"link_{a}_{b}", cap_gb=cap_gb, uses=used))
+    for s, site in enumerate(site_ids):
+        used = np.zeros((n_regions, n_cand + 1), dtype=bool)
+        used[:, :n_cand] = cand == s
+        cap_gb = float(serve_gbps[s]) / gbps_per_gb
+        if math.isfinite(cap_gb) and region_gb[used.any(axis=1)].sum() > cap_gb:
+            out.append(Capacity(name=f"egress_{site}", cap_gb=cap_gb, uses=used))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -244,6 +296,7 @@ class Evaluation:
 
     objective: float
     serving_cost: float
+    overflow_gb: float
     fill_gb: float
     evict_gb: float
     edge_byte_hit_ratio: float
@@ -265,8 +318,9 @@ def serving_column(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
 def evaluate(problem: Compiled, holdings: np.ndarray) -> Evaluation:
     """Score holdings: expected serving cost + lambda x fill GB, fill/evict GB and edge byte hit ratio.
 
-    A hit is a (region, title) whose region's own site holds the title (a region entering at an origin
-    never hits, as in the contract's measure).
+    Overflow is the daily GB beyond each capacity at peak under that routing, priced at
+    ``overflow_penalty``. A hit is a (region, title) whose region's own site holds the title (a region
+    entering at an origin never hits, as in the contract's measure).
 
     Each (region, title) is served by the cheapest of its candidate sites that holds the title, else
     by the origin; capacities are not applied here (the MILP reports its own capacity-aware objective).
@@ -276,6 +330,9 @@ def evaluate(problem: Compiled, holdings: np.ndarray) -> Evaluation:
         np.broadcast_to(problem.cand_cost[:, :, None], (*problem.cand.shape, problem.demand.shape[1])),
         np.maximum(server, 0)[:, None, :], axis=1)[:, 0, :], problem.origin_cost[:, None])
     serving = float((problem.demand * np.where(np.isfinite(cost), cost, 0.0)).sum())
+    n_cand = problem.cand.shape[1]
+    by_column = np.stack([(problem.demand * (server == j)).sum(axis=1) for j in [*range(n_cand), -1]], axis=1)
+    overflow = sum(max(0.0, float(by_column[c.uses].sum()) - c.cap_gb) for c in problem.capacities)
     fill = float(((holdings & ~problem.held) @ problem.size).sum())
     evict = float(((problem.held & ~holdings) @ problem.size).sum())
     total = float(problem.demand.sum())
@@ -283,5 +340,6 @@ def evaluate(problem: Compiled, holdings: np.ndarray) -> Evaluation:
     hits = np.zeros(problem.demand.shape, dtype=bool)
     hits[own] = holdings[problem.region_site[own]]
     edge_bytes = float((problem.demand * hits).sum())
-    return Evaluation(objective=serving + problem.churn_cost * fill, serving_cost=serving, fill_gb=fill,
+    return Evaluation(objective=serving + problem.churn_cost * fill + problem.overflow_penalty * overflow,
+                      serving_cost=serving, overflow_gb=overflow, fill_gb=fill,
                       evict_gb=evict, edge_byte_hit_ratio=edge_bytes / total if total > 0 else 0.0, server=server)

@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pulp
 
 from cdn import columns as C
 from cdn.errors import InputError
 from placement.fillplan import fill_plan
-from placement.greedy import greedy_holdings
+from placement.greedy import greedy_holdings, keep_leftovers
+from placement.milp import Model, fits, lagrangian_bound, model_duals, solve_lp, solve_milp
 from placement.problem import Compiled, PlacementProblem, compile_problem, evaluate
 from placement.result import PlacementResult, Status
 
@@ -77,6 +79,120 @@ def get_solver(name: str) -> SolverFn:
 @register_solver("greedy")
 def _greedy(problem: Compiled, start: np.ndarray, options: Options) -> Outcome:
     return Outcome(holdings=start, status="feasible", method="greedy")
+
+
+MONOLITHIC_MAX_OPTIONS = 20_000
+"""Serving options (region, title, candidate) above which the MILP is restricted to promising columns."""
+PRICING_ROUNDS = 6
+"""Most LP rounds of column pricing before the restricted MILP."""
+
+
+def serving_options(problem: Compiled, allowed: np.ndarray | None = None) -> int:
+    """Number of y variables of the model: (region, title, candidate) with demand and a holder that fits."""
+    ok = fits(problem) if allowed is None else allowed & fits(problem)
+    count = 0
+    for j in range(problem.cand.shape[1]):
+        sites = problem.cand[:, j]
+        rows = sites >= 0
+        count += int(((problem.demand[rows] > 0) & ok[sites[rows]]).sum())
+    return count
+
+
+def initial_columns(problem: Compiled, start: np.ndarray, factor: float = 2.0) -> np.ndarray:
+    """Pairs (site, title) of the first restricted model.
+
+    The warm start, every held title, and per site the titles with the most optimistic saving per GB
+    (all bytes of the regions it may serve, at its path cost, no capacities) until their size reaches
+    ``factor`` times what the site could add tonight (the smaller of disk and fill budget).
+    """
+    allowed = start | problem.held
+    saving = np.zeros(problem.held.shape)
+    for j in range(problem.cand.shape[1]):
+        sites = problem.cand[:, j]
+        ok = sites >= 0
+        gain = problem.demand[ok] * (problem.origin_cost[ok] - problem.cand_cost[ok, j])[:, None]
+        np.add.at(saving, sites[ok], np.maximum(gain, 0.0))
+    density = (saving - problem.churn_cost * problem.size[None, :]) / problem.size[None, :]
+    for s in range(len(problem.sites)):
+        room = factor * min(problem.disk[s], problem.budget[s])
+        order = np.argsort(-density[s], kind="stable")
+        order = order[(density[s, order] > 0) & ~problem.held[s, order]]
+        within = np.cumsum(problem.size[order]) <= room + float(problem.size.max(initial=0.0))
+        allowed[s, order[within]] = True
+    return allowed
+
+
+def _milp(backend: str) -> SolverFn:
+    def run(problem: Compiled, start: np.ndarray, options: Options) -> Outcome:
+        began = time.perf_counter()
+
+        def left() -> float | None:
+            return None if options.time_limit is None else max(options.time_limit - (time.perf_counter() - began), 1.0)
+
+        details: dict[str, Any] = {"full_model_options": serving_options(problem)}
+        restricted = details["full_model_options"] > MONOLITHIC_MAX_OPTIONS
+        allowed = initial_columns(problem, start) if restricted else None
+        target = options.gap if options.gap is not None else 1e-4
+        pricing = -math.inf
+        rounds = 0
+        lp_value: float | None = None
+        model = Model(problem, start, allowed)
+        while restricted and rounds < PRICING_ROUNDS:
+            rounds += 1
+            lp_value = solve_lp(model, backend, left(), options.threads)
+            if lp_value is None:
+                break
+            bound, value = lagrangian_bound(problem, *model_duals(model))
+            pricing = max(pricing, bound)
+            missing = np.where(model.allowed, 0.0, value)
+            details.setdefault("pricing", []).append({"lp": round(lp_value, 3), "bound": round(bound, 3),
+                                                      "columns": int(model.allowed.sum()),
+                                                      "seconds": round(time.perf_counter() - began, 3)})
+            out_of_time = options.time_limit is not None and time.perf_counter() - began > options.time_limit / 2
+            if lp_value - pricing <= target / 10 * abs(lp_value) or not (missing > 0).any() or out_of_time:
+                break
+            # add the most promising missing pairs: at most as many as the model has, best first
+            order = np.argsort(-missing, axis=None, kind="stable")[: max(int(model.allowed.sum()), 1)]
+            picked = np.zeros(missing.size, dtype=bool)
+            picked[order] = missing.ravel()[order] > 0
+            model = Model(problem, start, model.allowed | picked.reshape(missing.shape))
+        details.update({f"model_{k}": v for k, v in model.size.items()})
+        details["pricing_rounds"] = rounds
+        method = "milp"
+        rounded_start = False
+        if restricted and lp_value is not None:
+            # LP and rounding: binaries the last LP left integral stay fixed; the MILP decides the rest
+            rounded, details["fractional_binaries"] = model.fix_integral()
+            if evaluate(problem, rounded).objective < evaluate(problem, start).objective:
+                start, rounded_start = rounded, True
+            method = "lp-fix-milp"
+        model.set_start(start)
+        solved = solve_milp(model, backend, left(), options.gap, options.threads)
+        details["seconds_to_solution"] = round(time.perf_counter() - began, 3)
+        if solved["holdings"] is None and rounded_start:  # the rounded LP solution is a valid plan
+            return Outcome(holdings=keep_leftovers(problem, start), status="feasible", method="lp-rounding",
+                           bound=pricing, reason=f"{solved['reason']}; the rounded LP solution is used",
+                           details=details)
+        if solved["holdings"] is None:
+            return Outcome(holdings=start, status="fallback", method=method, reason=solved["reason"], details=details)
+        details["capacity_overflow_gb"] = model.overflow_gb()
+        objective, bound, reason, status = solved["objective"], solved["bound"], solved["reason"], solved["status"]
+        if restricted:  # the restricted MILP's own bound is not valid for the full problem: use the Lagrangian one
+            bound = pricing if math.isfinite(pricing) else None
+            proved = bound is not None and objective - bound <= target * abs(objective)
+            status = "optimal" if proved else "feasible"
+            reason = None if proved else (
+                "restricted model: the Lagrangian bound does not prove the requested gap" if bound is not None
+                else "restricted model: no LP bound within the time limit")
+        return Outcome(holdings=keep_leftovers(problem, solved["holdings"]), status=status, method=method,
+                       objective=objective, bound=bound, reason=reason, details=details)
+
+    return run
+
+
+register_solver("highs")(_milp("highs"))
+if pulp.COIN_CMD().available():
+    register_solver("cbc")(_milp("cbc"))
 
 
 def solve(

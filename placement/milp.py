@@ -1,0 +1,321 @@
+"""The placement MILP in PuLP, solved by HiGHS (default) or CBC.
+
+Variables: binary ``x[s, t]`` (site s holds title t after the fill) and continuous ``y[r, t, j]``
+(share of region r's bytes of title t served by its j-th candidate site); the rest of the bytes come
+from the nearest origin. Minimise
+
+    sum D[r,t] * (origin_cost[r] - sum_j (origin_cost[r] - cost[r,j]) * y[r,t,j])
+    + churn_cost * sum_{t not held at s} size[t] * x[s,t]  + penalty * (capacity overflow GB)
+
+subject to the named constraints ``assign_r_t`` (sum_j y <= 1), ``serve_r_t_j`` (y <= x),
+``disk_s``, ``fill_s`` (only titles not held count), ``link_a_b`` (peak-hour load of each direction of
+each link on a serving path, the origin's share included, at most its capacity) and ``egress_s``
+(peak-hour bytes a site serves at most its ``serve_gbps``). Link and egress constraints carry an
+overflow variable with a penalty, so a network too thin for the demand still gets a plan (the summary
+reports the overflow) and what does not fit goes the next cheapest way first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import pulp
+
+from placement.problem import Compiled
+
+
+def _variables(prob: pulp.LpProblem, name: str, count: int, cat: str, up: float | None) -> list[pulp.LpVariable]:
+    """Variables created through the problem (PuLP >= 3.3), else the classic way."""
+    keys = range(count)
+    if hasattr(prob, "add_variable_dicts"):
+        made = prob.add_variable_dicts(name, keys, lowBound=0, upBound=up, cat=cat)
+    else:  # pragma: no cover - PuLP < 3.3
+        made = pulp.LpVariable.dicts(name, keys, lowBound=0, upBound=up, cat=cat)
+    return [made[k] for k in keys]
+
+
+class _HiGHS(pulp.HiGHS):
+    """pulp.HiGHS that hands the variables' current values to HiGHS as a starting solution."""
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
+        import highspy
+
+        start = highspy.HighsSolution()
+        start.col_value = [float(v.varValue or 0.0) for v in lp.variables()]
+        start.value_valid = True
+        lp.solverModel.setSolution(start)
+        super().callSolver(lp)
+
+
+def fits(problem: Compiled) -> np.ndarray:
+    """(site, title) pairs a site could hold at all: the title fits its disk."""
+    return problem.size[None, :] <= problem.disk[:, None]
+
+
+class Model:
+    """The MILP of a compiled problem with index arrays to read the solution back."""
+
+    def __init__(self, problem: Compiled, start: np.ndarray, allowed: np.ndarray | None = None):
+        self.problem = problem
+        demand = problem.demand
+        self.allowed = fits(problem) if allowed is None else allowed & fits(problem)
+        # serving options: (region, title, candidate column) with positive demand and an allowed holder
+        opts = []
+        for j in range(problem.cand.shape[1]):
+            sites = problem.cand[:, j]
+            ok = np.zeros(demand.shape, dtype=bool)
+            ok[sites >= 0] = self.allowed[sites[sites >= 0]]
+            r_idx, t_idx = np.nonzero(ok & (demand > 0))
+            opts.extend(zip(r_idx.tolist(), t_idx.tolist(), [j] * len(r_idx), strict=True))
+        opts.sort()
+        self.y_keys = np.array(opts, dtype=int).reshape(-1, 3)
+        y_site = problem.cand[self.y_keys[:, 0], self.y_keys[:, 2]] if len(opts) else np.zeros(0, dtype=int)
+        x_pairs = sorted(set(zip(y_site.tolist(), self.y_keys[:, 1].tolist(), strict=True)))
+        self.x_keys = np.array(x_pairs, dtype=int).reshape(-1, 2)
+        x_of = {pair: i for i, pair in enumerate(x_pairs)}
+        self.constant = float((demand * problem.origin_cost[:, None]).sum())
+
+        prob = pulp.LpProblem("placement", pulp.LpMinimize)
+        x = _variables(prob, "x", len(x_pairs), pulp.LpBinary, None)
+        y = _variables(prob, "y", len(opts), pulp.LpContinuous, None)  # y <= x <= 1
+        self.x, self.y = x, y
+        gain = [demand[r, t] * (problem.origin_cost[r] - problem.cand_cost[r, j]) for r, t, j in opts]
+        churn = [(x[i], problem.churn_cost * problem.size[t]) for i, (s, t) in enumerate(x_pairs)
+                 if not problem.held[s, t]]
+        objective = [(y[k], -g) for k, g in enumerate(gain)] + churn
+        penalty = problem.overflow_penalty
+
+        by_rt: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for k, (r, t, _) in enumerate(opts):
+            by_rt[(r, t)].append(k)
+        self.assign_rows: dict[tuple[int, int], pulp.LpConstraint] = {}
+        for (r, t), ks in by_rt.items():
+            row = pulp.LpConstraint(pulp.LpAffineExpression([(y[k], 1.0) for k in ks]), pulp.LpConstraintLE,
+                                    f"assign_{r}_{t}", 1.0)
+            prob.addConstraint(row)
+            self.assign_rows[(r, t)] = row
+        for k, (r, t, j) in enumerate(opts):
+            xi = x_of[(int(problem.cand[r, j]), t)]
+            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression([(y[k], 1.0), (x[xi], -1.0)]),
+                                                 pulp.LpConstraintLE, f"serve_{r}_{t}_{j}", 0.0))
+        by_site: dict[int, list[int]] = defaultdict(list)
+        for i, (s, _) in enumerate(x_pairs):
+            by_site[s].append(i)
+        self.disk_rows: dict[int, pulp.LpConstraint] = {}
+        self.fill_rows: dict[int, pulp.LpConstraint] = {}
+        for s, xs in sorted(by_site.items()):
+            sizes = [(x[i], float(problem.size[x_pairs[i][1]])) for i in xs]
+            row = pulp.LpConstraint(pulp.LpAffineExpression(sizes), pulp.LpConstraintLE, f"disk_{problem.sites[s]}",
+                                    float(problem.disk[s]))
+            prob.addConstraint(row)
+            self.disk_rows[s] = row
+            if math.isfinite(problem.budget[s]):
+                new = [(x[i], float(problem.size[x_pairs[i][1]])) for i in xs if not problem.held[x_pairs[i]]]
+                if new:
+                    row = pulp.LpConstraint(pulp.LpAffineExpression(new), pulp.LpConstraintLE,
+                                            f"fill_{problem.sites[s]}", float(problem.budget[s]))
+                    prob.addConstraint(row)
+                    self.fill_rows[s] = row
+        self.overflow: list[tuple[pulp.LpConstraint, pulp.LpVariable]] = []
+        for name, terms, constant, cap_gb in self._capacities(opts):
+            over = _variables(prob, f"over_{name}", 1, pulp.LpContinuous, None)[0]
+            objective.append((over, penalty))
+            row = pulp.LpConstraint(pulp.LpAffineExpression([*terms, (over, -1.0)]), pulp.LpConstraintLE, name,
+                                    cap_gb - constant)
+            prob.addConstraint(row)
+            self.overflow.append((row, over))
+        prob.setObjective(pulp.LpAffineExpression(objective))
+        self.prob = prob
+        self.set_start(start)
+
+    def _capacities(self, opts: list[tuple[int, int, int]]) -> list[tuple[str, list, float, float]]:
+        """Capacity rows: (name, terms over y, constant GB through the origin, capacity in GB/day)."""
+        problem, demand, y = self.problem, self.problem.demand, self.y
+        n_cand = problem.cand.shape[1]
+        region_total = demand.sum(axis=1)
+        by_rj: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for k, (r, _, j) in enumerate(opts):
+            by_rj[(r, j)].append(k)
+        out = []
+        for cap in problem.capacities:
+            via_origin = cap.uses[:, n_cand]
+            constant = float(region_total[via_origin].sum())
+            terms = []
+            for (r, j), ks in sorted(by_rj.items()):
+                share = float(cap.uses[r, j]) - float(via_origin[r])
+                if share:
+                    terms.extend((y[k], share * float(demand[opts[k][0], opts[k][1]])) for k in ks)
+            out.append((cap.name, terms, constant, cap.cap_gb))
+        return out
+
+    @property
+    def size(self) -> dict[str, int]:
+        """Model size: binaries, continuous variables, constraints."""
+        return {"binaries": len(self.x), "continuous": len(self.y) + len(self.overflow),
+                "constraints": len(self.prob.constraints)}
+
+    def set_start(self, holdings: np.ndarray) -> None:
+        """Give every variable the value of ``holdings`` served by the cheapest holder (the warm start)."""
+        problem = self.problem
+        for i, (s, t) in enumerate(self.x_keys):
+            self.x[i].varValue = float(holdings[s, t])
+        served: set[tuple[int, int]] = set()
+        for k, (r, t, j) in enumerate(self.y_keys):
+            take = (r, t) not in served and bool(holdings[problem.cand[r, j], t])
+            self.y[k].varValue = float(take)
+            if take:
+                served.add((r, t))
+        for row, over in self.overflow:  # the start's overflow: what its loads exceed
+            over.varValue = 0.0
+            load = sum(c * (v.varValue or 0.0) for v, c in row.items())
+            over.varValue = max(0.0, load + row.constant)
+
+    def holdings(self) -> np.ndarray:
+        """Holdings read from the solved binaries."""
+        out = np.zeros(self.problem.held.shape, dtype=bool)
+        for i, (s, t) in enumerate(self.x_keys):
+            out[s, t] = (self.x[i].varValue or 0.0) > 0.5
+        return out
+
+    def fix_integral(self, tol: float = 1e-6) -> tuple[np.ndarray, int]:
+        """Fix the binaries an LP solution left at 0 or 1; return that rounding-down and the free count.
+
+        After :func:`solve_lp`, binaries at (almost) 0 or 1 get both bounds set to that value, so the
+        next MILP only branches on the fractional ones ("LP and rounding": fix and re-solve). Rounding
+        every fractional binary down keeps disk and fill budgets, so the returned holdings are feasible.
+        """
+        rounded = np.zeros(self.problem.held.shape, dtype=bool)
+        free = 0
+        for i, (s, t) in enumerate(self.x_keys):
+            value = float(self.x[i].varValue or 0.0)
+            if value >= 1 - tol:
+                self.x[i].lowBound = self.x[i].upBound = 1
+                rounded[s, t] = True
+            elif value <= tol:
+                self.x[i].lowBound = self.x[i].upBound = 0
+            else:
+                free += 1
+        return rounded, free
+
+    def overflow_gb(self) -> float:
+        """GB of daily demand over link and egress capacities in the solution."""
+        return float(sum(max(over.varValue or 0.0, 0.0) for _, over in self.overflow))
+
+
+def solve_milp(model: Model, backend: str, time_limit: float | None, gap: float | None,
+               threads: int | None) -> dict[str, Any]:
+    """Solve the model; return status, objective, bound and holdings (``None`` holdings = no solution).
+
+    ``status`` is ``optimal`` (proved within the gap), ``feasible`` (a solution, stopped early) or
+    ``none`` (no solution: the caller falls back); ``reason`` says why when not optimal.
+    """
+    try:
+        model.prob.solve(_solver(backend, True, time_limit, gap, threads))
+    except pulp.PulpSolverError as err:
+        return {"status": "none", "reason": f"{backend} failed: {err}", "holdings": None,
+                "objective": None, "bound": None}
+    has_solution = model.prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    if not has_solution:
+        return {"status": "none", "holdings": None, "objective": None, "bound": None,
+                "reason": f"{backend} found no solution ({pulp.LpStatus[model.prob.status]}"
+                          f"{', time limit' if time_limit else ''})"}
+    objective = model.constant + float(pulp.value(model.prob.objective) or 0.0)
+    bound: float | None = None
+    if backend == "highs":
+        info = model.prob.solverModel.getInfo()
+        bound = model.constant + float(info.mip_dual_bound)
+        optimal = model.prob.solverModel.getModelStatus().name == "kOptimal"
+        if not math.isfinite(bound):
+            bound = None
+    else:
+        optimal = model.prob.sol_status == pulp.LpSolutionOptimal
+        bound = objective if optimal else None
+    if bound is not None:
+        bound = min(bound, objective)
+    return {"status": "optimal" if optimal else "feasible", "holdings": model.holdings(), "objective": objective,
+            "bound": bound, "reason": None if optimal else f"{backend} stopped at the time limit before proving "
+            "optimality"}
+
+
+def _solver(backend: str, mip: bool, time_limit: float | None, gap: float | None,
+            threads: int | None) -> pulp.LpSolver:
+    if backend == "highs":
+        return _HiGHS(mip=mip, msg=False, timeLimit=time_limit, gapRel=gap, threads=threads)
+    options = [f"threads {threads}"] if threads else []
+    return pulp.COIN_CMD(mip=mip, msg=False, timeLimit=time_limit, gapRel=gap, options=options, warmStart=mip)
+
+
+def solve_lp(model: Model, backend: str, time_limit: float | None, threads: int | None) -> float | None:
+    """Solve the LP relaxation; return its optimum (constant included) or None, leaving duals on the rows."""
+    try:
+        model.prob.solve(_solver(backend, False, time_limit, None, threads))
+    except pulp.PulpSolverError:
+        return None
+    if model.prob.status != pulp.LpStatusOptimal or model.prob.sol_status != pulp.LpSolutionOptimal:
+        return None
+    return model.constant + float(pulp.value(model.prob.objective) or 0.0)
+
+
+def lagrangian_bound(problem: Compiled, alpha: np.ndarray, mu: np.ndarray, nu: np.ndarray,
+                     pi: np.ndarray) -> tuple[float, np.ndarray]:
+    """Lagrangian lower bound on the full MILP for any multipliers, and each pair's net value at them.
+
+    Relaxing ``assign`` (``alpha[r, t] >= 0``), ``disk`` (``mu[s]``), ``fill`` (``nu[s]``) and the
+    capacities (``0 <= pi[c] <= overflow_penalty``) leaves one tiny problem per (site, title) over
+    ``0 <= y <= x <= 1``: hold the title iff the reduced gains of the bytes it would serve beat its
+    opening price, so its minimum is ``min(0, open - sum_r max(0, gain))``. The sum of these minima
+    plus the multipliers' constant terms is a lower bound on every plan (weak duality), whatever the
+    multipliers; at the LP optimum's duals it equals the LP bound.
+
+    Returns
+    -------
+    bound : float
+        The lower bound on the objective (constant included).
+    value : ndarray
+        Sites x titles: ``max(0, sum of reduced gains - open price)``; positive = worth modelling.
+    """
+    demand = problem.demand
+    n_cand = problem.cand.shape[1]
+    pi = np.clip(pi, 0.0, problem.overflow_penalty)
+    price = np.zeros((demand.shape[0], n_cand))
+    through_origin = 0.0
+    for cap, weight in zip(problem.capacities, pi, strict=True):
+        if weight:
+            price += weight * (cap.uses[:, :n_cand].astype(float) - cap.uses[:, [n_cand]].astype(float))
+            through_origin += weight * (float(demand.sum(axis=1)[cap.uses[:, n_cand]].sum()) - cap.cap_gb)
+    value = np.zeros(problem.held.shape)
+    for j in range(n_cand):
+        sites = problem.cand[:, j]
+        ok = sites >= 0
+        gain = demand[ok] * (problem.origin_cost - problem.cand_cost[:, j] - price[:, j])[ok, None] - alpha[ok]
+        np.add.at(value, sites[ok], np.maximum(gain, 0.0))
+    new = ~problem.held
+    value -= problem.size[None, :] * (problem.churn_cost * new + mu[:, None] + nu[:, None] * new)
+    value = np.where(fits(problem), np.maximum(value, 0.0), 0.0)
+    finite = np.isfinite(problem.budget)
+    constant = (float((demand * problem.origin_cost[:, None]).sum()) - float(alpha.sum())
+                - float(mu @ problem.disk) - float(nu[finite] @ problem.budget[finite]) + through_origin)
+    return constant - float(value.sum()), value
+
+
+def model_duals(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Multipliers (alpha, mu, nu, pi) read from the rows of a solved LP relaxation."""
+    problem = model.problem
+
+    def dual(row: pulp.LpConstraint) -> float:
+        return max(0.0, -float(row.pi or 0.0))  # a <= row of a minimisation has a dual <= 0 in PuLP
+
+    alpha = np.zeros(problem.demand.shape)
+    for (r, t), row in model.assign_rows.items():
+        alpha[r, t] = dual(row)
+    mu = np.zeros(len(problem.sites))
+    nu = np.zeros(len(problem.sites))
+    for s, row in model.disk_rows.items():
+        mu[s] = dual(row)
+    for s, row in model.fill_rows.items():
+        nu[s] = dual(row)
+    pi = np.array([dual(row) for row, _ in model.overflow])
+    return alpha, mu, nu, pi
