@@ -232,13 +232,14 @@ def replay(
     no_oracle: Annotated[bool, typer.Option("--no-oracle", help="Skip the oracle plans.")] = False,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds per placement solve.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of forecasts and cache request streams.")] = 0,
+    warmup: Annotated[int, typer.Option("--warmup", help="Nights before --from run but not reported.")] = 7,
 ) -> None:
     """Replay nights: forecast, plan, simulate the next day; against oracle plans and reactive caches."""
     from cdn.caches import DEFAULT_POLICIES
     from cdn.replay import replay_command
 
     policies = [] if no_caches else (policy or list(DEFAULT_POLICIES))
-    result = replay_command(data, start, end, out, model, solver, policies, not no_oracle, time_limit, seed)
+    result = replay_command(data, start, end, out, model, solver, policies, not no_oracle, time_limit, seed, warmup)
     for name, s in result.summary["strategies"].items():
         hit = "n/a" if s["edge_byte_hit_ratio"] is None else f"{s['edge_byte_hit_ratio']:.4f}"
         print(f"{name:>10}: edge byte hit ratio {hit}, backbone {s['backbone_tb']:.2f} TB, fill {s['fill_tb']:.2f} TB"

@@ -7,8 +7,12 @@ Each night D of ``start .. end``:
 * ``oracle``: the same planner fed D's actual demand as its forecast (with its own chain of placements),
   the best a plan of one set per day can do under the same disks and fill budgets;
 * reactive caches (``lru``, ``lfu``, ``s3fifo``, ``belady``, see :mod:`cdn.caches`): every edge a
-  demand-driven cache of its disk, warmed on the days before ``start``; the bytes they miss are routed
-  from the cheapest origin (caches hold nothing upstream) to get their backbone and link load.
+  demand-driven cache of its disk; the bytes they miss are routed from the cheapest origin (caches
+  hold nothing upstream) to get their backbone and link load.
+
+Every strategy is warmed up on the nights before ``start`` (up to ``warmup_days``, keeping a week of
+history for the first forecast): plans chain through them and caches fill, but only ``start .. end``
+is reported, so no strategy is judged on its ramp from empty disks.
 
 Strategies are compared by the contract's measures: edge byte hit ratio (pooled over days by bytes),
 backbone GB, fill GB (nightly fills, or every admission for caches) and peak backbone Gbps, plus churn
@@ -133,6 +137,7 @@ def replay(
     oracle: bool = True,
     time_limit: float | None = None,
     seed: int = 0,
+    warmup_days: int = WARMUP_DAYS,
 ) -> Replay:
     """Replay the nights ``start .. end``: proactive plans, oracle plans and reactive caches, then write it all.
 
@@ -157,6 +162,8 @@ def replay(
         Seconds per placement solve.
     seed : int
         Seed of the forecasts and of the cache request streams.
+    warmup_days : int
+        Nights before ``start`` run but not reported (at most as many as leave 7 days of history).
 
     Returns
     -------
@@ -173,18 +180,20 @@ def replay(
     for name in policies:
         cache_policy(name)
     dates = list(pd.date_range(first, last, freq="D"))
+    warmup = max(0, min(warmup_days, (first - scenario.first_date).days - 7))
+    nights = list(pd.date_range(first - pd.Timedelta(days=warmup), last, freq="D"))
     rows: list[dict[str, Any]] = []
     with atomic_directory(out, overwrite=True) as tmp:
         plans = tmp / "plans"
-        for date in track(dates, "replay: forecast, plan and simulate each night"):
+        for date in track(nights, f"replay: forecast, plan and simulate each night ({warmup} warm-up)"):
             frame = forecasting.forecast(scenario.history(date), as_of=date, horizon=1, model=model,
                                          catalog=scenario.catalog, seed=seed)
             rows.append(_plan_night(scenario, date, frame, plans / "proactive", solver, time_limit, "proactive"))
             if oracle:
                 actual = _actual_as_forecast(scenario.day(date))
                 rows.append(_plan_night(scenario, date, actual, plans / "oracle", solver, time_limit, "oracle"))
+        rows = [row for row in rows if pd.Timestamp(row["date"]) >= first]
         if policies:
-            warmup = min(WARMUP_DAYS, (first - scenario.first_date).days)
             log(f"replay: reactive caches {', '.join(policies)} over {len(dates)} days (+{warmup} warm-up)")
             caches = replay_caches(scenario, scenario.demand, first, last, policies, warmup_days=warmup, seed=seed)
             rows.extend(_cache_rows(scenario, caches, dates))
@@ -193,7 +202,8 @@ def replay(
         days = days.sort_values(["date", "strategy"], key=lambda s: s.map(order) if s.name == "strategy" else s,
                                 kind="stable").reset_index(drop=True)
         summary = {"from": f"{first:{DATE_FORMAT}}", "to": f"{last:{DATE_FORMAT}}", "days": len(dates),
-                   "model": model, "solver": solver, "policies": list(policies), "seed": seed,
+                   "warmup_days": warmup, "model": model, "solver": solver, "policies": list(policies),
+                   "seed": seed,
                    "strategies": summarise(days)}
         days.to_csv(tmp / "days.csv", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -267,7 +277,8 @@ def _check_dates(scenario: Scenario, start: pd.Timestamp | str, end: pd.Timestam
 
 
 def replay_command(data: str | Path, start: str, end: str, out: str | Path, model: str, solver: str,
-                   policies: Sequence[str], oracle: bool, time_limit: float | None, seed: int) -> Replay:
+                   policies: Sequence[str], oracle: bool, time_limit: float | None, seed: int,
+                   warmup_days: int = WARMUP_DAYS) -> Replay:
     """``cdn replay``: load the scenario and run :func:`replay`."""
     from cdn.scenario import load_scenario
 
@@ -277,4 +288,4 @@ def replay_command(data: str | Path, start: str, end: str, out: str | Path, mode
         except ValueError as err:
             raise InputError(f"{name} {value!r} is not a YYYY-MM-DD date") from err
     return replay(load_scenario(data), start, end, out, model=model, solver=solver, policies=policies,
-                  oracle=oracle, time_limit=time_limit, seed=seed)
+                  oracle=oracle, time_limit=time_limit, seed=seed, warmup_days=warmup_days)

@@ -70,6 +70,7 @@ def test_proactive_days_agree_with_simulating_the_written_plans(tiny, replayed):
 
 def test_plans_chain_from_last_nights_placement(replayed):
     out, _ = replayed
+    assert (out / "plans" / "proactive" / "2024-01-08" / "placement.csv").is_file()  # the warm-up night
     before = pd.read_csv(out / "plans" / "proactive" / DATES[0] / "placement.csv", dtype=str, keep_default_na=False)
     after = pd.read_csv(out / "plans" / "proactive" / DATES[1] / "placement.csv", dtype=str, keep_default_na=False)
     held = set(zip(*before.loc[before["action"].isin(["add", "keep"]), ["site_id", "title_id"]].T.values,
@@ -81,8 +82,9 @@ def test_plans_chain_from_last_nights_placement(replayed):
 
 def test_cache_rows_are_the_cache_replay_and_oracle_beats_no_cache(tiny, replayed):
     _, result = replayed
+    assert result.summary["warmup_days"] == 1  # 2024-01-08, keeping 7 days of history
     caches = replay_caches(tiny, tiny.demand, pd.Timestamp(DATES[0]), pd.Timestamp(DATES[-1]), ["lru"],
-                           warmup_days=7)
+                           warmup_days=1)
     lru = result.days[result.days["strategy"] == "lru"]
     assert lru["hit_gb"].sum() == pytest.approx(caches["hit_gb"].sum())
     assert lru["fill_gb"].sum() == pytest.approx(caches["fill_gb"].sum())
