@@ -29,6 +29,8 @@ horizon); the result has one ``region, title_id`` row per title the region's own
 
 LAUNCH_DAYS = 7
 SCALE_DAYS = 28
+MIN_HISTORY_DAYS = 8
+"""Days of history the first cutoff needs (a week for the seasonal naive scale of MASE, plus one)."""
 
 
 def last_cutoffs(history: pd.DataFrame, n: int, horizon: int = 1) -> list[pd.Timestamp]:
@@ -44,8 +46,8 @@ def last_cutoffs(history: pd.DataFrame, n: int, horizon: int = 1) -> list[pd.Tim
     first, last = pd.Timestamp(history[C.DATE].min()), pd.Timestamp(history[C.DATE].max())
     latest = last - pd.Timedelta(days=horizon - 1)
     cutoffs = [latest - pd.Timedelta(days=k) for k in range(n - 1, -1, -1)]
-    if cutoffs[0] <= first + pd.Timedelta(days=SCALE_DAYS):
-        need = cutoffs[0] - pd.Timedelta(days=SCALE_DAYS)
+    if cutoffs[0] <= first + pd.Timedelta(days=MIN_HISTORY_DAYS):
+        need = cutoffs[0] - pd.Timedelta(days=MIN_HISTORY_DAYS)
         raise ForecastError(
             f"{n} cutoffs with horizon {horizon} need history from before {need:%Y-%m-%d}; "
             f"the demand runs only from {first:%Y-%m-%d} to {last:%Y-%m-%d}"

@@ -35,3 +35,20 @@ def synthetic_history(n_regions: int = 3, n_titles: int = 40, n_days: int = 56, 
 def history() -> pd.DataFrame:
     """3 regions x 40 titles x 56 days from 2024-01-01."""
     return synthetic_history()
+
+
+def weekly_series(levels: dict[str, float], days: int, region: str = "r", seed: int = 0,
+                  start: str = "2024-01-01") -> pd.DataFrame:
+    """One series per title: ``level`` x a weekend-high weekly cycle x Poisson noise."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(start, periods=days)
+    weekly = np.array([0.8, 0.8, 0.9, 1.0, 1.1, 1.6, 1.5])[dates.day_of_week]
+    frames = [pd.DataFrame({C.DATE: dates, C.REGION: region, C.TITLE: title,
+                            C.VIEWS: rng.poisson(level * weekly).astype(float)}) for title, level in levels.items()]
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture
+def weekly():
+    """:func:`weekly_series`, as a fixture."""
+    return weekly_series

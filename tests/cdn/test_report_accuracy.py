@@ -1,0 +1,44 @@
+"""`cdn report accuracy`: an offline HTML report with metrics as CSV and JSON beside it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+TINY = Path(__file__).parent.parent / "data" / "tiny"
+CDN = [sys.executable, "-m", "cdn"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CDN, *args], capture_output=True, text=True, check=False)
+
+
+def test_report_writes_html_csv_and_json(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    done = run("report", "accuracy", "--data", str(TINY), "--out", str(out), "--cutoffs", "2", "--horizon", "2",
+               "--models", "snaive7,ewma", "--models", "auto")
+    assert done.returncode == 0, done.stderr
+    page = (out / "report.html").read_text()
+    assert "Plotly" in page and not re.search(r"<script[^>]+src=", page)  # plotly.js inline: opens offline
+    for heading in ("Model comparison", "three most viewed series", "biggest launch", "popularity decile",
+                    "Interval calibration", "over the cutoffs"):
+        assert heading in page
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert set(metrics["group"]) == {"overall", "region", "decile", "launch", "cutoff"}
+    assert set(metrics["model"]) == {"snaive7", "ewma", "auto"}
+    payload = json.loads((out / "metrics.json").read_text())
+    assert payload["cutoffs"] == ["2024-01-12", "2024-01-13"]
+    overall = {row["model"]: row for row in payload["overall"]}
+    assert 0 <= overall["auto"]["regret"] <= 1 and overall["auto"]["oracle_hit_ratio"] >= overall["auto"]["hit_ratio"]
+
+
+def test_unknown_model_exits_2_without_output(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    done = run("report", "accuracy", "--data", str(TINY), "--out", str(out), "--models", "arima")
+    assert done.returncode == 2 and "valid models" in done.stderr
+    assert not out.exists()
