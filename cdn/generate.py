@@ -8,7 +8,9 @@ The model, per region ``r``, title ``t`` and day ``d``:
 - Each region has a Zipf exponent ``alpha_r`` drawn in [0.8, 1.0], a home language and a local-content
   share (the share of its views on home-language titles: 0.60-0.85 where the home language is English,
   0.01-0.60 elsewhere). A title's base appeal in a region is Zipf by its rank inside its language group
-  (home or not) on a score ``quality + 0.5 * regional noise``, the two groups weighted by that share.
+  (home or not) on a score ``quality + 0.5 * regional noise``; the home group's weight is calibrated
+  (bisection) so that home-language titles take the local share of the region's views on the eve of
+  the history.
 - A title's lifecycle multiplies its appeal: zero before release, a peak on day 1, 2 or 3 after release,
   then an exponential decay (time constant 2-5 days) to a floor of 5-20% of the peak. Most titles are
   back catalogue released in the three years before the history, ``LAUNCH_RATE`` per day launch during
@@ -147,25 +149,14 @@ class _DemandModel:
 
     @functools.cached_property
     def _zipf(self) -> tuple[np.ndarray, np.ndarray]:
-        """Weight of rank k per region, and its running sum (the normaliser for the first n titles)."""
-        ranks = np.arange(1, self.appeal.shape[1] + 1, dtype=float)
-        weight = ranks[None, :] ** -self.alpha[:, None]
-        return weight, np.cumsum(weight, axis=1)
+        return _zipf_table(self.alpha, self.appeal.shape[1])
 
     def shares(self, day: int) -> np.ndarray:
         """Each region's share of its views per title on day index ``day``: Zipf by rank of current appeal.
 
         Rows sum to 1, or to 0 when no title is released yet; unreleased titles get 0.
         """
-        life = self.lifecycle(day)
-        released = int((life > 0).sum())
-        share = np.zeros_like(self.appeal)
-        if released:
-            weight, norm = self._zipf
-            order = np.argsort(-(self.appeal * life[None, :]), axis=1)  # ties only among unreleased titles
-            share[np.arange(len(share))[:, None], order] = weight / norm[:, released - 1 : released]
-            share[:, life == 0] = 0.0
-        return share
+        return _zipf_shares(self.appeal, self.lifecycle(day), *self._zipf)
 
     def days(self, dates: pd.DatetimeIndex) -> Iterator[tuple[pd.Timestamp, np.ndarray, np.ndarray, np.ndarray]]:
         n_regions = self.appeal.shape[0]
@@ -176,6 +167,38 @@ class _DemandModel:
             views = self.rng.poisson(mean)
             r, t = np.nonzero(views)
             yield date, r.astype(np.int32), t.astype(np.int32), views[r, t].astype(float)
+
+
+def _zipf_table(alpha: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weight ``k ** -alpha`` of ranks 1..n per region, and its running sum (the normaliser of the top k)."""
+    weight = np.arange(1, n + 1, dtype=float)[None, :] ** -alpha[:, None]
+    return weight, np.cumsum(weight, axis=1)
+
+
+def _zipf_shares(appeal: np.ndarray, life: np.ndarray, weight: np.ndarray, norm: np.ndarray) -> np.ndarray:
+    """Shares by rank of ``appeal * life`` along each row, Zipf over the released titles (``life > 0``)."""
+    released = int((life > 0).sum())
+    share = np.zeros_like(appeal)
+    if released:
+        order = np.argsort(-(appeal * life[None, :]), axis=1)  # ties only among unreleased titles
+        share[np.arange(len(share))[:, None], order] = weight / norm[:, released - 1 : released]
+        share[:, life == 0] = 0.0
+    return share
+
+
+def _home_weight(home: np.ndarray, other: np.ndarray, is_home: np.ndarray, target: np.ndarray, life: np.ndarray,
+                 alpha: np.ndarray, iterations: int = 16) -> np.ndarray:
+    """Per-region weight ``w`` of the home-language group such that, with appeal ``w * home + other``, the
+    home-language titles take ``target`` of the region's Zipf shares on the eve of the history (bisection
+    on ``log w`` in [-12, 12]; the share grows with ``w``)."""
+    table = _zipf_table(alpha, home.shape[1])
+    lo, hi = np.full(len(home), -12.0), np.full(len(home), 12.0)
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        got = (_zipf_shares(np.exp(mid)[:, None] * home + other, life, *table) * is_home).sum(axis=1)
+        low = got < target
+        lo, hi = np.where(low, mid, lo), np.where(low, hi, mid)
+    return np.exp((lo + hi) / 2)
 
 
 def _warm_placement(model: _DemandModel, catalog: pd.DataFrame, sites: pd.DataFrame, regions: list[str]
@@ -359,12 +382,12 @@ def generate_scenario(
     is_home = catalog[C.LANGUAGE].to_numpy()[None, :] == np.asarray(home)[:, None]
     has_home = is_home.any(axis=1)
     home_share = np.where(has_home, local, 0.0)[:, None]
-    appeal = (home_share * _zipf_within(np.where(is_home, regional, -np.inf), alpha)
-              + (1.0 - home_share) * _zipf_within(np.where(is_home, -np.inf, regional), alpha))
+    home_part = _zipf_within(np.where(is_home, regional, -np.inf), alpha)
+    other_part = _zipf_within(np.where(is_home, -np.inf, regional), alpha)
 
     n_t = len(catalog)
     model = _DemandModel(
-        appeal=appeal,
+        appeal=home_share * home_part + (1.0 - home_share) * other_part,
         release=release,
         peak_day=rng.choice(PEAK_DAY, n_t).astype(float),
         decay=rng.uniform(*DECAY_DAYS, n_t),
@@ -374,6 +397,8 @@ def generate_scenario(
         weekly=weekly,
         rng=rng,
     )
+    weight = _home_weight(home_part, other_part, is_home, home_share[:, 0], model.lifecycle(-1), alpha)
+    model.appeal = weight[:, None] * home_part + other_part
     dates = pd.date_range(first.normalize(), periods=days, freq="D")
     catalog[C.RELEASE_DATE] = (first.normalize() + pd.to_timedelta(catalog.pop("release_day"), unit="D")).dt.strftime(
         "%Y-%m-%d")
