@@ -65,6 +65,9 @@ FLOOR_SHARE = (0.05, 0.20)  # long-run level as a share of the peak
 NB_SHAPE = 4.0  # Gamma shape of the negative binomial mixing (smaller = more dispersed)
 DAY_NOISE_SIGMA = 0.05
 PEAK_HOUR_SHARE = 0.08
+REGIONAL_NOISE = 0.5  # sd of a title's regional score noise (its quality has sd 1)
+EPISODE_DROP = 0.1  # score lost per episode after the first of a season
+ENGLISH_HOME_SHARE = 0.3  # share of regions with English as home language when the country is unknown
 GENRES = ("drama", "comedy", "action", "thriller", "crime", "documentary", "animation", "romance", "sci-fi",
           "horror", "family", "reality")
 LANGUAGES = ("es", "fr", "de", "it", "pt", "nl", "pl", "sv", "tr", "ja", "ko", "hi", "ar", "zh", "ru", "cs")
@@ -149,6 +152,7 @@ class _DemandModel:
 
     @functools.cached_property
     def _zipf(self) -> tuple[np.ndarray, np.ndarray]:
+        """Zipf weights by rank and their running sums, per region."""
         return _zipf_table(self.alpha, self.appeal.shape[1])
 
     def shares(self, day: int) -> np.ndarray:
@@ -159,6 +163,7 @@ class _DemandModel:
         return _zipf_shares(self.appeal, self.lifecycle(day), *self._zipf)
 
     def days(self, dates: pd.DatetimeIndex) -> Iterator[tuple[pd.Timestamp, np.ndarray, np.ndarray, np.ndarray]]:
+        """Draw the non-zero counts of each date in turn (date, region index, title index, views)."""
         n_regions = self.appeal.shape[0]
         for day, date in enumerate(dates):
             share = self.shares(day)
@@ -278,7 +283,7 @@ def _catalog(titles: int, languages: list[str], days: int, rng: np.random.Genera
         }
     )
     # later episodes of a season draw fewer viewers than the first
-    score = quality[unit_of] - 0.1 * (episode - 1)
+    score = quality[unit_of] - EPISODE_DROP * (episode - 1)
     return catalog, score, release[unit_of]
 
 
@@ -292,7 +297,7 @@ def _home_languages(network: Network, rng: np.random.Generator) -> list[str]:
         if lang is None:
             key = country or f"#{len(out)}"
             if key not in drawn:
-                drawn[key] = "en" if rng.random() < 0.3 else str(rng.choice(LANGUAGES))
+                drawn[key] = "en" if rng.random() < ENGLISH_HOME_SHARE else str(rng.choice(LANGUAGES))
             lang = drawn[key]
         out.append(lang)
     return out
@@ -378,7 +383,7 @@ def generate_scenario(
     weekly[:, 4] = 1.0 + (uplift - 1.0) / 2.0
     weekly[:, 5] = weekly[:, 6] = uplift
 
-    regional = score[None, :] + 0.5 * rng.normal(0.0, 1.0, (n_regions, titles))
+    regional = score[None, :] + REGIONAL_NOISE * rng.normal(0.0, 1.0, (n_regions, titles))
     is_home = catalog[C.LANGUAGE].to_numpy()[None, :] == np.asarray(home)[:, None]
     has_home = is_home.any(axis=1)
     home_share = np.where(has_home, local, 0.0)[:, None]
