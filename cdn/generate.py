@@ -291,7 +291,7 @@ def _home_languages(network: Network, rng: np.random.Generator) -> list[str]:
     """One home language per region: from the country when known, else drawn (English for 30% of regions)."""
     edges = network.sites[network.sites[C.TIER] == C.EDGE]
     drawn: dict[str, str] = {}
-    out = []
+    out: list[str] = []
     for country in edges["country"]:
         lang = COUNTRY_LANGUAGE.get(country)
         if lang is None:

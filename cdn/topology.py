@@ -167,11 +167,13 @@ def read_zoo(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
         }
     )
     rank = {n: i for i, n in enumerate(order)}
-    pairs = sorted((min(u, v, key=rank.get), max(u, v, key=rank.get)) for u, v in simple.subgraph(component).edges)
+    ends = [sorted((u, v), key=rank.__getitem__) for u, v in simple.subgraph(component).edges]
+    pairs = sorted(((a, b) for a, b in ends), key=lambda p: (rank[p[0]], rank[p[1]]))
     links = pd.DataFrame({"u": [p[0] for p in pairs], "v": [p[1] for p in pairs]})
-    cap = np.array([simple[u][v]["capacity_gbps"] for u, v in pairs], dtype=float)
-    known = cap[~np.isnan(cap)]
-    links[C.CAPACITY_GBPS] = np.where(np.isnan(cap), float(np.median(known)) if known.size else DEFAULT_LINK_GBPS, cap)
+    speeds = np.array([simple[u][v]["capacity_gbps"] for u, v in pairs], dtype=float)
+    known = speeds[~np.isnan(speeds)]
+    fallback = float(np.median(known)) if known.size else DEFAULT_LINK_GBPS
+    links[C.CAPACITY_GBPS] = np.where(np.isnan(speeds), fallback, speeds)
     pos = nodes.set_index("node")
     links["km"] = _km(pos.loc[links["u"], C.LAT].to_numpy(), pos.loc[links["u"], C.LON].to_numpy(),
                       pos.loc[links["v"], C.LAT].to_numpy(), pos.loc[links["v"], C.LON].to_numpy())
