@@ -125,7 +125,7 @@ def build_context(history: pd.DataFrame, panel: Panel, catalog: pd.DataFrame | N
     """Region totals, release columns, the launch curve and past launch levels."""
     start, n_days = panel.start, panel.n_days
     hist = history[history[C.DATE] >= start]
-    known = sorted(set(hist[C.REGION].astype(str)) | set(panel.keys[C.REGION]))
+    known = sorted(set(map(str, hist[C.REGION].unique())) | set(panel.keys[C.REGION]))
     wanted = sorted(set(regions)) if regions is not None else known
     all_regions = sorted(set(known) | set(wanted))
     region_index = {r: i for i, r in enumerate(all_regions)}
@@ -137,7 +137,7 @@ def build_context(history: pd.DataFrame, panel: Panel, catalog: pd.DataFrame | N
     release_col = _release_columns(panel.keys[C.TITLE], first_view, catalog, start)
     # title shares over all regions, for the launch curve
     titles = pd.Index(sorted(first_view.index.astype(str)))
-    t_idx = titles.get_indexer(hist[C.TITLE].astype(str))
+    t_idx = titles.get_indexer(hist[C.TITLE])
     by_title = np.zeros((len(titles), n_days))
     seen = t_idx >= 0  # rows of titles that never had a view carry only zeros
     np.add.at(by_title, (t_idx[seen], col[seen]), hist[C.VIEWS].to_numpy(float)[seen])
@@ -308,7 +308,7 @@ class Auto(PanelForecaster):
         start = self.panel_.start  # type: ignore[union-attr]
         panel = Panel(keys, totals, start, start + pd.Timedelta(days=n_days), np.zeros(len(totals), dtype=int))
         fitted, yhat, _, _ = prophet_forecast(panel, np.arange(len(totals)), horizon, scheduler=self.scheduler,
-                                              seed=self.seed)
+                                              seed=self.seed, intervals=False)
         out = totals_point(totals, horizon)
         out[fitted] = yhat
         return out
@@ -390,7 +390,7 @@ class Auto(PanelForecaster):
         n_days = values.shape[1]
         sub = Panel(p.keys, values, p.start, p.start + pd.Timedelta(days=n_days), np.minimum(p.first_seen, n_days))
         fitted, yhat, _, _ = prophet_forecast(sub, rows, horizon, self.catalog, scheduler=self.scheduler,
-                                              seed=self.seed)
+                                              seed=self.seed, intervals=False)
         out = ewma_point(values[rows], sub.first_seen[rows], horizon)
         where = {r: i for i, r in enumerate(rows)}
         for i, r in enumerate(fitted):
