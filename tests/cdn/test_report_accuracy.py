@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from typer.testing import CliRunner
+
+from cdn.cli import app
 
 TINY = Path(__file__).parent.parent / "data" / "tiny"
 CDN = [sys.executable, "-m", "cdn"]
@@ -39,6 +42,6 @@ def test_report_writes_html_csv_and_json(tmp_path: Path) -> None:
 
 def test_unknown_model_exits_2_without_output(tmp_path: Path) -> None:
     out = tmp_path / "report"
-    done = run("report", "accuracy", "--data", str(TINY), "--out", str(out), "--models", "arima")
-    assert done.returncode == 2 and "valid models" in done.stderr
+    done = CliRunner().invoke(app, ["report", "accuracy", "--data", str(TINY), "--out", str(out), "--models", "arima"])
+    assert done.exit_code == 2 and "valid models" in done.stderr
     assert not out.exists()
