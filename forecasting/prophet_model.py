@@ -8,6 +8,7 @@ forecast (rows labelled ``ewma``). Fits run in parallel through :func:`~forecast
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -25,14 +26,20 @@ MAX_HISTORY_DAYS = 365
 LAUNCH_TAU_DAYS = 5.0
 MIN_DAYS = 2
 WEEKLY_MIN_DAYS = 14
+_GLOBAL_RNG = threading.Lock()
 
 
 def quiet_prophet() -> None:
-    """Silence Prophet's and cmdstanpy's INFO logging (one line per fit otherwise)."""
+    """Silence Prophet's and cmdstanpy's INFO logging (one line per fit otherwise) and the deprecation
+    warnings Prophet's own code raises under pandas 3 (filters set once, before any fit thread starts:
+    ``warnings.catch_warnings`` is not thread-safe)."""
     for name in ("cmdstanpy", "prophet", "prophet.plot"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.ERROR)
         logger.disabled = True
+    for module in ("prophet", "cmdstanpy"):
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=module)
+        warnings.filterwarnings("ignore", category=FutureWarning, module=module)
 
 
 @dataclass(frozen=True)
@@ -70,10 +77,9 @@ def fit_series(tasks: list[SeriesTask]) -> list[tuple[int, np.ndarray, np.ndarra
             frame["launch"] = launch[:n]
             future["launch"] = launch[n:]
             model.add_regressor("launch", standardize=False)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(frame)
-            np.random.seed(task.seed)  # noqa: NPY002  Prophet samples its intervals from the global RNG
+        model.fit(frame)
+        with _GLOBAL_RNG:  # Prophet samples its intervals from numpy's global RNG, shared by the fit threads
+            np.random.seed(task.seed)  # noqa: NPY002
             pred = model.predict(future)
         yhat = pred["yhat"].to_numpy()
         if not task.intervals:
@@ -118,6 +124,7 @@ def prophet_forecast(panel: Panel, rows: np.ndarray, horizon: int, catalog: pd.D
         launch_age0 = age0 if int(panel.first_seen[row]) > 0 and age0 > -horizon else None
         tasks.append(SeriesTask(int(row), start, panel.values[row, first:], horizon, launch_age0, seed, holidays,
                                 intervals))
+    quiet_prophet()
     results = map_chunks(fit_series, tasks, scheduler)
     fitted = np.array([r[0] for r in results], dtype=int)
     if not results:
