@@ -248,16 +248,22 @@ def solve_lp(model: Model, backend: str, time_limit: float | None, threads: int 
     return model.constant + float(pulp.value(model.prob.objective) or 0.0)
 
 
-def lagrangian_bound(problem: Compiled, alpha: np.ndarray, mu: np.ndarray, nu: np.ndarray,
-                     pi: np.ndarray) -> tuple[float, np.ndarray]:
+def lagrangian_bound(problem: Compiled, alpha: np.ndarray, mu: np.ndarray, nu: np.ndarray, pi: np.ndarray,
+                     sweeps: int = 3) -> tuple[float, np.ndarray]:
     """Lagrangian lower bound on the full MILP for any multipliers, and each pair's net value at them.
 
     Relaxing ``assign`` (``alpha[r, t] >= 0``), ``disk`` (``mu[s]``), ``fill`` (``nu[s]``) and the
     capacities (``0 <= pi[c] <= overflow_penalty``) leaves one tiny problem per (site, title) over
     ``0 <= y <= x <= 1``: hold the title iff the reduced gains of the bytes it would serve beat its
-    opening price, so its minimum is ``min(0, open - sum_r max(0, gain))``. The sum of these minima
-    plus the multipliers' constant terms is a lower bound on every plan (weak duality), whatever the
-    multipliers; at the LP optimum's duals it equals the LP bound.
+    opening price, so its minimum is ``min(0, open - sum_r max(0, gain - alpha))``. The sum of these
+    minima plus the multipliers' constant terms is a lower bound on every plan (weak duality), whatever
+    the multipliers; at the LP optimum's duals it equals the LP bound.
+
+    ``alpha`` is first improved by ``sweeps`` rounds of exact coordinate ascent (one region at a time,
+    all titles at once): for fixed other multipliers the bound is concave and piecewise linear in
+    ``alpha[r, t]`` with slope ``-1 + #{candidate sites still paying}``, so its maximum is at the second
+    largest breakpoint. This is the facility-location dual ascent of each title; it never lowers the
+    bound, and it matters for pairs a restricted model did not price.
 
     Returns
     -------
@@ -271,22 +277,37 @@ def lagrangian_bound(problem: Compiled, alpha: np.ndarray, mu: np.ndarray, nu: n
     pi = np.clip(pi, 0.0, problem.overflow_penalty)
     price = np.zeros((demand.shape[0], n_cand))
     through_origin = 0.0
+    region_gb = demand.sum(axis=1)
     for cap, weight in zip(problem.capacities, pi, strict=True):
         if weight:
             price += weight * (cap.uses[:, :n_cand].astype(float) - cap.uses[:, [n_cand]].astype(float))
-            through_origin += weight * (float(demand.sum(axis=1)[cap.uses[:, n_cand]].sum()) - cap.cap_gb)
-    value = np.zeros(problem.held.shape)
+            through_origin += weight * (float(region_gb[cap.uses[:, n_cand]].sum()) - cap.cap_gb)
+    unit = np.where(problem.cand >= 0, problem.origin_cost[:, None] - np.where(problem.cand >= 0, problem.cand_cost,
+                                                                                  0.0) - price, 0.0)
+    new = ~problem.held
+    slack = problem.size[None, :] * (problem.churn_cost * new + mu[:, None] + nu[:, None] * new)
+    slack = np.where(fits(problem), slack, np.inf)  # a pair that cannot fit is never held
+    alpha = alpha.copy()
     for j in range(n_cand):
         sites = problem.cand[:, j]
         ok = sites >= 0
-        gain = demand[ok] * (problem.origin_cost - problem.cand_cost[:, j] - price[:, j])[ok, None] - alpha[ok]
-        np.add.at(value, sites[ok], np.maximum(gain, 0.0))
-    new = ~problem.held
-    value -= problem.size[None, :] * (problem.churn_cost * new + mu[:, None] + nu[:, None] * new)
-    value = np.where(fits(problem), np.maximum(value, 0.0), 0.0)
+        np.subtract.at(slack, sites[ok], np.maximum(demand[ok] * unit[ok, j, None] - alpha[ok], 0.0))
+    for _ in range(sweeps):
+        for r in range(demand.shape[0]):
+            cols = np.flatnonzero(problem.cand[r] >= 0)
+            if not len(cols):
+                continue
+            sites = problem.cand[r, cols]
+            gain = demand[r][None, :] * unit[r, cols, None]
+            without = slack[sites] + np.maximum(gain - alpha[r], 0.0)
+            stops = gain - np.maximum(without, 0.0)
+            second = np.sort(stops, axis=0)[-2] if len(cols) > 1 else np.zeros(demand.shape[1])
+            alpha[r] = np.maximum(second, 0.0)
+            slack[sites] = without - np.maximum(gain - alpha[r], 0.0)
     finite = np.isfinite(problem.budget)
     constant = (float((demand * problem.origin_cost[:, None]).sum()) - float(alpha.sum())
                 - float(mu @ problem.disk) - float(nu[finite] @ problem.budget[finite]) + through_origin)
+    value = np.maximum(-slack, 0.0)
     return constant - float(value.sum()), value
 
 

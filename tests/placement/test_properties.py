@@ -1,0 +1,53 @@
+"""Invariants every registered solver keeps on random small networks."""
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cdn import columns as C
+from placement import SOLVERS, solve
+
+TITLES = [f"t{i}" for i in range(6)]
+SITES = ("S", "E1", "E2")
+
+
+def draw_problem(draw, line_problem):
+    sizes = {t: draw(st.floats(1.0, 20.0)) for t in TITLES}
+    demand = {(r, t): draw(st.floats(0.0, 50.0)) for r in ("r1", "r2") for t in TITLES if draw(st.booleans())}
+    held = [(s, t) for s in SITES for t in TITLES if draw(st.integers(0, 3)) == 0]
+    disk = {s: draw(st.floats(0.0, 60.0)) for s in SITES}
+    budget = {s: draw(st.one_of(st.just(math.inf), st.floats(0.0, 30.0))) for s in SITES}
+    return line_problem(demand, sizes, disk=disk, held=held, budget=budget,
+                        churn_cost=draw(st.floats(0.0, 2.0)), link_gbps=draw(st.floats(0.001, 1.0)),
+                        serve_gbps={"E1": draw(st.floats(0.001, 1.0))})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_plan_ever_exceeds_a_disk_or_a_fill_budget(make_line_problem, solver, data):
+    problem = draw_problem(data.draw, make_line_problem)
+    result = solve(problem, solver=solver)
+    plan = result.plan
+    size = problem.catalog.set_index(C.TITLE)[C.SIZE_GB]
+    held = set(zip(problem.held[C.SITE], problem.held[C.TITLE], strict=True))
+    for site in SITES:
+        rows = plan[plan[C.SITE] == site]
+        after = rows.loc[rows[C.ACTION] != C.EVICT, C.TITLE]
+        adds = rows.loc[rows[C.ACTION] == C.ADD, C.TITLE]
+        disk = float(problem.sites.set_index(C.SITE).loc[site, C.DISK_GB])
+        assert float(after.map(size).astype(float).sum()) <= disk + 1e-6
+        assert float(adds.map(size).astype(float).sum()) <= problem.fill_budget_gb.get(site, math.inf) + 1e-6
+        assert all((site, t) not in held for t in adds)
+        assert all((site, t) in held for t in rows.loc[rows[C.ACTION] != C.ADD, C.TITLE])
+        assert {t for s, t in held if s == site} <= set(rows[C.TITLE])
+        assert list(rows.loc[rows[C.ACTION] == C.ADD, C.PRIORITY]) == list(range(1, len(adds) + 1))
+    assert set(zip(result.holdings[C.SITE], result.holdings[C.TITLE], strict=True)) == set(
+        zip(plan.loc[plan[C.ACTION] != C.EVICT, C.SITE], plan.loc[plan[C.ACTION] != C.EVICT, C.TITLE], strict=True))
+    if result.bound is not None:
+        assert result.bound <= result.objective + 1e-6 * max(1.0, abs(result.objective))
+    assert isinstance(plan, pd.DataFrame)
