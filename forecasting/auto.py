@@ -101,7 +101,7 @@ class Context:
     release_col: np.ndarray  # per panel row: column of the title's release, NaN if unknown or older
     curve: LaunchCurve
     levels: pd.DataFrame  # region, title_id, level: first-week shares of past launches
-    new_titles: list[str]  # catalog titles released from as_of to the end of a 30-day horizon, no history
+    new_titles: pd.Series  # release date by title: catalog titles released from as_of - COLD_DAYS on, no views
 
 
 def _release_columns(titles: pd.Series, first_view: pd.Series, catalog: pd.DataFrame | None,
@@ -146,11 +146,12 @@ def build_context(history: pd.DataFrame, panel: Panel, catalog: pd.DataFrame | N
     title_release = _release_columns(pd.Series(titles, index=titles), first_view, catalog, start)
     curve = learn_curve(share, title_release)
     levels = _launch_levels(hist, titles, title_release, totals, region_index, start)
-    new_titles: list[str] = []
+    new_titles = pd.Series(dtype="datetime64[ns]")
     if catalog is not None and C.RELEASE_DATE in catalog.columns:
-        rel = catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.RELEASE_DATE]
-        upcoming = rel[(rel >= panel.as_of) & (rel < panel.as_of + pd.Timedelta(days=30))]
-        new_titles = sorted(set(upcoming.index.astype(str)) - set(first_view.index.astype(str)))
+        rel = catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.RELEASE_DATE].dropna()
+        rel.index = rel.index.astype(str)
+        recent = rel[(rel >= panel.as_of - pd.Timedelta(days=COLD_DAYS)) & ~rel.index.isin(first_view.index)]
+        new_titles = recent.sort_index()
     return Context(wanted, all_regions, region_of, totals, release_col, curve, levels, new_titles)
 
 
@@ -403,7 +404,8 @@ class Auto(PanelForecaster):
         p, ctx = self.panel_, self.context_
         assert p is not None and ctx is not None
         short = np.flatnonzero(p.history_days() < COLD_DAYS)
-        pairs = pd.concat([pd.DataFrame([(r, t) for t in ctx.new_titles for r in ctx.regions],
+        new = ctx.new_titles[ctx.new_titles < p.as_of + pd.Timedelta(days=horizon)].index
+        pairs = pd.concat([pd.DataFrame([(r, t) for t in new for r in ctx.regions],
                                         columns=[C.REGION, C.TITLE]), p.keys.iloc[short]], ignore_index=True)
         if pairs.empty:
             return to_long(pairs, p.as_of, np.zeros((0, horizon)), np.zeros((0, horizon)),
