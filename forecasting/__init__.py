@@ -2,12 +2,16 @@
 
 >>> from forecasting import forecast, MODELS
 >>> sorted(MODELS)
-['auto', 'ewma', 'snaive7']
+['auto', 'ewma', 'prophet', 'snaive7']
+
+:func:`forecast` is the entry point; :func:`backtest` runs rolling-origin backtests of any registered
+models. The library imports only ``cdn.columns`` and ``cdn.errors`` from ``cdn``.
 """
 
 from forecasting import auto as _auto  # noqa: F401  (registers "auto")
 from forecasting import prophet_model as _prophet  # noqa: F401  (registers "prophet")
 from forecasting.api import forecast
+from forecasting.backtest import BacktestResult, backtest, last_cutoffs
 from forecasting.models import MODELS, Forecaster, register
 
-__all__ = ["MODELS", "Forecaster", "forecast", "register"]
+__all__ = ["MODELS", "BacktestResult", "Forecaster", "backtest", "forecast", "last_cutoffs", "register"]
