@@ -24,9 +24,9 @@ DEFAULT_CHURN_COST = 0.1
 """Default price of one GB filled tonight, in the units of link ``cost`` per GB served (see docs/placement.md)."""
 DEFAULT_MAX_SOURCES = 4
 """Default number of non-origin sites a region may be served from: its own site and the cheapest others."""
-OVERFLOW_PENALTY_FACTOR = 10.0
-"""Price of one GB of daily demand beyond a link or egress capacity at peak, as a multiple of the most
-expensive origin path cost (congestion is worse than any detour)."""
+OVERFLOW_PENALTY_FACTOR = 1.0
+"""Default price of one GB of daily demand beyond a link or egress capacity at peak, as a multiple of
+the most expensive origin path cost: one more trip from the farthest origin (see docs/placement.md)."""
 _GBPS_PER_GB_AT_PEAK = 8.0 / 3600.0  # one GB per hour is 8/3600 Gbps
 
 
@@ -55,6 +55,9 @@ class PlacementProblem:
         Price lambda of one GB filled tonight, in link-cost units per GB.
     max_sources : int or None
         Non-origin sites (own site first, then cheapest) a region may be served from; None = all.
+    overflow_penalty : float or None
+        Price of one GB of daily demand over a link or egress capacity at peak; None =
+        ``OVERFLOW_PENALTY_FACTOR`` x the most expensive origin path cost.
     """
 
     sites: pd.DataFrame
@@ -66,6 +69,7 @@ class PlacementProblem:
     peak_hour_share: float = 0.08
     churn_cost: float = DEFAULT_CHURN_COST
     max_sources: int | None = DEFAULT_MAX_SOURCES
+    overflow_penalty: float | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,9 @@ def compile_problem(problem: PlacementProblem) -> Compiled:
         raise InputError(f"peak_hour_share = {problem.peak_hour_share!r}; expected a share in (0, 1]")
     if not (math.isfinite(problem.churn_cost) and problem.churn_cost >= 0):
         raise InputError(f"churn_cost = {problem.churn_cost!r}; expected a finite number >= 0")
+    if problem.overflow_penalty is not None and not (math.isfinite(problem.overflow_penalty)
+                                                     and problem.overflow_penalty >= 0):
+        raise InputError(f"overflow_penalty = {problem.overflow_penalty!r}; expected a finite number >= 0")
     if problem.max_sources is not None and problem.max_sources < 1:
         raise InputError(f"max_sources = {problem.max_sources!r}; expected an integer >= 1 or None")
     sizes = catalog[C.SIZE_GB].astype(float)
@@ -252,7 +259,8 @@ def compile_problem(problem: PlacementProblem) -> Compiled:
             cand[i, j], cand_cost[i, j] = sindex[s], row[s]
     capacities = _capacities(problem.graph, site_ids, serve, matrix.sum(axis=1), region_site, cand, origin_of,
                              problem.peak_hour_share * _GBPS_PER_GB_AT_PEAK)
-    penalty = OVERFLOW_PENALTY_FACTOR * max(float(origin_cost.max(initial=0.0)), 1.0)
+    penalty = (OVERFLOW_PENALTY_FACTOR * max(float(origin_cost.max(initial=0.0)), 1.0)
+               if problem.overflow_penalty is None else float(problem.overflow_penalty))
     return Compiled(sites=site_ids, tiers=holders[C.TIER].astype(str).tolist(), titles=titles, regions=regions,
                     size=size, disk=disk, budget=budget, serve_gbps=serve, held=held, demand=matrix,
                     region_site=region_site, cand=cand, cand_cost=cand_cost, origin_cost=origin_cost,

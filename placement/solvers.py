@@ -83,6 +83,8 @@ def _greedy(problem: Compiled, start: np.ndarray, options: Options) -> Outcome:
 
 MONOLITHIC_MAX_OPTIONS = 20_000
 """Serving options (region, title, candidate) above which the MILP is restricted to promising columns."""
+RESTRICTED_MAX_OPTIONS = 400_000
+"""Serving options of the first restricted model above which no MILP is built: the greedy plan is used."""
 PRICING_ROUNDS = 6
 """Most LP rounds of column pricing before the restricted MILP."""
 
@@ -132,6 +134,11 @@ def _milp(backend: str) -> SolverFn:
         details: dict[str, Any] = {"full_model_options": serving_options(problem)}
         restricted = details["full_model_options"] > MONOLITHIC_MAX_OPTIONS
         allowed = initial_columns(problem, start) if restricted else None
+        if allowed is not None and (size := serving_options(problem, allowed)) > RESTRICTED_MAX_OPTIONS:
+            details["restricted_model_options"] = size
+            return Outcome(holdings=start, status="fallback", method="greedy", details=details,
+                           reason=f"the restricted model would have {size} serving options (limit "
+                                  f"{RESTRICTED_MAX_OPTIONS}): too large for the MILP in PuLP; greedy plan used")
         target = options.gap if options.gap is not None else 1e-4
         pricing = -math.inf
         rounds = 0
