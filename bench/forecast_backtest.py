@@ -63,12 +63,14 @@ def summary(scenario_dir: str, horizon: int, work: Path) -> str:
     lines = [f"Scenario `{scenario_dir}`, {len(cutoffs)} daily cutoffs {pd.Timestamp(cutoffs[0]):%Y-%m-%d} .. "
              f"{pd.Timestamp(cutoffs[-1]):%Y-%m-%d}, horizon {horizon}; {int(table['series'].median())} series "
              "forecast per cutoff.", "",
-             "| model | WAPE | WAPE launches | MASE | bias | 80% coverage | hit ratio | regret | s / forecast "
-             "| series / s |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "| model | WAPE | WAPE launches | MASE | bias | 80% coverage | hit ratio | regret | wall s / forecast "
+             "| CPU s / forecast | series / wall s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    if "cpu_seconds" not in table.columns:
+        table["cpu_seconds"] = float("nan")
     for row in table.itertuples():
         lines.append(f"| {row.model} | {row.wape:.4f} | {launch.get(row.model, float('nan')):.4f} | {row.mase:.4f} "
                      f"| {row.bias:+.4f} | {row.coverage:.3f} | {row.hit_ratio:.4f} | {row.regret:.4f} "
-                     f"| {row.seconds:.1f} | {row.series_per_second:,.0f} |")
+                     f"| {row.seconds:.1f} | {row.cpu_seconds:.1f} | {row.series_per_second:,.0f} |")
     wape = table.set_index("model")["wape"]
     if "auto" in wape:
         notes = []

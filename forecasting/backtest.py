@@ -10,6 +10,7 @@ actual demand.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ class BacktestResult:
     scale : DataFrame
         ``cutoff, region, title_id, snaive_abs, snaive_n`` (MASE denominators).
     timings : DataFrame
-        ``model, cutoff, seconds, series``.
+        ``model, cutoff, seconds, cpu_seconds, series`` (wall and CPU time of each forecast).
     regret : DataFrame
         ``model, cutoff, hit_ratio, oracle_hit_ratio, regret`` (empty without a placement callback).
     """
@@ -86,7 +87,8 @@ class BacktestResult:
             out = out.merge(self.regret.groupby("model", as_index=False)[["hit_ratio", "oracle_hit_ratio",
                                                                          "regret"]].mean(), on="model", how="left")
         if not by and len(self.timings):
-            speed = self.timings.groupby("model").agg(seconds=("seconds", "median"), series=("series", "median"))
+            measured = [c for c in ("seconds", "cpu_seconds", "series") if c in self.timings.columns]
+            speed = self.timings.groupby("model")[measured].median()
             speed["series_per_second"] = speed["series"] / speed["seconds"].clip(lower=1e-9)
             out = out.merge(speed.reset_index(), on="model", how="left")
         return out
@@ -166,11 +168,12 @@ def backtest(history: pd.DataFrame, cutoffs: Sequence[pd.Timestamp], horizon: in
                              [C.DATE, C.REGION, C.TITLE, C.VIEWS]].rename(columns={C.VIEWS: "y"})
         scales.append(_scale(past, cutoff))
         for name in models:
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), _cpu_seconds()
             fc = forecast(past, cutoff, horizon, name, catalog=catalog, scheduler=scheduler, seed=seed)
             seconds = time.perf_counter() - began
             n_series = len(fc[[C.REGION, C.TITLE]].drop_duplicates())
-            timings.append({"model": name, "cutoff": cutoff, "seconds": seconds, "series": n_series})
+            timings.append({"model": name, "cutoff": cutoff, "seconds": seconds, "cpu_seconds": _cpu_seconds() - cpu,
+                            "series": n_series})
             cell = fc.drop(columns=C.MODEL).merge(actual, on=[C.DATE, C.REGION, C.TITLE], how="outer")
             cell = cell.assign(y=cell["y"].fillna(0.0), yhat=cell[C.YHAT].fillna(0.0), model=name, cutoff=cutoff,
                                step=(cell[C.DATE] - cutoff).dt.days + 1)
@@ -189,6 +192,12 @@ def backtest(history: pd.DataFrame, cutoffs: Sequence[pd.Timestamp], horizon: in
                "decile", "launch"]
     return BacktestResult(all_cells[columns], pd.concat(scales, ignore_index=True), pd.DataFrame(timings),
                           pd.DataFrame(regrets, columns=["model", "cutoff", "hit_ratio", "oracle_hit_ratio", "regret"]))
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (Prophet's Stan runs are children)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _regret(cell: pd.DataFrame, placement: PlacementFn, gb_per_view: pd.Series | None) -> dict[str, float]:
