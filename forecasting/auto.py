@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -281,16 +282,20 @@ class Auto(PanelForecaster):
 
     Parameters
     ----------
+    use_prophet : bool
+        Try Prophet on the region totals and the head (False: fast models only).
     prophet_head : int
-        Top series tried with Prophet (0: never).
+        Top series of the head tried with Prophet.
     prophet_origins : int
         Past origins of the Prophet-versus-fast backtests (totals and head).
 
     After :meth:`predict`, ``choice_`` holds what was chosen and every candidate's WAPE.
     """
 
-    def __init__(self, *, prophet_head: int = 10, prophet_origins: int = 2, **options: object) -> None:
+    def __init__(self, *, use_prophet: bool = True, prophet_head: int = 10, prophet_origins: int = 2,
+                 **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
+        self.use_prophet = use_prophet
         self.prophet_head = prophet_head
         self.prophet_origins = prophet_origins
         self.context_: Context | None = None
@@ -304,6 +309,7 @@ class Auto(PanelForecaster):
         return self
 
     def _prophet_totals(self, totals: np.ndarray, horizon: int) -> np.ndarray:
+        """Prophet point forecasts of region totals (rows of ``totals``)."""
         keys = pd.DataFrame({C.REGION: [str(i) for i in range(len(totals))], C.TITLE: "*"})
         n_days = totals.shape[1]
         start = self.panel_.start  # type: ignore[union-attr]
@@ -341,7 +347,7 @@ class Auto(PanelForecaster):
         # region totals: Prophet or the seasonal EWMA, by backtest
         totals_fn = totals_point
         regions_used = np.unique(ctx.region_of) if len(ctx.region_of) else np.array([], dtype=int)
-        if self.prophet_head > 0 and p.n_days >= PROPHET_MIN_DAYS and self._prophet_wins(
+        if self.use_prophet and p.n_days >= PROPHET_MIN_DAYS and self._prophet_wins(
                 ctx.totals, regions_used, horizon,
                 lambda v, rows, h: totals_point(v, h)[rows],
                 lambda v, rows, h: self._prophet_totals(v[rows], h)):
@@ -356,7 +362,7 @@ class Auto(PanelForecaster):
         head = np.flatnonzero(segments == "head")
         head = head[np.argsort(-p.values[head, -28:].sum(axis=1), kind="stable")][: self.prophet_head]
         head = head[p.history_days()[head] >= PROPHET_MIN_DAYS]
-        if self.prophet_head > 0 and self._prophet_wins(
+        if self.use_prophet and self._prophet_wins(
                 p.values, head, horizon, lambda v, rows, h: point(v, np.minimum(p.first_seen, v.shape[1]), h)[rows],
                 lambda v, rows, h: self._prophet_rows(v, rows, h)):
             yhat[head] = self._prophet_rows(p.values, head, horizon)
@@ -372,7 +378,8 @@ class Auto(PanelForecaster):
             cold = cold.assign(**{C.YHAT_LOWER: lower.reshape(-1), C.YHAT_UPPER: upper.reshape(-1)})
         return pd.concat([frame, cold], ignore_index=True) if len(cold) else frame.reset_index(drop=True)
 
-    def _cached_totals(self, horizon: int):
+    def _cached_totals(self, horizon: int) -> Callable[[np.ndarray, int], np.ndarray]:
+        """Prophet's region totals for the full history (fitted once), the fast totals at past origins."""
         cache: dict[int, np.ndarray] = {}
         full = self.context_.totals.shape[1]  # type: ignore[union-attr]
 
@@ -386,6 +393,7 @@ class Auto(PanelForecaster):
         return fn
 
     def _prophet_rows(self, values: np.ndarray, rows: np.ndarray, horizon: int) -> np.ndarray:
+        """Prophet point forecasts of some panel rows from ``values`` (EWMA where a series is too short)."""
         p = self.panel_
         assert p is not None
         n_days = values.shape[1]

@@ -23,7 +23,7 @@ def test_auto_backtests_better_than_each_fast_baseline(history: pd.DataFrame) ->
 
 def test_auto_records_a_choice_for_every_segment(history: pd.DataFrame) -> None:
     as_of = pd.Timestamp("2024-02-20")
-    model = Auto(prophet_head=0).fit(history[history[C.DATE] < as_of], as_of)
+    model = Auto(use_prophet=False).fit(history[history[C.DATE] < as_of], as_of)
     model.predict(3)
     assert model.choice_ is not None
     assert set(model.choice_.by_segment) <= {"launch", "head", "torso", "tail"}

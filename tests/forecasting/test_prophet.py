@@ -54,3 +54,24 @@ def test_prophet_handles_constant_and_two_day_series() -> None:
     by = out.set_index([C.TITLE, C.DATE])
     assert np.allclose(by.loc["flat", C.YHAT], 7.0, atol=0.5)
     assert (by.loc["short", C.YHAT] >= 0).all()
+
+
+def test_auto_switches_to_prophet_where_it_backtests_better() -> None:
+    from forecasting.auto import Auto
+
+    # a steady linear trend plus a weekly cycle (additive, Prophet's default): Prophet extrapolates it exactly,
+    # the smoothers lag behind
+    dates = pd.date_range("2024-01-01", periods=70)
+    weekly = 300.0 * np.array([-0.2, -0.2, -0.1, 0.0, 0.1, 0.6, 0.5])[dates.day_of_week]
+    trend = 200.0 + 20.0 * np.arange(70)
+    history = pd.concat([pd.DataFrame({C.DATE: dates, C.REGION: "r", C.TITLE: t, C.VIEWS: k * (trend + weekly)})
+                         for t, k in (("a", 1.0), ("b", 0.5), ("c", 0.25))], ignore_index=True)
+    as_of = pd.Timestamp("2024-03-11")  # a Monday
+    model = Auto(prophet_head=2, prophet_origins=1).fit(history, as_of)
+    out = model.predict(2)
+    assert model.choice_ is not None and model.choice_.totals_model == "prophet"
+    assert model.choice_.head_prophet
+    assert set(out.loc[out[C.TITLE] == "a", C.MODEL]) == {"auto:prophet"}
+    expected = 200.0 + 20.0 * 70 - 60.0
+    a = out[(out[C.TITLE] == "a") & (out[C.DATE] == as_of)][C.YHAT].iloc[0]
+    assert abs(a - expected) / expected < 0.02
