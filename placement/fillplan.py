@@ -80,7 +80,7 @@ def fill_plan(
         adds = np.flatnonzero(holdings[s] & ~problem.held[s])
         density = saving[s, adds] / problem.size[adds]
         order = adds[np.lexsort((np.asarray([problem.titles[t] for t in adds], dtype=object).astype(str), -density))]
-        costs = problem.costs.loc[site]
+        costs = dict(zip(problem.costs.columns, problem.costs.loc[site].to_numpy(), strict=True))
         peers = sorted((p for p in problem.sites if p != site and math.isfinite(costs[p])),
                        key=lambda p: (costs[p], p))
         by_cost = [*peers, *sorted(origins, key=lambda o: (costs[o], o))]

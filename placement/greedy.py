@@ -38,25 +38,32 @@ def knapsack(
     """
     take = np.zeros(len(size), dtype=bool)
     order = np.lexsort((np.asarray(titles, dtype=object).astype(str), -density))
-    used = fill = 0.0
-    smallest = float(size.min()) if len(size) else 0.0
-    positive = order[density[order] > 0]
-    for t in positive:
-        if disk - used < smallest - _TOL:
-            break
-        if used + size[t] > disk * (1 + _TOL) + _TOL:
-            continue
-        if not held[t]:
-            if fill + size[t] > budget * (1 + _TOL) + _TOL:
-                continue
-            fill += size[t]
-        used += size[t]
-        take[t] = True
-    for t in order[(density[order] <= 0) & held[order]]:
-        if used + size[t] <= disk * (1 + _TOL) + _TOL:
-            used += size[t]
-            take[t] = True
+    disk_cap = disk * (1 + _TOL) + _TOL
+    fill_cap = budget * (1 + _TOL) + _TOL
+    used = _take_in_order(order[density[order] > 0], size, held, disk_cap, fill_cap, take)
+    _take_in_order(order[(density[order] <= 0) & held[order]], size, held, disk_cap - used, np.inf, take)
     return take
+
+
+def _take_in_order(order: np.ndarray, size: np.ndarray, held: np.ndarray, disk_room: float, fill_room: float,
+                   take: np.ndarray) -> float:
+    """Take items in ``order`` that fit, skipping those that do not (vectorised runs); return disk used."""
+    used = 0.0
+    new = ~held
+    while len(order):
+        fits_now = (size[order] <= disk_room - used) & (held[order] | (size[order] <= fill_room))
+        order = order[fits_now]  # rooms only shrink: an item that does not fit now never will
+        if not len(order):
+            break
+        disk_sum = np.cumsum(size[order])
+        fill_sum = np.cumsum(size[order] * new[order])
+        ok = (disk_sum <= disk_room - used) & (fill_sum <= fill_room)
+        run = len(ok) if ok.all() else int(np.argmin(ok))
+        take[order[:run]] = True
+        used += float(disk_sum[run - 1])
+        fill_room -= float(fill_sum[run - 1])
+        order = order[run + 1:]  # the item after the run does not fit: skip it
+    return used
 
 
 def greedy_holdings(problem: Compiled) -> np.ndarray:

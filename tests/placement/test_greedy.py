@@ -1,5 +1,7 @@
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cdn import columns as C
 from placement import solve
@@ -55,3 +57,32 @@ def test_greedy_plan_is_identical_on_rerun(make_line_problem):
                                 {"a": 10.0, "b": 10.0}, disk={"S": 10.0, "E1": 10.0, "E2": 10.0})
     first, second = solve(problem, solver="greedy"), solve(problem, solver="greedy")
     pd.testing.assert_frame_equal(first.plan, second.plan)
+
+
+def knapsack_by_loop(density, size, held, disk, budget, titles):
+    """The knapsack rule written as the plain loop it vectorises."""
+    take = np.zeros(len(size), dtype=bool)
+    order = sorted(range(len(size)), key=lambda i: (-density[i], titles[i]))
+    used = fill = 0.0
+    for i in [i for i in order if density[i] > 0] + [i for i in order if density[i] <= 0 and held[i]]:
+        if used + size[i] > disk * (1 + 1e-9) + 1e-9:
+            continue
+        if not held[i] and density[i] > 0:
+            if fill + size[i] > budget * (1 + 1e-9) + 1e-9:
+                continue
+            fill += size[i]
+        used += size[i]
+        take[i] = True
+    return take
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=st.lists(st.tuples(st.floats(-2, 10), st.integers(1, 30), st.booleans()), min_size=1, max_size=25),
+       disk=st.integers(0, 120), budget=st.one_of(st.just(np.inf), st.integers(0, 60)))
+def test_vectorised_knapsack_takes_exactly_what_the_plain_loop_takes(items, disk, budget):
+    density = np.array([d for d, _, _ in items])
+    size = np.array([float(z) for _, z, _ in items])
+    held = np.array([h for _, _, h in items])
+    titles = [f"t{i:02d}" for i in range(len(items))]
+    expected = knapsack_by_loop(density, size, held, float(disk), float(budget), titles)
+    assert knapsack(density, size, held, float(disk), float(budget), titles).tolist() == expected.tolist()
