@@ -224,8 +224,9 @@ def _assign(pairs: _Pairs, amounts: np.ndarray, capacity: np.ndarray, held: np.n
     """Serve ``amounts`` of each pair within per-site ``capacity`` (GB); return a (site, holder) GB matrix.
 
     Every pair starts at its cheapest holder; each round, a site over its residual capacity accepts the
-    same fraction of every pair sent to it and the rest moves to each pair's next holder. A pair that
-    runs out of holders leaves its rest with its cheapest holder.
+    same fraction of every pair sent to it and the rest moves to each pair's next holder that still has
+    capacity (full sites are skipped). A pair that runs out of holders leaves its rest with its
+    cheapest holder.
     """
     flow = np.zeros((n_sites, n_sites))
     ok = (pairs.first >= 0) & (amounts > 0)
@@ -240,20 +241,27 @@ def _assign(pairs: _Pairs, amounts: np.ndarray, capacity: np.ndarray, held: np.n
             frac = np.where(load > residual, residual / np.where(load > 0, load, 1.0), 1.0)
         frac = np.clip(frac, 0.0, 1.0)
         taken = rest * frac[holder]
-        np.add.at(flow, (pairs.region_site[idx], holder), taken)
+        _accumulate(flow, pairs.region_site[idx], holder, taken)
         residual = residual - np.bincount(holder, weights=taken, minlength=n_sites)
         rest = rest - taken
         more = rest > _EPS * np.maximum(1.0, amounts[idx])
         idx, holder, rank, rest = idx[more], holder[more], rank[more], rest[more]
         if not idx.size:
             break
-        nxt_holder, nxt_rank = _next_holders(pairs, idx, rank, held, orders)
+        spare = np.isinf(capacity) | (residual > 1e-9 * np.where(np.isinf(capacity), 0.0, capacity))
+        nxt_holder, nxt_rank = _next_holders(pairs, idx, rank, held & spare[:, None], orders)
         stuck = nxt_holder < 0
         if stuck.any():
-            np.add.at(flow, (pairs.region_site[idx[stuck]], pairs.first[idx[stuck]]), rest[stuck])
+            _accumulate(flow, pairs.region_site[idx[stuck]], pairs.first[idx[stuck]], rest[stuck])
         keep = ~stuck
         idx, holder, rank, rest = idx[keep], nxt_holder[keep], nxt_rank[keep], rest[keep]
     return flow
+
+
+def _accumulate(matrix: np.ndarray, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+    """``matrix[rows, cols] += values`` with repeated cells summed (bincount: much faster than ``np.add.at``)."""
+    n = matrix.shape[1]
+    matrix += np.bincount(rows * n + cols, weights=values, minlength=matrix.size).reshape(matrix.shape)
 
 
 def _next_holders(pairs: _Pairs, idx: np.ndarray, rank: np.ndarray, held: np.ndarray,
@@ -262,13 +270,16 @@ def _next_holders(pairs: _Pairs, idx: np.ndarray, rank: np.ndarray, held: np.nda
     holder = np.full(idx.size, -1)
     new_rank = np.full(idx.size, -1)
     sites = pairs.region_site[idx]
-    for site in np.unique(sites):
-        sel = np.flatnonzero(sites == site)
-        order = orders[int(site)]
-        sub = held[order][:, pairs.title[idx[sel]]]
-        sub &= np.arange(order.size)[:, None] > rank[sel][None, :]
+    by_site = np.argsort(sites, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(sites[by_site]) != 0])
+    useful = held.any(axis=1)  # sites that hold something (and, as called, have capacity left)
+    for sel in np.split(by_site, starts[1:]):
+        order = orders[int(sites[sel[0]])]
+        rows = np.flatnonzero(useful[order])  # positions in the region's order worth looking at
+        sub = held[np.ix_(order[rows], pairs.title[idx[sel]])]
+        sub &= rows[:, None] > rank[sel][None, :]
         has = sub.any(axis=0)
-        pos = sub.argmax(axis=0)
+        pos = rows[sub.argmax(axis=0)] if rows.size else np.zeros(sel.size, dtype=int)
         holder[sel] = np.where(has, order[pos], -1)
         new_rank[sel] = np.where(has, pos, -1)
     return holder, new_rank
@@ -357,7 +368,7 @@ def simulate_day(
         order = np.array([pos[h] for h in holders_by_cost(costs, name)])
         orders[s] = order
         paths[s] = cheapest_paths(graph, name)
-        sub = held[order][:, title_idx[sel]]
+        sub = held[np.ix_(order, title_idx[sel])]
         has = sub.any(axis=0)
         rank = sub.argmax(axis=0)
         first[sel] = np.where(has, order[rank], -1)
@@ -436,7 +447,7 @@ def _hourly_flows(pairs: _Pairs, profile: np.ndarray, capacity: np.ndarray, held
     """
     reach = pairs.first >= 0
     base = np.zeros((n, n))
-    np.add.at(base, (pairs.region_site[reach], pairs.first[reach]), pairs.gb[reach])
+    _accumulate(base, pairs.region_site[reach], pairs.first[reach], pairs.gb[reach])
     base_load = base.sum(axis=0)
     flows = np.empty((HOURS, n, n))
     solved: dict[float, np.ndarray] = {}
