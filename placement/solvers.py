@@ -192,7 +192,7 @@ def _milp(backend: str) -> SolverFn:
                 "restricted model: the Lagrangian bound does not prove the requested gap" if bound is not None
                 else "restricted model: no LP bound within the time limit")
         incumbent = evaluate(problem, start).objective
-        if incumbent < objective:  # the start (greedy or rounded LP) beats what the solver returned in time
+        if incumbent < objective - 1e-9 * max(1.0, abs(objective)):  # the start beats the solver's plan
             why = f"the {'rounded LP' if rounded_start else 'greedy'} start beat the solver's plan"
             return Outcome(holdings=keep_leftovers(problem, start), status="feasible", method=method,
                            objective=incumbent, bound=bound, reason=f"{reason}; {why}" if reason else why,
