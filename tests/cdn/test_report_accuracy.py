@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from cdn.cli import app
@@ -21,6 +22,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CDN, *args], capture_output=True, text=True, check=False)
 
 
+@pytest.mark.slow
 def test_report_writes_html_csv_and_json(tmp_path: Path) -> None:
     out = tmp_path / "report"
     done = run("report", "accuracy", "--data", str(TINY), "--out", str(out), "--cutoffs", "2", "--horizon", "2",
