@@ -196,7 +196,9 @@ def plan_command(
     """``cdn plan``: load the scenario, forecast D from demand strictly before D, plan and write."""
     import forecasting
     from cdn.scenario import load_scenario
+    from placement import get_solver
 
+    get_solver(solver)  # an unknown solver fails before the scenario is read and forecast
     scenario = load_scenario(data)
     day = _day(date)
     frame = forecasting.forecast(scenario.history(day), as_of=day, horizon=1, model=model,
