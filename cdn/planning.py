@@ -8,15 +8,13 @@ each site held before tonight (:func:`held_before`), solves, and writes ``OUT/<d
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from cdn import columns as C
+from cdn.atomic import atomic_directory
 from cdn.errors import InputError
 from cdn.scenario import DATE_FORMAT, Scenario
 from placement import DEFAULT_CHURN_COST, PlacementProblem, PlacementResult, solve
@@ -161,25 +159,11 @@ def make_plan(
 
 
 def write_plan(result: PlacementResult, out_root: str | Path, date: pd.Timestamp) -> Path:
-    """Write a plan directory ``OUT/<date>/`` atomically (temp dir + rename) and return its path."""
-    root = Path(out_root)
-    root.mkdir(parents=True, exist_ok=True)
-    target = root / f"{date:{DATE_FORMAT}}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=root))
-    try:
+    """Write a plan directory ``OUT/<date>/`` atomically (see :func:`cdn.atomic.atomic_directory`)."""
+    target = Path(out_root) / f"{date:{DATE_FORMAT}}"
+    with atomic_directory(target, overwrite=True) as tmp:
         result.plan.to_csv(tmp / PLAN_FILE, index=False, columns=list(C.PLAN_COLUMNS))
         (tmp / SUMMARY_FILE).write_text(json.dumps(result.summary(f"{date:{DATE_FORMAT}}"), indent=2) + "\n")
-        os.chmod(tmp, 0o755)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=root))
-            os.replace(target, old / target.name)
-            os.replace(tmp, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
 
 
