@@ -4,7 +4,10 @@ Every edge site runs a cache of its own ``disk_gb`` under one policy; a view of 
 hit, a miss fetches the view's bytes from upstream and admits the whole title (all its renditions,
 ``size_gb``) when it fits, evicting by the policy. Objects are whole titles of varying size; hits are
 weighted by bytes (``views * gb_per_view``), as in the data contract. Caches keep their content from
-one day to the next.
+one day to the next. Above the edges, each edge's upstream cache (:func:`upstream_sites`: its cheapest
+storage site with disk, when cheaper than every origin) runs the same policy on the merged misses of
+its edges, in arrival order; what it misses comes from the nearest origin. Fill counts the admissions
+at both levels.
 
 Why libCacheSim driven one request at a time: the policies (LRU, LFU, S3-FIFO, Belady) run in
 libCacheSim's C++ (``libcachesim`` on PyPI), the reference implementations of the research
@@ -29,6 +32,7 @@ not offered.)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -40,6 +44,7 @@ from cdn import columns as C
 from cdn.errors import InputError
 from cdn.scenario import Scenario
 from cdn.simulate import diurnal_profile
+from placement.network import holders_by_cost, path_costs
 
 _MB_PER_GB = 1000
 _NEVER = 2**62  # next access of a title never requested again
@@ -174,6 +179,49 @@ def _run_site(policy: str, disk_gb: float, stream: Requests, size_mb: np.ndarray
     return np.asarray(result, dtype=np.int8)
 
 
+def upstream_sites(scenario: Scenario) -> dict[str, tuple[str, str]]:
+    """Each region's site -> (its upstream cache, its nearest origin).
+
+    The upstream cache is the cheapest storage site with disk (path cost, ties by site id) when it is
+    cheaper than every origin, else "" (misses go straight to the origin).
+    """
+    costs = path_costs(scenario.graph)
+    sites = scenario.sites.set_index(C.SITE)
+    out = {}
+    for site in scenario.region_site().values():
+        order = [s for s in holders_by_cost(costs, site) if s != site]
+        stop = [s for s in order if sites.loc[s, C.TIER] == C.ORIGIN or
+                (sites.loc[s, C.TIER] == C.STORAGE and sites.loc[s, C.DISK_GB] > 0)]
+        origin = next(s for s in order if sites.loc[s, C.TIER] == C.ORIGIN)
+        out[site] = (stop[0] if sites.loc[stop[0], C.TIER] == C.STORAGE else "", origin)
+    return out
+
+
+def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.ndarray],
+                 upstream: dict[str, tuple[str, str]], sites: pd.DataFrame,
+                 size_mb: np.ndarray) -> dict[str, np.ndarray]:
+    """Feed each upstream cache the merged misses of its edges in arrival order; outcome per edge request."""
+    result = {site: np.zeros(stream.title.size, dtype=np.int8) for site, stream in streams.items()}
+    children: dict[str, list[str]] = {}
+    for site in streams:
+        if upstream[site][0]:
+            children.setdefault(upstream[site][0], []).append(site)
+    for parent, kids in sorted(children.items()):
+        picks = [np.flatnonzero(edge[kid] != 1) for kid in kids]
+        day = np.concatenate([streams[k].day[p] for k, p in zip(kids, picks, strict=True)])
+        hour = np.concatenate([streams[k].hour[p] for k, p in zip(kids, picks, strict=True)])
+        title = np.concatenate([streams[k].title[p] for k, p in zip(kids, picks, strict=True)])
+        order = np.lexsort((hour, day))
+        merged = Requests(day=day[order], title=title[order], hour=hour[order], next_access=_next_access(title[order]))
+        outcome = np.empty(order.size, dtype=np.int8)
+        outcome[order] = _run_site(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_mb)
+        start = 0
+        for kid, pick in zip(kids, picks, strict=True):
+            result[kid][pick] = outcome[start:start + pick.size]
+            start += pick.size
+    return result
+
+
 def replay_caches(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
                   policies: Sequence[str] = DEFAULT_POLICIES, warmup_days: int = 7,
                   seed: int = 0) -> pd.DataFrame:
@@ -198,8 +246,9 @@ def replay_caches(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     -------
     DataFrame
         One row per (date, policy, region, title_id) with requests: ``date, policy, site_id, region,
-        title_id, requests, hit_requests, demand_gb, hit_gb, miss_views, fill_gb`` (``fill_gb``: size of
-        the admissions).
+        title_id, requests, hit_requests, upstream_hit_requests, demand_gb, hit_gb, upstream_hit_gb,
+        miss_views`` (missed at the edge), ``origin_views`` (missed upstream too), ``fill_gb`` (size of the
+        admissions at the edge and upstream), ``upstream_site`` ("" when none) and ``origin_site``.
 
     Raises
     ------
@@ -229,26 +278,38 @@ def replay_caches(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     sizes = catalog[C.SIZE_GB].to_numpy(float)
     title_ids = catalog[C.TITLE].to_numpy(dtype=object)
     day_dates = np.array(dates, dtype="datetime64[ns]")
+    upstream = upstream_sites(scenario)
     frames = []
-    for site, stream in streams.items():
-        report = stream.day >= warmup_days
-        for policy in policies:
-            outcome = _run_site(policy, float(sites.loc[site, C.DISK_GB]), stream, size_mb)
+    for policy in policies:
+        edge = {site: _run_site(policy, float(sites.loc[site, C.DISK_GB]), stream, size_mb)
+                for site, stream in streams.items()}
+        parent = _run_parents(policy, streams, edge, upstream, sites, size_mb)
+        for site, stream in streams.items():
+            report = stream.day >= warmup_days
             key = stream.day[report] * len(catalog) + stream.title[report]
             keys, inverse = np.unique(key, return_inverse=True)
-            requests = np.bincount(inverse, minlength=keys.size)
-            hits = np.bincount(inverse, weights=outcome[report] == 1, minlength=keys.size)
-            admissions = np.bincount(inverse, weights=outcome[report] == 2, minlength=keys.size)
+            at_edge, above = edge[site][report], parent[site][report]
+            count = functools.partial(np.bincount, inverse, minlength=keys.size)
+            requests = count()
+            hits, up_hits = count(weights=at_edge == 1), count(weights=(at_edge != 1) & (above == 1))
+            admitted = count(weights=at_edge == 2) + 0.0
+            up_admitted = count(weights=(at_edge != 1) & (above == 2)) + 0.0
             titles = keys % len(catalog)
             frames.append(pd.DataFrame({
                 C.DATE: day_dates[keys // len(catalog)], "policy": policy, C.SITE: site,
                 C.REGION: site_region[site], C.TITLE: title_ids[titles],
                 "requests": requests, "hit_requests": hits.astype(np.int64),
+                "upstream_hit_requests": up_hits.astype(np.int64),
                 "demand_gb": requests * gpv[titles], "hit_gb": hits * gpv[titles],
-                "miss_views": (requests - hits).astype(float), "fill_gb": admissions * sizes[titles],
+                "upstream_hit_gb": up_hits * gpv[titles],
+                "miss_views": (requests - hits).astype(float),
+                "origin_views": (requests - hits - up_hits).astype(float),
+                "fill_gb": (admitted + up_admitted) * sizes[titles],
+                "upstream_site": upstream[site][0], "origin_site": upstream[site][1],
             }))
-    columns = [C.DATE, "policy", C.SITE, C.REGION, C.TITLE, "requests", "hit_requests", "demand_gb", "hit_gb",
-               "miss_views", "fill_gb"]
+    columns = [C.DATE, "policy", C.SITE, C.REGION, C.TITLE, "requests", "hit_requests", "upstream_hit_requests",
+               "demand_gb", "hit_gb", "upstream_hit_gb", "miss_views", "origin_views", "fill_gb", "upstream_site",
+               "origin_site"]
     if not frames:
         return pd.DataFrame({c: [] for c in columns})
     out = pd.concat(frames, ignore_index=True)[columns]

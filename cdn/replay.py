@@ -7,8 +7,9 @@ Each night D of ``start .. end``:
 * ``oracle``: the same planner fed D's actual demand as its forecast (with its own chain of placements),
   the best a plan of one set per day can do under the same disks and fill budgets;
 * reactive caches (``lru``, ``lfu``, ``s3fifo``, ``belady``, see :mod:`cdn.caches`): every edge a
-  demand-driven cache of its disk; the bytes they miss are routed from the cheapest origin (caches
-  hold nothing upstream) to get their backbone and link load.
+  demand-driven cache of its disk under the cache of its nearest storage site with disk; each byte is
+  routed from where its request was served (edge, upstream cache or nearest origin) to get the
+  backbone and link load.
 
 Every strategy is warmed up on the nights before ``start`` (up to ``warmup_days``, keeping a week of
 history for the first forecast): plans chain through them and caches fill, but only ``start .. end``
@@ -82,16 +83,27 @@ def _actual_as_forecast(day: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cache_rows(scenario: Scenario, caches: pd.DataFrame, dates: list[pd.Timestamp]) -> list[dict[str, Any]]:
-    """Per (date, policy): hits and fills from the cache replay; misses routed from the origin."""
+    """Per (date, policy): hits and fills from the cache replay; bytes routed from where each request was served.
+
+    Edge hits stay at the edge, upstream hits come from the upstream cache, the rest from the nearest origin
+    (no serving caps: a cache's load is what its requests were).
+    """
+    from cdn.simulate import route_served
+
     rows = []
     no_holdings = pd.DataFrame({C.SITE: pd.Series(dtype=str), C.TITLE: pd.Series(dtype=str)})
     origin_only = {date: simulate_day(scenario, no_holdings, scenario.day(date)).summary["backbone_gb"]
                    for date in dates}
-    for (day, policy), group in caches.groupby([C.DATE, "policy"], sort=True):
+    gpv = caches[C.TITLE].map(scenario.catalog.set_index(C.TITLE)[C.GB_PER_VIEW]).astype(float)
+    frame = caches.assign(up_gb=caches["upstream_hit_gb"], origin_gb=caches["origin_views"] * gpv)
+    for (day, policy), group in frame.groupby([C.DATE, "policy"], sort=True):
         date = pd.Timestamp(day)
-        misses = group.loc[group["miss_views"] > 0, [C.REGION, C.TITLE]].assign(**{C.VIEWS: group["miss_views"]})
-        sim = simulate_day(scenario, no_holdings, misses, fill_gb=float(group["fill_gb"].sum())).summary
-        rows.append(_row(date, str(policy), sim, float(group["fill_gb"].sum()), float(group["demand_gb"].sum()),
+        up = group[group["up_gb"] > 0]
+        origin = group[group["origin_gb"] > 0]
+        sim = route_served(scenario, [*up[C.SITE], *origin[C.SITE]], [*up["upstream_site"], *origin["origin_site"]],
+                           [*up["up_gb"], *origin["origin_gb"]])
+        sim["fill_gb"] = float(group["fill_gb"].sum())
+        rows.append(_row(date, str(policy), sim, sim["fill_gb"], float(group["demand_gb"].sum()),
                          float(group["hit_gb"].sum()), origin_only[date]))
     seen = {(r["date"], r["strategy"]) for r in rows}
     empty = {"backbone_gb": 0.0, "fill_gb": 0.0, "peak_backbone_gbps": 0.0, "peak_link_utilisation": 0.0}

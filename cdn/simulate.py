@@ -645,3 +645,47 @@ def run_simulation(data: str | Path, plan: str | Path | None, date: str, failure
     simulation.summary["plan"] = str(plan) if plan is not None else None
     simulation.write(out)
     return simulation
+
+
+def route_served(scenario: Scenario, entry: Sequence[str], server: Sequence[str],
+                 gb: Sequence[float]) -> dict[str, Any]:
+    """Backbone GB, peak backbone Gbps and peak link utilisation of bytes served from given sites.
+
+    For demand whose server is already known (a reactive cache hierarchy decides it request by request):
+    each GB goes from ``server`` to ``entry`` along the cheapest path, spread over the day by the diurnal
+    profile, with no serving caps.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Network and settings.
+    entry, server : sequences of str
+        Site where the bytes are delivered (the region's site) and site that serves them.
+    gb : sequence of float
+        GB per (entry, server) row.
+
+    Returns
+    -------
+    dict
+        ``backbone_gb``, ``peak_backbone_gbps``, ``peak_link_utilisation``, ``overloaded_links``.
+    """
+    graph = scenario.graph
+    names = sorted(graph.nodes)
+    pos = {s: i for i, s in enumerate(names)}
+    n = len(names)
+    daily = np.zeros((n, n))
+    rows = np.array([pos[s] for s in entry], dtype=np.int64)
+    cols = np.array([pos[s] for s in server], dtype=np.int64)
+    if rows.size:
+        _accumulate(daily, rows, cols, np.asarray(gb, dtype=float))
+    paths = {int(s): cheapest_paths(graph, names[int(s)]) for s in np.unique(rows)}
+    profile = diurnal_profile(float(scenario.settings["peak_hour_share"]))
+    links, hourly = _link_table(graph, names, paths, profile[:, None, None] * daily[None], daily)
+    backbone = (links[C.KIND] != C.ACCESS).to_numpy()
+    return {
+        "backbone_gb": float(links.loc[backbone, "gb"].sum()),
+        "peak_backbone_gbps": float(hourly[:, backbone].sum(axis=1).max(initial=0.0) / _GB_PER_HOUR_PER_GBPS),
+        "peak_link_utilisation": float(links["utilisation"].max()) if len(links) else 0.0,
+        "overloaded_links": [f"{a}->{b}" for a, b in zip(links.loc[links["overloaded"], C.SRC],
+                                                         links.loc[links["overloaded"], C.DST], strict=True)],
+    }

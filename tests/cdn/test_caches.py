@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cdn.caches import POLICIES, _next_access, cache_policy, replay_caches, request_streams
+from cdn.caches import POLICIES, _next_access, cache_policy, replay_caches, request_streams, upstream_sites
 from cdn.errors import InputError
 from cdn.scenario import load_scenario
 
@@ -48,11 +48,23 @@ def test_unknown_policy_lists_the_valid_ones():
 def test_lru_evicts_the_least_recent_and_lfu_the_least_frequent(tiny, policy, last_is_hit):
     # t1 twice, then t2 fills the disk (60 GB); t3 needs 10 GB: LRU evicts t1 (used before t2),
     # LFU evicts t2 (one use against two), Belady evicts t2 (never used again); then t1 again
+    # every miss is also admitted by the upstream cache S (100 GB), which still holds t1 on the last day
     out = outcomes(tiny, one_view_a_day("r1", ["t1", "t1", "t2", "t3", "t1"]), policy)
     assert out["hit_requests"].tolist() == [0, 1, 0, 0, int(last_is_hit)]
-    assert out["fill_gb"].tolist() == [40.0, 0.0, 20.0, 10.0, 0.0 if last_is_hit else 40.0]
+    assert out["upstream_hit_requests"].tolist() == [0, 0, 0, 0, int(not last_is_hit)]
+    assert out["fill_gb"].tolist() == [80.0, 0.0, 40.0, 20.0, 0.0 if last_is_hit else 40.0]
     assert out["hit_gb"].tolist() == [0.0, 4.0, 0.0, 0.0, 4.0 if last_is_hit else 0.0]
+    assert out["origin_views"].tolist() == [1.0, 0.0, 1.0, 1.0, 0.0]
     assert (out["demand_gb"] == [4.0, 4.0, 2.0, 1.0, 4.0]).all()
+
+
+def test_upstream_cache_is_the_nearest_storage_site_with_disk(tiny):
+    assert upstream_sites(tiny) == {"E1": ("S", "O"), "E2": ("S", "O")}
+    no_disk = replace(tiny, sites=tiny.sites.assign(disk_gb=np.where(tiny.sites["site_id"] == "S", 0.0,
+                                                                      tiny.sites["disk_gb"])))
+    assert upstream_sites(no_disk) == {"E1": ("", "O"), "E2": ("", "O")}
+    out = outcomes(no_disk, one_view_a_day("r1", ["t1", "t2"]), "lru")
+    assert out["upstream_hit_requests"].sum() == 0 and out["fill_gb"].tolist() == [40.0, 20.0]
 
 
 def test_caches_keep_their_content_across_days_and_warmup_is_not_reported(tiny):
@@ -61,6 +73,7 @@ def test_caches_keep_their_content_across_days_and_warmup_is_not_reported(tiny):
                         warmup_days=1)
     assert out["date"].min() == START + pd.Timedelta(days=1)
     assert out["hit_requests"].tolist() == [1, 1] and out["fill_gb"].sum() == 0.0
+    assert out["upstream_site"].tolist() == ["S", "S"]
 
 
 def test_s3fifo_keeps_only_titles_that_fit_its_small_queue(tiny):
@@ -79,7 +92,9 @@ def test_a_title_larger_than_the_disk_is_never_admitted(tiny):
     catalog = tiny.catalog.assign(size_gb=np.where(tiny.catalog["title_id"] == "t1", 41.0, tiny.catalog["size_gb"]))
     bigger = replace(tiny, catalog=catalog)
     out = replay_caches(bigger, demand, START, START + pd.Timedelta(days=1), ["lru"], warmup_days=0)
-    assert out["hit_requests"].sum() == 0 and out["fill_gb"].sum() == 0.0
+    # never admitted at E2 (40 GB); the upstream cache S (100 GB) takes it and serves the second view
+    assert out["hit_requests"].sum() == 0 and out["fill_gb"].tolist() == [41.0, 0.0]
+    assert out["upstream_hit_requests"].tolist() == [0, 1]
 
 
 def test_next_access_points_to_the_next_request_of_the_same_title():
@@ -110,7 +125,8 @@ def test_hits_are_bounded_bytes_add_up_and_the_seed_fixes_the_stream(tiny, deman
     out = replay_caches(tiny, demand, START, end, list(POLICIES), warmup_days=0, seed=seed)
     again = replay_caches(tiny, demand, START, end, list(POLICIES), warmup_days=0, seed=seed)
     pd.testing.assert_frame_equal(out, again)
-    assert (out["hit_requests"] <= out["requests"]).all()
+    assert (out["hit_requests"] + out["upstream_hit_requests"] <= out["requests"]).all()
+    assert np.allclose(out["origin_views"], out["requests"] - out["hit_requests"] - out["upstream_hit_requests"])
     assert (out["hit_gb"] <= out["demand_gb"] + 1e-9).all()
     gpv = out["title_id"].map(tiny.catalog.set_index("title_id")["gb_per_view"])
     assert np.allclose(out["demand_gb"], out["requests"] * gpv)

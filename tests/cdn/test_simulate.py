@@ -17,7 +17,7 @@ import pytest
 
 from cdn.errors import InputError
 from cdn.scenario import load_scenario
-from cdn.simulate import diurnal_profile, plan_holdings, run_simulation, simulate_day
+from cdn.simulate import diurnal_profile, plan_holdings, route_served, run_simulation, simulate_day
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 DAY1 = pd.Timestamp("2024-01-01")
@@ -237,3 +237,12 @@ def test_run_simulation_writes_summary_and_tables(tmp_path):
     with pytest.raises(InputError, match="2023-12-31"):
         run_simulation(TINY, None, "2023-12-31", [], tmp_path / "x")
     assert not (tmp_path / "x").exists()
+
+
+def test_route_served_matches_simulate_day_when_the_servers_are_the_cheapest_holders(tiny):
+    sim = simulate_day(tiny, holds("E1:t1"), tiny.day(DAY1)).summary
+    # r1: t1 40 GB from E1, t2+t3 13 GB from O; r2: t1 8 GB from E1, t2+t3 14 GB from O
+    routed = route_served(tiny, ["E1", "E1", "E2", "E2"], ["E1", "O", "E1", "O"], [40.0, 13.0, 8.0, 14.0])
+    for key in ("backbone_gb", "peak_backbone_gbps", "peak_link_utilisation", "overloaded_links"):
+        assert routed[key] == pytest.approx(sim[key])
+    assert route_served(tiny, [], [], [])["backbone_gb"] == 0.0
