@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--model", default="ewma")
     parser.add_argument("--solver", default="greedy")
     parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument("--warmup", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("/tmp/edgefill-replay"))
     args = parser.parse_args()
     if args.summary is None:
@@ -44,7 +45,7 @@ def main() -> None:
 
         began = time.perf_counter()
         replay(load_scenario(args.data), args.start, args.end, args.out, model=args.model, solver=args.solver,
-               time_limit=args.time_limit)
+               time_limit=args.time_limit, warmup_days=args.warmup)
         print(f"replay of {args.data} {args.start}..{args.end}: {time.perf_counter() - began:.0f} s")
         args.summary = args.out
     summary = json.loads((args.summary / "summary.json").read_text())
