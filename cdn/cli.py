@@ -117,6 +117,34 @@ def forecast(
         f"({time.monotonic() - began:.1f}s)")
 
 
+@report_app.command("accuracy")
+@handles_errors
+def report_accuracy(
+    data: DataDir,
+    out: Annotated[Path, typer.Option("--out", help="Report directory (replaced): report.html, metrics.csv/json.")],
+    cutoffs: Annotated[int, typer.Option("--cutoffs", help="Number of daily cutoffs (the last N).")] = 8,
+    horizon: Annotated[int, typer.Option("--horizon", help="Days forecast at each cutoff.")] = 1,
+    models: Annotated[
+        list[str] | None, typer.Option("--models", help="Models to compare (repeatable); default all registered.")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address for the fits; default: local cores.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+) -> None:
+    """Rolling-origin backtests: WAPE, MASE, bias, coverage, hit-ratio regret; offline HTML report."""
+    from cdn.progress import log
+    from cdn.report import accuracy_report
+
+    names = [m for item in models or [] for m in item.split(",") if m] or None
+    payload = accuracy_report(data, out, cutoffs=cutoffs, horizon=horizon, models=names, scheduler=scheduler,
+                              seed=seed)
+    for row in payload["overall"]:
+        log(f"{row['model']:>8}: WAPE {row['wape']:.3f}  MASE {row['mase']:.3f}  bias {row['bias']:+.3f}  "
+            f"coverage {row['coverage']:.3f}  regret {row.get('regret') or 0:.4f}")
+    log(f"{out}/report.html")
+
+
 @app.command()
 @handles_errors
 def nightly(
@@ -245,34 +273,6 @@ def replay(
         print(f"{name:>10}: edge byte hit ratio {hit}, backbone {s['backbone_tb']:.2f} TB, fill {s['fill_tb']:.2f} TB"
               f", peak backbone {s['peak_backbone_gbps']:.2f} Gbps")
     print(f"{out}: summary.json, days.csv, index.html")
-
-
-@report_app.command("accuracy")
-@handles_errors
-def report_accuracy(
-    data: DataDir,
-    out: Annotated[Path, typer.Option("--out", help="Report directory (replaced): report.html, metrics.csv/json.")],
-    cutoffs: Annotated[int, typer.Option("--cutoffs", help="Number of daily cutoffs (the last N).")] = 8,
-    horizon: Annotated[int, typer.Option("--horizon", help="Days forecast at each cutoff.")] = 1,
-    models: Annotated[
-        list[str] | None, typer.Option("--models", help="Models to compare (repeatable); default all registered.")
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Dask scheduler address for the fits; default: local cores.")
-    ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
-) -> None:
-    """Rolling-origin backtests: WAPE, MASE, bias, coverage, hit-ratio regret; offline HTML report."""
-    from cdn.progress import log
-    from cdn.report import accuracy_report
-
-    names = [m for item in models or [] for m in item.split(",") if m] or None
-    payload = accuracy_report(data, out, cutoffs=cutoffs, horizon=horizon, models=names, scheduler=scheduler,
-                              seed=seed)
-    for row in payload["overall"]:
-        log(f"{row['model']:>8}: WAPE {row['wape']:.3f}  MASE {row['mase']:.3f}  bias {row['bias']:+.3f}  "
-            f"coverage {row['coverage']:.3f}  regret {row.get('regret') or 0:.4f}")
-    log(f"{out}/report.html")
 
 
 def main() -> None:
