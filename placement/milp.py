@@ -17,8 +17,12 @@ reports the overflow) and what does not fit goes the next cheapest way first.
 
 from __future__ import annotations
 
+import functools
 import math
+import os
+import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -227,9 +231,31 @@ def solve_milp(model: Model, backend: str, time_limit: float | None, gap: float 
             "optimality"}
 
 
+@functools.cache
+def _highs_banner_silenced() -> None:
+    """Build the process's first ``highspy.Highs`` with file descriptor 1 on /dev/null.
+
+    HiGHS prints its "Running HiGHS ..." banner to stdout from C++ once per process, at the first
+    construction and before any option (``output_flag``, PuLP's ``msg=False``) can apply; later
+    instances print nothing, so ``cdn plan`` and ``cdn nightly`` output stays clean.
+    """
+    import highspy
+
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _solver(backend: str, mip: bool, time_limit: float | None, gap: float | None,
             threads: int | None) -> pulp.LpSolver:
     if backend == "highs":
+        _highs_banner_silenced()
         # no MIP start for HiGHS: 1.16 with presolve accepted a start at a wrong objective in the reduced
         # space (see docs/placement.md); the caller keeps the greedy plan as the incumbent instead
         return pulp.HiGHS(mip=mip, msg=False, timeLimit=time_limit, gapRel=gap, threads=threads)
@@ -250,6 +276,28 @@ def solve_lp(model: Model, backend: str, time_limit: float | None, threads: int 
 
 def lagrangian_bound(problem: Compiled, alpha: np.ndarray, mu: np.ndarray, nu: np.ndarray, pi: np.ndarray,
                      sweeps: int = 3) -> tuple[float, np.ndarray]:
+    """Lagrangian lower bound on the full MILP and each pair's net value (see :func:`relax`)."""
+    out = relax(problem, alpha, mu, nu, pi, sweeps)
+    return out.bound, np.maximum(-out.slack, 0.0)
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """The Lagrangian relaxation at given multipliers.
+
+    ``bound`` is the lower bound; ``slack[s, t]`` the opening price of (s, t) less the reduced gains it
+    collects (negative = the relaxation holds t at s); ``alpha`` the multipliers after the dual ascent;
+    ``unit[r, j]`` the gain per GB of serving region r from candidate j at the capacity prices.
+    """
+
+    bound: float
+    slack: np.ndarray
+    alpha: np.ndarray
+    unit: np.ndarray
+
+
+def relax(problem: Compiled, alpha: np.ndarray, mu: np.ndarray, nu: np.ndarray, pi: np.ndarray,
+          sweeps: int = 3) -> Relaxation:
     """Lagrangian lower bound on the full MILP for any multipliers, and each pair's net value at them.
 
     Relaxing ``assign`` (``alpha[r, t] >= 0``), ``disk`` (``mu[s]``), ``fill`` (``nu[s]``) and the
@@ -265,12 +313,7 @@ def lagrangian_bound(problem: Compiled, alpha: np.ndarray, mu: np.ndarray, nu: n
     largest breakpoint. This is the facility-location dual ascent of each title; it never lowers the
     bound, and it matters for pairs a restricted model did not price.
 
-    Returns
-    -------
-    bound : float
-        The lower bound on the objective (constant included).
-    value : ndarray
-        Sites x titles: ``max(0, sum of reduced gains - open price)``; positive = worth modelling.
+    ``nu`` must be 0 at sites without a fill budget (no such constraint to relax).
     """
     demand = problem.demand
     n_cand = problem.cand.shape[1]
@@ -288,10 +331,8 @@ def lagrangian_bound(problem: Compiled, alpha: np.ndarray, mu: np.ndarray, nu: n
     slack = problem.size[None, :] * (problem.churn_cost * new + mu[:, None] + nu[:, None] * new)
     slack = np.where(fits(problem), slack, np.inf)  # a pair that cannot fit is never held
     alpha = alpha.copy()
-    for j in range(n_cand):
-        sites = problem.cand[:, j]
-        ok = sites >= 0
-        np.subtract.at(slack, sites[ok], np.maximum(demand[ok] * unit[ok, j, None] - alpha[ok], 0.0))
+    for r, j in zip(*np.nonzero(problem.cand >= 0), strict=True):  # row by row: a site may repeat in a column
+        slack[problem.cand[r, j]] -= np.maximum(demand[r] * unit[r, j] - alpha[r], 0.0)
     for _ in range(sweeps):
         for r in range(demand.shape[0]):
             cols = np.flatnonzero(problem.cand[r] >= 0)
@@ -301,14 +342,18 @@ def lagrangian_bound(problem: Compiled, alpha: np.ndarray, mu: np.ndarray, nu: n
             gain = demand[r][None, :] * unit[r, cols, None]
             without = slack[sites] + np.maximum(gain - alpha[r], 0.0)
             stops = gain - np.maximum(without, 0.0)
-            second = np.sort(stops, axis=0)[-2] if len(cols) > 1 else np.zeros(demand.shape[1])
+            top, second = stops[0], np.zeros(demand.shape[1]) if len(cols) == 1 else np.full(demand.shape[1], -np.inf)
+            for row in stops[1:]:  # second largest breakpoint, column by column
+                second = np.maximum(second, np.minimum(top, row))
+                top = np.maximum(top, row)
             alpha[r] = np.maximum(second, 0.0)
             slack[sites] = without - np.maximum(gain - alpha[r], 0.0)
     finite = np.isfinite(problem.budget)
     constant = (float((demand * problem.origin_cost[:, None]).sum()) - float(alpha.sum())
                 - float(mu @ problem.disk) - float(nu[finite] @ problem.budget[finite]) + through_origin)
-    value = np.maximum(-slack, 0.0)
-    return constant - float(value.sum()), value
+    if (nu[~finite] != 0).any():
+        raise ValueError("nu must be 0 at sites without a fill budget")
+    return Relaxation(bound=constant - float(np.maximum(-slack, 0.0).sum()), slack=slack, alpha=alpha, unit=unit)
 
 
 def model_duals(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

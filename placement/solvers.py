@@ -20,6 +20,7 @@ from cdn import columns as C
 from cdn.errors import InputError
 from placement.fillplan import fill_plan
 from placement.greedy import greedy_holdings, keep_leftovers
+from placement.lagrange import Decomposition, decompose
 from placement.milp import Model, fits, lagrangian_bound, model_duals, solve_lp, solve_milp
 from placement.problem import Compiled, PlacementProblem, compile_problem, evaluate
 from placement.result import PlacementResult, Status
@@ -81,6 +82,28 @@ def _greedy(problem: Compiled, start: np.ndarray, options: Options) -> Outcome:
     return Outcome(holdings=start, status="feasible", method="greedy")
 
 
+def _decomposition_outcome(problem: Compiled, dec: Decomposition, target: float,
+                           details: dict[str, Any]) -> Outcome:
+    """Outcome of the Lagrangian decomposition: its plan, scored by :func:`evaluate`, and its bound."""
+    holdings = keep_leftovers(problem, dec.holdings)
+    objective = evaluate(problem, holdings).objective
+    bound = min(dec.bound, objective)
+    gap = (objective - bound) / abs(objective) if objective else 0.0
+    proved = gap <= target
+    details.update({"lagrangian_iterations": dec.iterations, "descent_passes": dec.passes,
+                    "lagrangian_seconds": round(dec.seconds, 3), "lagrangian_trace": dec.trace})
+    return Outcome(holdings=holdings, status="optimal" if proved else "feasible", method="lagrangian",
+                   objective=objective, bound=bound, details=details,
+                   reason=None if proved else f"Lagrangian bound proves a gap of {gap:.2%}, not the requested "
+                                              f"{target:.2%}")
+
+
+@register_solver("lagrangian")
+def _lagrangian(problem: Compiled, start: np.ndarray, options: Options) -> Outcome:
+    dec = decompose(problem, start, time_limit=options.time_limit, gap=options.gap)
+    return _decomposition_outcome(problem, dec, options.gap if options.gap is not None else 1e-4, {})
+
+
 MONOLITHIC_MAX_OPTIONS = 20_000
 """Serving options (region, title, candidate) above which the MILP is restricted to promising columns."""
 RESTRICTED_MAX_OPTIONS = 400_000
@@ -133,14 +156,18 @@ def _milp(backend: str) -> SolverFn:
 
         details: dict[str, Any] = {"full_model_options": serving_options(problem)}
         restricted = details["full_model_options"] > MONOLITHIC_MAX_OPTIONS
-        allowed = initial_columns(problem, start) if restricted else None
-        if allowed is not None and (size := serving_options(problem, allowed)) > RESTRICTED_MAX_OPTIONS:
-            details["restricted_model_options"] = size
-            return Outcome(holdings=start, status="fallback", method="greedy", details=details,
-                           reason=f"the restricted model would have {size} serving options (limit "
-                                  f"{RESTRICTED_MAX_OPTIONS}): too large for the MILP in PuLP; greedy plan used")
+        allowed = None
         target = options.gap if options.gap is not None else 1e-4
-        pricing = -math.inf
+        if restricted:  # Lagrangian decomposition first: a better start and a bound valid for the full model
+            dec = decompose(problem, start, time_limit=None if options.time_limit is None else options.time_limit / 2,
+                            gap=target)
+            decomposed = _decomposition_outcome(problem, dec, target, dict(details))
+            start, details = decomposed.holdings, decomposed.details
+            allowed = initial_columns(problem, start)
+            details["restricted_model_options"] = size = serving_options(problem, allowed)
+            if decomposed.status == "optimal" or size > RESTRICTED_MAX_OPTIONS:
+                return decomposed
+        pricing = decomposed.bound if restricted else -math.inf
         rounds = 0
         lp_value: float | None = None
         model = Model(problem, start, allowed)
@@ -184,7 +211,7 @@ def _milp(backend: str) -> SolverFn:
             return Outcome(holdings=start, status="fallback", method=method, reason=solved["reason"], details=details)
         details["capacity_overflow_gb"] = model.overflow_gb()
         objective, bound, reason, status = solved["objective"], solved["bound"], solved["reason"], solved["status"]
-        if restricted:  # the restricted MILP's own bound is not valid for the full problem: use the Lagrangian one
+        if restricted:  # the restricted MILP's own bound is not valid for the full problem: use the Lagrangian ones
             bound = pricing if math.isfinite(pricing) else None
             proved = bound is not None and objective - bound <= target * abs(objective)
             status = "optimal" if proved else "feasible"

@@ -1,0 +1,168 @@
+"""National scale: Lagrangian decomposition with a valid bound, and a local-search plan.
+
+The bound relaxes disk (``mu[s]``), fill budget (``nu[s]``), capacities (``pi[c]``) and assignment
+(``alpha[r, t]``) as in :func:`placement.milp.relax`: for fixed disk, fill and capacity multipliers each
+title is an uncapacitated facility-location problem whose LP dual ``alpha`` is raised by a dual ascent
+over all titles at once (numpy arrays regions x titles); any multipliers >= 0 give a valid lower bound
+(weak duality), so the best one met along the way is reported. ``mu``, ``nu`` and ``pi`` follow projected
+subgradient steps with Polyak's step size towards the best plan's objective.
+
+The plan starts from the greedy one and is improved by block coordinate descent: each site in turn
+re-chooses its titles by saving per GB given what every other site holds (a knapsack within disk and
+fill budget); a pass is kept only when :func:`placement.problem.evaluate` finds it cheaper.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from placement.greedy import knapsack, site_order
+from placement.milp import Relaxation, relax
+from placement.problem import Compiled, evaluate
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """Result of :func:`decompose`: the best plan, its objective, the best bound and the trace."""
+
+    holdings: np.ndarray
+    objective: float
+    bound: float
+    iterations: int
+    passes: int
+    seconds: float
+    trace: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def gap(self) -> float:
+        """Relative gap (objective - bound) / objective (0 when both are 0)."""
+        return (self.objective - self.bound) / abs(self.objective) if self.objective else 0.0
+
+
+def site_savings(problem: Compiled, holdings: np.ndarray, s: int) -> np.ndarray:
+    """Serving cost site ``s`` would save per title given what every other site holds (no capacities)."""
+    saving = np.zeros(problem.demand.shape[1])
+    for r, j in zip(*np.nonzero(problem.cand == s), strict=True):
+        other = np.full(problem.demand.shape[1], problem.origin_cost[r])
+        for k in np.flatnonzero(problem.cand[r] >= 0):
+            if k != j:
+                other = np.where(holdings[problem.cand[r, k]], np.minimum(other, problem.cand_cost[r, k]), other)
+        saving += problem.demand[r] * np.maximum(other - problem.cand_cost[r, j], 0.0)
+    return saving
+
+
+def improve(problem: Compiled, holdings: np.ndarray, passes: int, deadline: float) -> tuple[np.ndarray, float, int]:
+    """Block coordinate descent from ``holdings``: return the best holdings, their objective and passes run."""
+    best = holdings.copy()
+    best_obj = evaluate(problem, best).objective
+    done = 0
+    new = ~problem.held
+    while done < passes and time.perf_counter() < deadline:
+        trial = best.copy()
+        for s in site_order(problem):
+            if problem.disk[s] <= 0:
+                continue
+            value = site_savings(problem, trial, s) - problem.churn_cost * problem.size * new[s]
+            trial[s] = knapsack(value / problem.size, problem.size, problem.held[s], problem.disk[s],
+                                problem.budget[s], problem.titles)
+        done += 1
+        obj = evaluate(problem, trial).objective
+        if obj >= best_obj - 1e-9 * max(1.0, abs(best_obj)):
+            break
+        best, best_obj = trial, obj
+    return best, best_obj, done
+
+
+def _subgradient(problem: Compiled, rel: Relaxation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Violations of disk, fill and capacity rows by the relaxation's solution (the multipliers' subgradient)."""
+    x = rel.slack < 0
+    g_mu = x.astype(float) @ problem.size - problem.disk
+    g_nu = (x & ~problem.held).astype(float) @ problem.size - problem.budget
+    n_cand = problem.cand.shape[1]
+    served = np.zeros((problem.demand.shape[0], n_cand))  # GB of each region served by each candidate
+    for j in range(n_cand):
+        ok = problem.cand[:, j] >= 0
+        y = x[problem.cand[ok, j]] & (problem.demand[ok] * rel.unit[ok, j, None] - rel.alpha[ok] > 0)
+        served[ok, j] = (problem.demand[ok] * y).sum(axis=1)
+    region_gb = problem.demand.sum(axis=1)
+    g_pi = np.array([float((served * (c.uses[:, :n_cand].astype(float) - c.uses[:, [n_cand]])).sum())
+                     + float(region_gb[c.uses[:, n_cand]].sum()) - c.cap_gb for c in problem.capacities])
+    return g_mu, g_nu, g_pi
+
+
+def initial_mu(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
+    """Disk prices from a plan: per full site, the smallest saving per GB among the titles it holds."""
+    mu = np.zeros(len(problem.sites))
+    for s in range(len(problem.sites)):
+        held = np.flatnonzero(holdings[s])
+        if len(held) and problem.size[held].sum() >= 0.95 * problem.disk[s]:
+            value = site_savings(problem, holdings, s)[held] / problem.size[held]
+            mu[s] = max(float(np.min(value)), 0.0)
+    return mu
+
+
+def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = None, gap: float | None = None,
+              max_iterations: int = 300, passes: int = 5) -> Decomposition:
+    """Plan and bound a problem of any size.
+
+    Parameters
+    ----------
+    problem : Compiled
+        The compiled problem.
+    start : ndarray
+        Feasible holdings to start from (the greedy plan).
+    time_limit : float, optional
+        Seconds for the whole method (None = ``max_iterations`` only).
+    gap : float, optional
+        Stop once (objective - bound) / objective is at most this (default 0.01).
+    max_iterations : int
+        Most subgradient iterations.
+    passes : int
+        Most coordinate-descent passes of the plan.
+    """
+    began = time.perf_counter()
+    deadline = math.inf if time_limit is None else began + time_limit
+    target = 0.01 if gap is None else gap
+    holdings, objective, done = improve(problem, start, passes, began + (time_limit or math.inf) / 2)
+    finite = np.isfinite(problem.budget)
+    mu = initial_mu(problem, holdings)
+    nu = np.zeros(len(problem.sites))
+    pi = np.zeros(len(problem.capacities))
+    alpha = np.zeros(problem.demand.shape)
+    best = -math.inf
+    theta, stall = 1.0, 0
+    trace: list[dict[str, Any]] = []
+    it = 0
+    while it < max_iterations and time.perf_counter() < deadline:
+        it += 1
+        rel = relax(problem, alpha, mu, nu, pi, sweeps=1)
+        alpha = rel.alpha
+        if rel.bound > best + 1e-9 * abs(objective):
+            best, stall = rel.bound, 0
+        else:
+            stall += 1
+            if stall >= 5:
+                theta, stall = theta / 2, 0
+        if it == 1 or it % 10 == 0:
+            trace.append({"iteration": it, "bound": round(rel.bound, 3), "best": round(best, 3),
+                          "seconds": round(time.perf_counter() - began, 2)})
+        if objective - best <= target * abs(objective) or theta < 1e-4:
+            break
+        g_mu, g_nu, g_pi = _subgradient(problem, rel)
+        g_mu = np.where((mu <= 0) & (g_mu < 0), 0.0, g_mu)
+        g_nu = np.where(finite & ~((nu <= 0) & (g_nu < 0)), g_nu, 0.0)
+        g_pi = np.where(((pi <= 0) & (g_pi < 0)) | ((pi >= problem.overflow_penalty) & (g_pi > 0)), 0.0, g_pi)
+        norm = float(g_mu @ g_mu + g_nu @ g_nu + g_pi @ g_pi)
+        if norm <= 0:
+            break
+        step = theta * (objective - rel.bound) / norm
+        mu = np.maximum(mu + step * g_mu, 0.0)
+        nu = np.where(finite, np.maximum(nu + step * g_nu, 0.0), 0.0)
+        pi = np.clip(pi + step * g_pi, 0.0, problem.overflow_penalty)
+    return Decomposition(holdings=holdings, objective=objective, bound=min(best, objective), iterations=it,
+                         passes=done, seconds=time.perf_counter() - began, trace=trace)
