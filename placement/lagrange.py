@@ -9,7 +9,10 @@ subgradient steps with Polyak's step size towards the best plan's objective.
 
 The plan starts from the greedy one and is improved by block coordinate descent: each site in turn
 re-chooses its titles by saving per GB given what every other site holds (a knapsack within disk and
-fill budget); a pass is kept only when :func:`placement.problem.evaluate` finds it cheaper.
+fill budget); a pass is kept only when :func:`placement.problem.evaluate` finds it cheaper. Every
+``repair_every`` iterations (and when the steps have shrunk to nothing) the relaxation's own choice is
+repaired into a plan (per site, titles by their Lagrangian value per GB within disk and fill budget) and
+descended from the same way; the cheapest plan met is kept.
 """
 
 from __future__ import annotations
@@ -78,6 +81,21 @@ def improve(problem: Compiled, holdings: np.ndarray, passes: int, deadline: floa
     return best, best_obj, done
 
 
+def repair(problem: Compiled, rel: Relaxation, mu: np.ndarray, nu: np.ndarray) -> np.ndarray:
+    """A feasible plan from the relaxation: per site, titles by their Lagrangian value per GB within disk and budget.
+
+    The value of (s, t) is what the relaxation credits it (reduced gains less the churn price), before the
+    disk and fill prices; titles the site cannot hold get none.
+    """
+    out = np.zeros(problem.held.shape, dtype=bool)
+    for s in range(len(problem.sites)):
+        value = -rel.slack[s] + problem.size * (mu[s] + nu[s] * ~problem.held[s])
+        value = np.where(np.isfinite(value), value, -1.0)
+        out[s] = knapsack(value / problem.size, problem.size, problem.held[s], problem.disk[s], problem.budget[s],
+                          problem.titles)
+    return out
+
+
 def _subgradient(problem: Compiled, rel: Relaxation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Violations of disk, fill and capacity rows by the relaxation's solution (the multipliers' subgradient)."""
     x = rel.slack < 0
@@ -107,7 +125,7 @@ def initial_mu(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
 
 
 def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = None, gap: float | None = None,
-              max_iterations: int = 300, passes: int = 5) -> Decomposition:
+              max_iterations: int = 300, passes: int = 5, repair_every: int = 20) -> Decomposition:
     """Plan and bound a problem of any size.
 
     Parameters
@@ -123,7 +141,9 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
     max_iterations : int
         Most subgradient iterations.
     passes : int
-        Most coordinate-descent passes of the plan.
+        Most coordinate-descent passes of the plan each time it is improved.
+    repair_every : int
+        Iterations between Lagrangian heuristics (repair of the relaxation's solution, then descent).
     """
     began = time.perf_counter()
     deadline = math.inf if time_limit is None else began + time_limit
@@ -151,6 +171,11 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
         if it == 1 or it % 10 == 0:
             trace.append({"iteration": it, "bound": round(rel.bound, 3), "best": round(best, 3),
                           "seconds": round(time.perf_counter() - began, 2)})
+        if it % repair_every == 0 or theta < 1e-4:  # Lagrangian heuristic: repair the relaxation, then descend
+            plan, value, ran = improve(problem, repair(problem, rel, mu, nu), passes, deadline)
+            done += ran
+            if value < objective:
+                holdings, objective = plan, value
         if objective - best <= target * abs(objective) or theta < 1e-4:
             break
         g_mu, g_nu, g_pi = _subgradient(problem, rel)
