@@ -60,7 +60,9 @@ def bench_one(path: Path, name: str, time_limit: float, gap: float, model: str) 
             "peak_link_utilisation": sim["peak_link_utilisation"], "fill_gb": result.fill_gb,
             "reason": result.reason,
             **{k: result.details[k] for k in ("model_binaries", "model_continuous", "model_constraints",
-                                              "full_model_options", "fractional_binaries", "pricing")
+                                              "full_model_options", "fractional_binaries", "pricing",
+                                              "restricted_model_options", "lagrangian_iterations",
+                                              "descent_passes", "lagrangian_seconds")
                if k in result.details},
         }
         print(json.dumps({"scenario": name, "solver": solver, **row[solver]}, default=str), flush=True)

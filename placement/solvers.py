@@ -220,10 +220,12 @@ def _milp(backend: str) -> SolverFn:
                 else "restricted model: no LP bound within the time limit")
         incumbent = evaluate(problem, start).objective
         if incumbent < objective - 1e-9 * max(1.0, abs(objective)):  # the start beats the solver's plan
-            why = f"the {'rounded LP' if rounded_start else 'greedy'} start beat the solver's plan"
-            return Outcome(holdings=keep_leftovers(problem, start), status="feasible", method=method,
-                           objective=incumbent, bound=bound, reason=f"{reason}; {why}" if reason else why,
-                           details=details)
+            kind = "rounded LP" if rounded_start else "Lagrangian" if restricted else "greedy"
+            why = f"the {kind} start beat the solver's plan"
+            proved = bound is not None and incumbent - bound <= target * abs(incumbent)
+            return Outcome(holdings=keep_leftovers(problem, start), status="optimal" if proved else "feasible",
+                           method=method, objective=incumbent, bound=bound, details=details,
+                           reason=None if proved else f"{reason}; {why}" if reason else why)
         return Outcome(holdings=keep_leftovers(problem, solved["holdings"]), status=status, method=method,
                        objective=objective, bound=bound, reason=reason, details=details)
 
