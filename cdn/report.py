@@ -25,7 +25,7 @@ from cdn.scenario import load_scenario
 
 DEFAULT_MODELS = ("snaive7", "ewma", "prophet", "auto")
 GROUPS = {"region": [C.REGION], "decile": ["decile"], "launch": ["launch"], "cutoff": ["cutoff"]}
-MEASURES = ["wape", "mase", "bias", "coverage", "hit_ratio", "oracle_hit_ratio", "regret", "seconds",
+MEASURES = ["wape", "mase", "bias", "coverage", "hit_ratio", "oracle_hit_ratio", "regret", "seconds", "cpu_seconds",
             "series_per_second", "cells", "actual"]
 
 
