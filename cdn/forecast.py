@@ -16,17 +16,9 @@ import pandas as pd
 
 from cdn import columns as C
 from cdn.errors import InputError
-from cdn.scenario import DATE_FORMAT, Scenario, load_scenario
+from cdn.scenario import DATE_FORMAT, Scenario, load_scenario, parse_date
 
 FORECAST_SUFFIXES = (".csv", ".parquet")
-
-
-def parse_date(text: str, option: str = "--as-of") -> pd.Timestamp:
-    """A YYYY-MM-DD option value as a Timestamp, or InputError naming the option."""
-    try:
-        return pd.Timestamp(pd.to_datetime(text, format=DATE_FORMAT))
-    except (ValueError, TypeError) as err:
-        raise InputError(f"{option} {text!r} is not a YYYY-MM-DD date") from err
 
 
 def write_forecast(frame: pd.DataFrame, out: str | Path) -> Path:
@@ -61,20 +53,25 @@ def write_forecast(frame: pd.DataFrame, out: str | Path) -> Path:
     return path
 
 
-def scenario_regions(scenario: Scenario) -> list[str]:
-    """Regions named by the scenario's sites (every region a cold-start title may be watched in)."""
-    return sorted(scenario.region_site())
+def forecast_scenario(scenario: Scenario, as_of: pd.Timestamp, horizon: int = 1, model: str = "auto",
+                      scheduler: str | None = None, seed: int = 0) -> pd.DataFrame:
+    """Forecast a scenario from its demand dated before ``as_of``, cold-start titles included.
+
+    Every region named by a site gets forecasts for the catalog's new releases; see
+    :func:`forecasting.forecast` for the models and the frame returned.
+    """
+    from forecasting import forecast
+
+    return forecast(scenario.history(as_of), as_of, horizon=horizon, model=model, catalog=scenario.catalog,
+                    regions=sorted(scenario.region_site()), scheduler=scheduler, seed=seed)
 
 
 def run_forecast(data: str | Path, as_of: str, horizon: int, model: str, out: str | Path,
                  scheduler: str | None = None, seed: int = 0) -> pd.DataFrame:
     """Load the scenario, forecast from demand dated before ``as_of``, write ``out``; return the forecast."""
-    from forecasting import forecast
-
-    date = parse_date(as_of)
+    date = parse_date(as_of, "--as-of")
     scenario = load_scenario(data)
-    frame = forecast(scenario.history(date), date, horizon=horizon, model=model, catalog=scenario.catalog,
-                     regions=scenario_regions(scenario), scheduler=scheduler, seed=seed)
+    frame = forecast_scenario(scenario, date, horizon=horizon, model=model, scheduler=scheduler, seed=seed)
     write_forecast(frame, out)
     return frame
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from cdn import columns as C
 from cdn.errors import InputError
-from cdn.scenario import DATE_FORMAT, Scenario
+from cdn.scenario import DATE_FORMAT, Scenario, parse_date
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,7 @@ def plan_date(scenario: Scenario, date: str | None) -> pd.Timestamp:
     """
     if date is None:
         return scenario.last_date + pd.Timedelta(days=1)
-    try:
-        day = pd.Timestamp(pd.to_datetime(date, format=DATE_FORMAT))
-    except ValueError as err:
-        raise InputError(f"--date {date!r} is not a YYYY-MM-DD date") from err
+    day = parse_date(date)
     if day <= scenario.first_date:
         raise InputError(f"--date {date}: a plan needs demand dated before it; the scenario's demand starts "
                          f"{scenario.first_date:%Y-%m-%d}")
@@ -103,15 +100,14 @@ def run_nightly(
     -------
     NightlyOutcome
     """
-    import forecasting
+    from cdn.forecast import forecast_scenario
     from cdn.planning import make_plan
     from cdn.simulate import simulate_day
     from placement import DEFAULT_CHURN_COST
 
     seconds: dict[str, float] = {}
     start = time.monotonic()
-    frame = forecasting.forecast(scenario.history(date), as_of=date, horizon=1, model=model,
-                                 catalog=scenario.catalog, scheduler=scheduler)
+    frame = forecast_scenario(scenario, date, model=model, scheduler=scheduler)
     seconds["forecast"] = time.monotonic() - start
 
     start = time.monotonic()

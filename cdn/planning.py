@@ -16,18 +16,11 @@ import pandas as pd
 from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.errors import InputError
-from cdn.scenario import DATE_FORMAT, Scenario
+from cdn.scenario import DATE_FORMAT, Scenario, parse_date
 from placement import DEFAULT_CHURN_COST, PlacementProblem, PlacementResult, solve
 
 PLAN_FILE = "placement.csv"
 SUMMARY_FILE = "summary.json"
-
-
-def _day(date: pd.Timestamp | str) -> pd.Timestamp:
-    try:
-        return pd.Timestamp(date).normalize()
-    except ValueError as err:
-        raise InputError(f"date {date!r} is not a YYYY-MM-DD date") from err
 
 
 def read_plan(path: Path) -> pd.DataFrame:
@@ -63,7 +56,7 @@ def held_before(scenario: Scenario, out_root: str | Path, date: pd.Timestamp | s
     DataFrame
         ``site_id``, ``title_id`` (text), sorted.
     """
-    previous = Path(out_root) / f"{_day(date) - pd.Timedelta(days=1):{DATE_FORMAT}}" / PLAN_FILE
+    previous = Path(out_root) / f"{parse_date(date) - pd.Timedelta(days=1):{DATE_FORMAT}}" / PLAN_FILE
     if previous.is_file():
         plan = read_plan(previous)
         held = plan.loc[plan[C.ACTION].isin([C.ADD, C.KEEP]), [C.SITE, C.TITLE]]
@@ -141,7 +134,7 @@ def make_plan(
     crash never leaves a partial plan and earlier plans stay intact. A rerun for the same inputs gives
     an identical ``placement.csv`` and a ``summary.json`` that differs only in ``seconds``.
     """
-    day = _day(date)
+    day = parse_date(date)
     demand = expected_gb(scenario, forecast, day)
     problem = PlacementProblem(
         sites=scenario.sites,
@@ -178,14 +171,13 @@ def plan_command(
     churn_cost: float = DEFAULT_CHURN_COST,
 ) -> PlacementResult:
     """``cdn plan``: load the scenario, forecast D from demand strictly before D, plan and write."""
-    import forecasting
+    from cdn.forecast import forecast_scenario
     from cdn.scenario import load_scenario
     from placement import get_solver
 
     get_solver(solver)  # an unknown solver fails before the scenario is read and forecast
     scenario = load_scenario(data)
-    day = _day(date)
-    frame = forecasting.forecast(scenario.history(day), as_of=day, horizon=1, model=model,
-                                 catalog=scenario.catalog)
+    day = parse_date(date)
+    frame = forecast_scenario(scenario, day, model=model)
     return make_plan(scenario, day, frame, out, solver=solver, time_limit=time_limit, gap=gap,
                      churn_cost=churn_cost)

@@ -36,7 +36,7 @@ from cdn.atomic import atomic_directory
 from cdn.caches import DEFAULT_POLICIES, cache_policy, replay_caches
 from cdn.errors import InputError
 from cdn.progress import log, track
-from cdn.scenario import DATE_FORMAT, Scenario
+from cdn.scenario import DATE_FORMAT, Scenario, parse_date
 from cdn.simulate import simulate_day
 
 DAY_COLUMNS = ("date", "strategy", "edge_byte_hit_ratio", "backbone_gb", "fill_gb", "peak_backbone_gbps",
@@ -186,7 +186,7 @@ def replay(
     InputError
         Dates outside the scenario's demand, ``end`` before ``start``, unknown cache policy.
     """
-    import forecasting
+    from cdn.forecast import forecast_scenario
 
     first, last = _check_dates(scenario, start, end)
     for name in policies:
@@ -198,8 +198,7 @@ def replay(
     with atomic_directory(out, overwrite=True) as tmp:
         plans = tmp / "plans"
         for date in track(nights, f"replay: forecast, plan and simulate each night ({warmup} warm-up)"):
-            frame = forecasting.forecast(scenario.history(date), as_of=date, horizon=1, model=model,
-                                         catalog=scenario.catalog, seed=seed)
+            frame = forecast_scenario(scenario, date, model=model, seed=seed)
             rows.append(_plan_night(scenario, date, frame, plans / "proactive", solver, time_limit, "proactive"))
             if oracle:
                 actual = _actual_as_forecast(scenario.day(date))
@@ -294,10 +293,7 @@ def replay_command(data: str | Path, start: str, end: str, out: str | Path, mode
     """``cdn replay``: load the scenario and run :func:`replay`."""
     from cdn.scenario import load_scenario
 
-    for name, value in (("--from", start), ("--to", end)):
-        try:
-            pd.to_datetime(value, format=DATE_FORMAT)
-        except ValueError as err:
-            raise InputError(f"{name} {value!r} is not a YYYY-MM-DD date") from err
+    parse_date(start, "--from")
+    parse_date(end, "--to")
     return replay(load_scenario(data), start, end, out, model=model, solver=solver, policies=policies,
                   oracle=oracle, time_limit=time_limit, seed=seed, warmup_days=warmup_days)

@@ -21,13 +21,34 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from cdn import columns as C
-from cdn.errors import Problem, ScenarioError
+from cdn.errors import InputError, Problem, ScenarioError
 from cdn.network import build_graph
 
 DEFAULT_SETTINGS: dict[str, float] = {"fill_window_hours": 12.0, "peak_hour_share": 0.08}
 _MAX_ROWS_SHOWN = 5
 _ID_COLUMNS = (C.TITLE, C.SITE, C.REGION, C.SRC, C.DST, C.TIER, C.KIND, C.LANGUAGE, C.GENRE)
 DATE_FORMAT = "%Y-%m-%d"
+
+
+def parse_date(text: str | pd.Timestamp, option: str = "--date") -> pd.Timestamp:
+    """A YYYY-MM-DD value (or a Timestamp, passed through) as a Timestamp.
+
+    Raises
+    ------
+    InputError
+        Naming ``option`` and the value when it is not a YYYY-MM-DD date.
+
+    Examples
+    --------
+    >>> parse_date("2024-01-31")
+    Timestamp('2024-01-31 00:00:00')
+    """
+    if isinstance(text, pd.Timestamp):
+        return text.normalize()
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format=DATE_FORMAT))
+    except (ValueError, TypeError) as err:
+        raise InputError(f"{option} {text!r} is not a YYYY-MM-DD date") from err
 
 
 @dataclass(frozen=True)

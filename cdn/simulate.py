@@ -30,7 +30,7 @@ import pandas as pd
 from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.errors import InputError
-from cdn.scenario import DATE_FORMAT, Scenario
+from cdn.scenario import DATE_FORMAT, Scenario, parse_date
 from placement.network import cheapest_paths, holders_by_cost, path_costs
 
 HOURS = 24
@@ -628,10 +628,7 @@ def run_simulation(data: str | Path, plan: str | Path | None, date: str, failure
     from cdn.scenario import load_scenario
 
     scenario = load_scenario(data)
-    try:
-        day = pd.Timestamp(pd.to_datetime(date, format=DATE_FORMAT))
-    except ValueError as err:
-        raise InputError(f"--date {date!r} is not a YYYY-MM-DD date") from err
+    day = parse_date(date)
     if not scenario.first_date <= day <= scenario.last_date:
         raise InputError(f"--date {date}: the scenario's demand runs from {scenario.first_date:%Y-%m-%d} to "
                          f"{scenario.last_date:%Y-%m-%d}")
