@@ -9,7 +9,9 @@ subgradient steps with Polyak's step size towards the best plan's objective.
 
 The plan starts from the greedy one and is improved by block coordinate descent: each site in turn
 re-chooses its titles by saving per GB given what every other site holds (a knapsack within disk and
-fill budget); a pass is kept only when :func:`placement.problem.evaluate` finds it cheaper. Every
+fill budget); a pass is kept only when :func:`placement.problem.evaluate` finds it cheaper. Plans are
+compared and reported by :func:`routed_objective` (bytes over a capacity may move to the next holder).
+Every
 ``repair_every`` iterations (and when the steps have shrunk to nothing) the relaxation's own choice is
 repaired into a plan (per site, titles by their Lagrangian value per GB within disk and fill budget) and
 descended from the same way; the cheapest plan met is kept.
@@ -23,9 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pulp
 
 from placement.greedy import knapsack, site_order
-from placement.milp import Relaxation, relax
+from placement.milp import Relaxation, _variables, relax, solve_lp_problem
 from placement.problem import Compiled, evaluate
 
 
@@ -96,6 +99,52 @@ def repair(problem: Compiled, rel: Relaxation, mu: np.ndarray, nu: np.ndarray) -
     return out
 
 
+def routed_objective(problem: Compiled, holdings: np.ndarray) -> float:
+    """Objective of ``holdings`` when bytes over a capacity may move to each title's next holder.
+
+    :func:`evaluate` routes every (region, title) to its cheapest holder. Here a share of the bytes a
+    region gets from candidate j may instead come from each title's next holder k (or the origin) when
+    that saves more overflow than it costs: a small LP over (region, j, k) with a row per capacity. Its
+    routing is feasible for the model (``y`` moves only to a site holding the title), so the value is a
+    valid plan objective, never above :func:`evaluate`'s (moving nothing is allowed).
+    """
+    ev = evaluate(problem, holdings)
+    if ev.overflow_gb <= 0:
+        return ev.objective
+    n_regions, n_titles = problem.demand.shape
+    n_cand = problem.cand.shape[1]
+    server = np.where(ev.server >= 0, ev.server, n_cand)
+    second = np.full((n_regions, n_titles), n_cand)
+    for j in range(n_cand - 1, -1, -1):  # the cheapest holder after the server
+        ok = problem.cand[:, j] >= 0
+        has = np.zeros((n_regions, n_titles), dtype=bool)
+        has[ok] = holdings[problem.cand[ok, j]]
+        second = np.where(has & (j > server), j, second)
+    cost = np.concatenate([np.where(np.isfinite(problem.cand_cost), problem.cand_cost, 0.0),
+                           problem.origin_cost[:, None]], axis=1)
+    base = np.stack([(problem.demand * (server == c)).sum(axis=1) for c in range(n_cand + 1)], axis=1)
+    moves = [(r, j, k, float(problem.demand[r, (server[r] == j) & (second[r] == k)].sum()))
+             for r in range(n_regions) for j in range(n_cand) for k in range(j + 1, n_cand + 1)]
+    moves = [m for m in moves if m[3] > 0]
+    prob = pulp.LpProblem("routing", pulp.LpMinimize)
+    share = _variables(prob, "m", len(moves), pulp.LpContinuous, None)
+    over = _variables(prob, "over", len(problem.capacities), pulp.LpContinuous, None)
+    objective = [(v, float(cost[r, k] - cost[r, j])) for v, (r, j, k, _) in zip(share, moves, strict=True)]
+    for v, (_, _, _, gb) in zip(share, moves, strict=True):
+        v.upBound = gb
+    for o, cap in zip(over, problem.capacities, strict=True):
+        objective.append((o, problem.overflow_penalty))
+        terms = [(v, float(cap.uses[r, k]) - float(cap.uses[r, j]))
+                 for v, (r, j, k, _) in zip(share, moves, strict=True) if cap.uses[r, k] != cap.uses[r, j]]
+        prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression([*terms, (o, -1.0)]), pulp.LpConstraintLE,
+                                             cap.name, cap.cap_gb - float(base[cap.uses].sum())))
+    prob.setObjective(pulp.LpAffineExpression(objective))
+    if solve_lp_problem(prob) is None:
+        return ev.objective
+    moved = float(pulp.value(prob.objective) or 0.0)
+    return min(ev.objective, ev.objective - problem.overflow_penalty * ev.overflow_gb + moved)
+
+
 def _subgradient(problem: Compiled, rel: Relaxation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Violations of disk, fill and capacity rows by the relaxation's solution (the multipliers' subgradient)."""
     x = rel.slack < 0
@@ -148,7 +197,8 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
     began = time.perf_counter()
     deadline = math.inf if time_limit is None else began + time_limit
     target = 0.01 if gap is None else gap
-    holdings, objective, done = improve(problem, start, passes, began + (time_limit or math.inf) / 2)
+    holdings, _, done = improve(problem, start, passes, began + (time_limit or math.inf) / 2)
+    objective = routed_objective(problem, holdings)
     finite = np.isfinite(problem.budget)
     mu = initial_mu(problem, holdings)
     nu = np.zeros(len(problem.sites))
@@ -172,9 +222,9 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
             trace.append({"iteration": it, "bound": round(rel.bound, 3), "best": round(best, 3),
                           "seconds": round(time.perf_counter() - began, 2)})
         if it % repair_every == 0 or theta < 1e-4:  # Lagrangian heuristic: repair the relaxation, then descend
-            plan, value, ran = improve(problem, repair(problem, rel, mu, nu), passes, deadline)
+            plan, _, ran = improve(problem, repair(problem, rel, mu, nu), passes, deadline)
             done += ran
-            if value < objective:
+            if (value := routed_objective(problem, plan)) < objective:
                 holdings, objective = plan, value
         if objective - best <= target * abs(objective) or theta < 1e-4:
             break

@@ -263,6 +263,15 @@ def _solver(backend: str, mip: bool, time_limit: float | None, gap: float | None
     return pulp.COIN_CMD(mip=mip, msg=False, timeLimit=time_limit, gapRel=gap, options=options, warmStart=mip)
 
 
+def solve_lp_problem(prob: pulp.LpProblem) -> float | None:
+    """Solve a small LP with HiGHS; return its objective, or None when it has no optimum."""
+    try:
+        prob.solve(_solver("highs", False, None, None, None))
+    except pulp.PulpSolverError:
+        return None
+    return float(pulp.value(prob.objective) or 0.0) if prob.status == pulp.LpStatusOptimal else None
+
+
 def solve_lp(model: Model, backend: str, time_limit: float | None, threads: int | None) -> float | None:
     """Solve the LP relaxation; return its optimum (constant included) or None, leaving duals on the rows."""
     try:

@@ -20,7 +20,7 @@ from cdn import columns as C
 from cdn.errors import InputError
 from placement.fillplan import fill_plan
 from placement.greedy import greedy_holdings, keep_leftovers
-from placement.lagrange import Decomposition, decompose
+from placement.lagrange import Decomposition, decompose, routed_objective
 from placement.milp import Model, fits, lagrangian_bound, model_duals, solve_lp, solve_milp
 from placement.problem import Compiled, PlacementProblem, compile_problem, evaluate
 from placement.result import PlacementResult, Status
@@ -86,7 +86,7 @@ def _decomposition_outcome(problem: Compiled, dec: Decomposition, target: float,
                            details: dict[str, Any]) -> Outcome:
     """Outcome of the Lagrangian decomposition: its plan, scored by :func:`evaluate`, and its bound."""
     holdings = keep_leftovers(problem, dec.holdings)
-    objective = evaluate(problem, holdings).objective
+    objective = routed_objective(problem, holdings)
     bound = min(dec.bound, objective)
     gap = (objective - bound) / abs(objective) if objective else 0.0
     proved = gap <= target

@@ -12,7 +12,7 @@ from test_milp import random_problem
 
 import placement.solvers as solvers
 from placement import compile_problem, evaluate, greedy_holdings, solve
-from placement.lagrange import decompose, improve
+from placement.lagrange import decompose, improve, routed_objective
 from placement.milp import relax
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,7 +30,8 @@ def test_decomposition_brackets_the_exact_milp_optimum(make_line_problem, seed):
     assert dec.bound <= exact.objective + tol  # bound <= optimum <= the exact plan
     assert dec.objective >= exact.bound - tol  # no plan beats the MILP's own bound
     assert dec.objective <= evaluate(compiled, greedy).objective + tol
-    assert dec.objective == pytest.approx(evaluate(compiled, dec.holdings).objective)
+    assert dec.objective == pytest.approx(routed_objective(compiled, dec.holdings))
+    assert exact.bound - tol <= routed_objective(compiled, greedy) <= evaluate(compiled, greedy).objective + tol
     assert dec.bound > 0.5 * exact.objective  # the multipliers do work: far above the bound at zero prices
 
 
@@ -71,6 +72,19 @@ def test_coordinate_descent_improves_the_greedy_plan_by_hand(make_line_problem):
     assert objective == pytest.approx(47.0) and passes == 2
     assert [problem.titles[t] for s in ("E1", "E2", "S") for t in np.flatnonzero(better[problem.sites.index(s)])] == [
         "c", "a", "b"]
+
+
+def test_bytes_over_an_egress_move_to_the_next_holder_in_the_plan_objective(make_line_problem):
+    # E1 may serve 5 GB/day at peak; it holds a (10 GB demanded) and b (0.5 GB), S holds a too.
+    # Cheapest-holder routing: 10.5 GB from E1, 5.5 GB over at a penalty of 6 (origin cost) = 33.
+    # Moving 5.5 GB of a to S costs 1 per GB: 5.5, the model's optimum for these holdings.
+    problem = compile_problem(make_line_problem({("r1", "a"): 10.0, ("r1", "b"): 0.5}, {"a": 10.0, "b": 10.0},
+                                                disk={"S": 10.0, "E1": 20.0}, serve_gbps={"E1": 5 * 0.08 * 8 / 3600}))
+    holdings = np.zeros(problem.held.shape, dtype=bool)
+    holdings[problem.sites.index("E1"), [problem.titles.index("a"), problem.titles.index("b")]] = True
+    holdings[problem.sites.index("S"), problem.titles.index("a")] = True
+    assert evaluate(problem, holdings).objective == pytest.approx(33.0)
+    assert routed_objective(problem, holdings) == pytest.approx(5.5)
 
 
 def test_highs_at_national_size_plans_by_decomposition_instead_of_falling_back(make_line_problem, monkeypatch):
