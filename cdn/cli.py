@@ -29,6 +29,16 @@ report_app = typer.Typer(help="Reports over a scenario (forecast accuracy).", no
 app.add_typer(report_app, name="report")
 
 DataDir = Annotated[Path, typer.Option("--data", help="Scenario directory (data contract format).")]
+ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto (default), ewma, prophet or snaive7.")]
+SolverName = Annotated[
+    str, typer.Option("--solver", help="Placement solver: highs (default), lagrangian, greedy, or cbc when installed.")
+]
+TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Seconds per placement solve.")]
+Gap = Annotated[float | None, typer.Option("--gap", help="Relative gap to the bound to stop at, e.g. 0.01.")]
+Scheduler = Annotated[
+    str | None, typer.Option("--scheduler", help="Dask scheduler address for the forecast fits; default: local cores.")
+]
+PlanRoot = Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>/placement.csv and summary.json.")]
 
 
 def handles_errors(func: F) -> F:
@@ -98,10 +108,8 @@ def forecast(
     as_of: Annotated[str, typer.Option("--as-of", help="First forecast date D, YYYY-MM-DD (uses demand before D).")],
     out: Annotated[Path, typer.Option("--out", help="Forecast file to write: .csv or .parquet.")],
     horizon: Annotated[int, typer.Option("--horizon", help="Days to forecast: D .. D+H-1.")] = 1,
-    model: Annotated[str, typer.Option("--model", help="Forecast model name (see forecasting.MODELS).")] = "auto",
-    scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Dask scheduler address for the fits; default: local cores.")
-    ] = None,
+    model: ModelName = "auto",
+    scheduler: Scheduler = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same file.")] = 0,
 ) -> None:
     """Forecast daily views per (region, title) and write the contract's forecast file."""
@@ -127,9 +135,7 @@ def report_accuracy(
     models: Annotated[
         list[str] | None, typer.Option("--models", help="Models to compare (repeatable); default all registered.")
     ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Dask scheduler address for the fits; default: local cores.")
-    ] = None,
+    scheduler: Scheduler = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
 ) -> None:
     """Rolling-origin backtests: WAPE, MASE, bias, coverage, hit-ratio regret; offline HTML report."""
@@ -149,17 +155,15 @@ def report_accuracy(
 @handles_errors
 def nightly(
     data: DataDir,
-    out: Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>/placement.csv and summary.json.")],
+    out: PlanRoot,
     date: Annotated[
         str | None, typer.Option("--date", help="Plan date D, YYYY-MM-DD; default: the day after the last demand.")
     ] = None,
-    model: Annotated[str, typer.Option("--model", help="Forecast model name (see forecasting.MODELS).")] = "auto",
-    solver: Annotated[str, typer.Option("--solver", help="highs (default), cbc (when installed) or greedy.")] = "highs",
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit in seconds.")] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap to stop at, e.g. 0.01.")] = None,
-    scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Dask scheduler address for the forecast fits.")
-    ] = None,
+    model: ModelName = "auto",
+    solver: SolverName = "highs",
+    time_limit: TimeLimit = None,
+    gap: Gap = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """The nightly job: forecast D, plan the fill, write it, and print what the plan is expected to do."""
     from cdn.nightly import describe, plan_date, run_nightly
@@ -179,11 +183,11 @@ def nightly(
 def plan(
     data: DataDir,
     date: Annotated[str, typer.Option("--date", help="Plan date D, YYYY-MM-DD (forecast from demand before D).")],
-    out: Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>/placement.csv and summary.json.")],
-    solver: Annotated[str, typer.Option("--solver", help="highs (default), cbc (when installed) or greedy.")] = "highs",
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Solver time limit in seconds.")] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap to stop at, e.g. 0.01.")] = None,
-    model: Annotated[str, typer.Option("--model", help="Forecast model name (see forecasting.MODELS).")] = "auto",
+    out: PlanRoot,
+    solver: SolverName = "highs",
+    time_limit: TimeLimit = None,
+    gap: Gap = None,
+    model: ModelName = "auto",
 ) -> None:
     """Plan the night before D: forecast D, choose what each site holds, write the fill plan."""
     from cdn.planning import plan_command
@@ -252,13 +256,13 @@ def replay(
     end: Annotated[str, typer.Option("--to", help="Last night to replay (YYYY-MM-DD).")],
     out: Annotated[Path, typer.Option("--out", help="Output directory (replaced): summary.json, days.csv, plans, "
                                       "charts.")],
-    model: Annotated[str, typer.Option("--model", help="Forecast model.")] = "auto",
-    solver: Annotated[str, typer.Option("--solver", help="Placement solver.")] = "highs",
+    model: ModelName = "auto",
+    solver: SolverName = "highs",
     policy: Annotated[list[str] | None, typer.Option("--policy", help="Reactive cache policy (repeatable); "
                                                      "default lru, lfu, s3fifo, belady.")] = None,
     no_caches: Annotated[bool, typer.Option("--no-caches", help="Skip the reactive cache baselines.")] = False,
     no_oracle: Annotated[bool, typer.Option("--no-oracle", help="Skip the oracle plans.")] = False,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds per placement solve.")] = None,
+    time_limit: TimeLimit = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of forecasts and cache request streams.")] = 0,
     warmup: Annotated[int, typer.Option("--warmup", help="Nights before --from run but not reported.")] = 7,
 ) -> None:
