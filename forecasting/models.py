@@ -110,13 +110,17 @@ def ewma_point(values: np.ndarray, first_seen: np.ndarray, horizon: int, halflif
     window = min(window, n_days)
     if window == 0:
         return np.zeros((len(values), horizon))
-    age = np.arange(window)[::-1]  # 0 for the last day
-    weights = np.broadcast_to(0.5 ** (age / halflife), (len(values), window))
-    day = np.arange(n_days - window, n_days)
-    weights = np.where(day[None, :] >= first_seen[:, None], weights, 0.0)
-    total = weights.sum(axis=1)
-    level = np.divide((weights * values[:, -window:]).sum(axis=1), total, out=np.zeros(len(values)),
-                      where=total > 0)
+    weights = 0.5 ** (np.arange(window)[::-1] / halflife)  # oldest day first, 1 for the last day
+    recent = values[:, n_days - window:]
+    first = np.clip(np.asarray(first_seen) - (n_days - window), 0, window)  # first counted day in the window
+    # one matrix-vector product for every series; the few that start inside the window are redone masked
+    level = recent @ weights / weights.sum()
+    late = np.flatnonzero(first > 0)
+    if len(late):
+        mask = np.arange(window)[None, :] >= first[late][:, None]
+        total = (weights * mask).sum(axis=1)
+        sums = (recent[late] * weights * mask).sum(axis=1)
+        level[late] = np.divide(sums, total, out=np.zeros(len(late)), where=total > 0)
     return np.repeat(level[:, None], horizon, axis=1)
 
 
