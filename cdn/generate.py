@@ -44,6 +44,7 @@ import pyarrow.parquet as pq
 from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.errors import InputError
+from cdn.progress import track
 from cdn.topology import Network, provision, synthetic_network, zoo_network
 
 __all__ = ["GeneratedScenario", "generate_scenario", "write_scenario"]
@@ -453,7 +454,7 @@ def _write_demand_parquet(scenario: GeneratedScenario, path: Path) -> int:
     title_dict = pa.array(scenario.catalog[C.TITLE].tolist(), pa.string())
     rows = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        for date, r, t, v in scenario.demand_days():
+        for date, r, t, v in track(scenario.demand_days(), "generate: daily demand", total=len(scenario.dates)):
             if not len(v):
                 continue
             table = pa.table(
@@ -476,7 +477,7 @@ def _write_demand_csv(scenario: GeneratedScenario, path: Path) -> int:
     rows = 0
     with path.open("w", newline="") as out:
         out.write(f"{C.DATE},{C.REGION},{C.TITLE},{C.VIEWS}\n")
-        for date, r, t, v in scenario.demand_days():
+        for date, r, t, v in track(scenario.demand_days(), "generate: daily demand", total=len(scenario.dates)):
             frame = pd.DataFrame({C.DATE: f"{date:%Y-%m-%d}", C.REGION: regions[r], C.TITLE: titles[t],
                                   C.VIEWS: v.astype(np.int64)})
             frame.to_csv(out, header=False, index=False, lineterminator="\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -43,7 +44,7 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
             yield from progress.track(items, total=total, description=description)
         return
     start = time.monotonic()
-    step = max(1, (total or 0) // 10)
+    step = max(1, math.ceil((total or 0) / 10))
     done = 0
     log(f"{description}: 0/{total if total is not None else '?'}")
     for item in items:
