@@ -69,15 +69,47 @@ def weekly_profile(values: np.ndarray, weeks: int = 4) -> np.ndarray:
     return np.roll(index, (n_days - span) % 7, axis=1)
 
 
-def seasonal_ewma(values: np.ndarray, first_seen: np.ndarray, horizon: int, halflife: float,
-                  profile: np.ndarray) -> np.ndarray:
-    """EWMA of views divided by the weekday index, times the index of each target day."""
+def scaled_ewma_level(values: np.ndarray, first_seen: np.ndarray, halflife: float, scale: np.ndarray,
+                      group: np.ndarray) -> np.ndarray:
+    """EWMA level (last ``EWMA_WINDOW`` days, from each series' first view) of ``values * scale[group]``.
+
+    ``scale`` (n_groups, n_days) multiplies each day of the series of a group (a region): the weighted
+    sum is one matrix-vector product per block of consecutive rows of a group, without a scaled copy of
+    the panel; series that start inside the window are redone with their mask.
+    """
     n_days = values.shape[1]
-    start = max(0, n_days - EWMA_WINDOW)  # the EWMA reads only its window
-    past = profile[:, np.arange(start, n_days) % 7]
-    level = ewma_point(values[:, start:] / np.maximum(past, 1e-9), np.maximum(first_seen - start, 0), 1,
-                       halflife)[:, 0]
-    return level[:, None] * profile[:, (n_days + np.arange(horizon)) % 7]
+    window = min(EWMA_WINDOW, n_days)
+    if window == 0:
+        return np.zeros(len(values))
+    weights = 0.5 ** (np.arange(window)[::-1] / halflife)  # oldest day first, as in ewma_point
+    recent = values[:, n_days - window:]
+    group_weights = scale[:, n_days - window:] * weights / weights.sum()  # (n_groups, window)
+    level = np.zeros(len(values))
+    if len(values):
+        cut = np.flatnonzero(np.diff(group)) + 1  # blocks of equal group (every row its own if unsorted)
+        for lo, hi in zip(np.r_[0, cut], np.r_[cut, len(values)], strict=True):
+            level[lo:hi] = recent[lo:hi] @ group_weights[group[lo]]
+    first = np.clip(np.asarray(first_seen) - (n_days - window), 0, window)
+    late = np.flatnonzero(first > 0)
+    if len(late):
+        mask = np.arange(window)[None, :] >= first[late][:, None]
+        total = (weights * mask).sum(axis=1)
+        sums = (recent[late] * scale[group[late], n_days - window:] * weights * mask).sum(axis=1)
+        level[late] = np.divide(sums, total, out=np.zeros(len(late)), where=total > 0)
+    return level
+
+
+def seasonal_ewma(values: np.ndarray, first_seen: np.ndarray, horizon: int, halflife: float,
+                  profile: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
+    """EWMA of views divided by the weekday index, times the index of each target day.
+
+    ``profile`` is (n_series, 7), or (n_groups, 7) with ``group`` the profile row of each series.
+    """
+    n_days = values.shape[1]
+    group = np.arange(len(values)) if group is None else np.asarray(group)
+    inverse = 1.0 / np.maximum(profile[:, np.arange(n_days) % 7], 1e-9)
+    level = scaled_ewma_level(values, first_seen, halflife, inverse, group)
+    return level[:, None] * profile[group][:, (n_days + np.arange(horizon)) % 7]
 
 
 def totals_point(totals: np.ndarray, horizon: int, halflife: float = 7.0) -> np.ndarray:
@@ -184,11 +216,8 @@ def share_point(ctx: Context, halflife: float, totals_fn=totals_point) -> PointF
         n_days = values.shape[1]
         totals = ctx.totals[:, :n_days]
         ahead = totals_fn(totals, horizon)
-        start = max(0, n_days - EWMA_WINDOW)  # the EWMA reads only its window
-        own = totals[:, start:][ctx.region_of]
-        recent = values[:, start:]
-        share = np.divide(recent, own, out=np.zeros_like(recent), where=own > 0)
-        level = ewma_point(share, np.maximum(first_seen - start, 0), 1, halflife)[:, 0]
+        inverse = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
+        level = scaled_ewma_level(values, first_seen, halflife, inverse, ctx.region_of)
         adjust = ctx.curve.adjustment(ctx.release_col, n_days, horizon, ewma_weights(halflife, n_days))
         return level[:, None] * adjust * ahead[ctx.region_of]
 
@@ -201,7 +230,7 @@ def candidates(ctx: Context) -> dict[str, PointFn]:
     for hl in (1.0, 2.0, 4.0, 7.0, 14.0):
         out[f"ewma{hl:g}"] = lambda v, f, h, hl=hl: ewma_point(v, f, h, hl)
         out[f"sewma{hl:g}"] = lambda v, f, h, hl=hl: seasonal_ewma(
-            v, f, h, hl, weekly_profile(ctx.totals[:, : v.shape[1]])[ctx.region_of])
+            v, f, h, hl, weekly_profile(ctx.totals[:, : v.shape[1]]), ctx.region_of)
     for hl in (1.0, 2.0, 4.0, 7.0, 14.0, 28.0):
         out[f"share{hl:g}"] = share_point(ctx, hl)
     return out
