@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import dask
 import numpy as np
 import pandas as pd
 
@@ -28,6 +29,7 @@ from forecasting.intervals import PointFn, calibrate
 from forecasting.launch import FIRST_WEEK, LaunchCurve, analog_levels, learn_curve
 from forecasting.models import PanelForecaster, ewma_point, register, snaive7_point
 from forecasting.panel import Panel, to_long
+from forecasting.parallel import local_workers
 from forecasting.prophet_model import prophet_forecast
 
 SEGMENTS = ("launch", "head", "torso", "tail")
@@ -270,9 +272,14 @@ def backtest_errors(point: PointFn, values: np.ndarray, first_seen: np.ndarray, 
 def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
            n_origins: int = SELECTION_ORIGINS) -> Choice:
     """Pick, per segment, the candidate with the lowest WAPE at the last ``n_origins`` origins."""
+    # candidates backtest independently: Dask's threaded scheduler on the local cores (numpy releases the GIL);
+    # explicit task names and pure=False keep Dask from hashing the panel
+    tasks = [dask.delayed(backtest_errors, pure=False, name=f"backtest-{name}")(
+        point, panel.values, panel.first_seen, horizon, n_origins, dask_key_name=f"backtest-errors-{name}")
+        for name, point in points.items()]
+    errors = dask.compute(*tasks, scheduler="threads", num_workers=local_workers())
     rows = []
-    for name, point in points.items():
-        err, act = backtest_errors(point, panel.values, panel.first_seen, horizon, n_origins)
+    for name, (err, act) in zip(points, errors, strict=True):
         for seg in SEGMENTS:
             mask = segments == seg
             if mask.any():
