@@ -77,7 +77,7 @@ def scaled_ewma_level(values: np.ndarray, first_seen: np.ndarray, halflife: floa
 
     ``scale`` (n_groups, n_days) multiplies each day of the series of a group (a region): the weighted
     sum is one matrix-vector product per block of consecutive rows of a group, without a scaled copy of
-    the panel; series that start inside the window are redone with their mask.
+    the panel. ``first_seen`` is each series' first day with views (``values`` are zero before it).
     """
     n_days = values.shape[1]
     window = min(EWMA_WINDOW, n_days)
@@ -91,13 +91,12 @@ def scaled_ewma_level(values: np.ndarray, first_seen: np.ndarray, halflife: floa
         cut = np.flatnonzero(np.diff(group)) + 1  # blocks of equal group (every row its own if unsorted)
         for lo, hi in zip(np.r_[0, cut], np.r_[cut, len(values)], strict=True):
             level[lo:hi] = recent[lo:hi] @ group_weights[group[lo]]
+    # a series starting inside the window has zero views before its start: only the weights' sum changes
     first = np.clip(np.asarray(first_seen) - (n_days - window), 0, window)
     late = np.flatnonzero(first > 0)
     if len(late):
-        mask = np.arange(window)[None, :] >= first[late][:, None]
-        total = (weights * mask).sum(axis=1)
-        sums = (recent[late] * scale[group[late], n_days - window:] * weights * mask).sum(axis=1)
-        level[late] = np.divide(sums, total, out=np.zeros(len(late)), where=total > 0)
+        counted = np.r_[np.cumsum(weights[::-1])[::-1], 0.0][first[late]]  # weights from the start on
+        level[late] = np.divide(level[late] * weights.sum(), counted, out=np.zeros(len(late)), where=counted > 0)
     return level
 
 

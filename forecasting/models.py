@@ -105,7 +105,10 @@ class PanelForecaster:
 
 def ewma_point(values: np.ndarray, first_seen: np.ndarray, horizon: int, halflife: float = 2.0,
                window: int = 28) -> np.ndarray:
-    """Exponentially weighted mean of the last ``window`` days since each series' first view, flat ahead."""
+    """Exponentially weighted mean of the last ``window`` days since each series' first view, flat ahead.
+
+    ``first_seen`` is each series' first day with views: ``values`` are zero before it.
+    """
     n_days = values.shape[1]
     window = min(window, n_days)
     if window == 0:
@@ -113,14 +116,10 @@ def ewma_point(values: np.ndarray, first_seen: np.ndarray, horizon: int, halflif
     weights = 0.5 ** (np.arange(window)[::-1] / halflife)  # oldest day first, 1 for the last day
     recent = values[:, n_days - window:]
     first = np.clip(np.asarray(first_seen) - (n_days - window), 0, window)  # first counted day in the window
-    # one matrix-vector product for every series; the few that start inside the window are redone masked
-    level = recent @ weights / weights.sum()
-    late = np.flatnonzero(first > 0)
-    if len(late):
-        mask = np.arange(window)[None, :] >= first[late][:, None]
-        total = (weights * mask).sum(axis=1)
-        sums = (recent[late] * weights * mask).sum(axis=1)
-        level[late] = np.divide(sums, total, out=np.zeros(len(late)), where=total > 0)
+    # one matrix-vector product for every series; a series starting inside the window has zero views before
+    # its start, so only the sum of its counted weights changes
+    counted = np.r_[np.cumsum(weights[::-1])[::-1], 0.0][first]  # weights from each series' start on
+    level = np.divide(recent @ weights, counted, out=np.zeros(len(values)), where=counted > 0)
     return np.repeat(level[:, None], horizon, axis=1)
 
 

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from cdn import columns as C
 from forecasting import forecast
-from forecasting.auto import Auto
+from forecasting.auto import Auto, scaled_ewma_level
 from forecasting.backtest import backtest
+from forecasting.models import ewma_point
 
 
 def test_auto_backtests_better_than_each_fast_baseline(history: pd.DataFrame) -> None:
@@ -85,3 +86,18 @@ def test_intervals_cover_about_80_percent_out_of_sample(history: pd.DataFrame, m
     cutoffs = list(pd.date_range("2024-02-19", periods=6))
     table = backtest(history, cutoffs, horizon=1, models=[model]).metrics()
     assert 0.7 <= table.loc[0, "coverage"] <= 0.9
+
+
+@pytest.mark.parametrize("n_days", [1, 5, 28, 40])
+def test_scaled_ewma_level_equals_the_ewma_of_the_scaled_views_per_region(n_days: int) -> None:
+    rng = np.random.default_rng(n_days)
+    values = rng.poisson(3, (60, n_days)) * (rng.random((60, n_days)) < 0.4)
+    seen = values > 0
+    first_seen = np.where(seen.any(axis=1), seen.argmax(axis=1), n_days)
+    group = np.sort(rng.integers(0, 3, 60))
+    scale = rng.random((3, n_days)) + 0.5
+    window = min(28, n_days)
+    expected = ewma_point((values * scale[group])[:, -window:], np.maximum(first_seen - (n_days - window), 0), 1,
+                          4.0)[:, 0]
+    np.testing.assert_allclose(scaled_ewma_level(values.astype(float), first_seen, 4.0, scale, group), expected,
+                               rtol=1e-12, atol=1e-12)
