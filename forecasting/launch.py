@@ -133,17 +133,21 @@ def analog_levels(levels: pd.DataFrame, catalog: pd.DataFrame, titles: list[str]
                past.groupby(C.REGION)["level"].median() for g in groupings]
     counts = [past.groupby([C.REGION, *g], observed=True)["level"].size() if g else
               past.groupby(C.REGION)["level"].size() for g in groupings]
-    rows = []
-    for title in titles:
-        lang = str(meta[C.LANGUAGE].get(title, "")) if title in meta.index else ""
-        genre = str(meta[C.GENRE].get(title, "")) if title in meta.index else ""
-        key = {C.LANGUAGE: lang, C.GENRE: genre}
-        for region in regions:
-            level = np.nan
-            for g, med, cnt in zip(groupings, medians, counts, strict=True):
-                k = (region, *[key[c] for c in g]) if g else region
-                if cnt.get(k, 0) >= MIN_LAUNCHES or (not g and cnt.get(k, 0) > 0):
-                    level = float(med[k])
-                    break
-            rows.append({C.REGION: region, C.TITLE: title, "level": level})
-    return pd.DataFrame(rows, columns=[C.REGION, C.TITLE, "level"])
+    # every (title, region) pair, looked up group by group from the most specific (vectorised merges)
+    present = pd.Index(titles).isin(meta.index)
+    grid = pd.DataFrame({C.TITLE: np.repeat(np.asarray(titles, dtype=object), len(regions)),
+                         C.REGION: np.tile(np.asarray(regions, dtype=object), len(titles))})
+    for col in (C.LANGUAGE, C.GENRE):
+        own = meta[col].reindex(titles).astype(object).map(str).to_numpy(dtype=object)
+        grid[col] = np.repeat(np.where(present, own, ""), len(regions))
+    level = np.full(len(grid), np.nan)
+    for g, med, cnt in zip(groupings, medians, counts, strict=True):
+        keys = [C.REGION, *g]
+        stats = pd.DataFrame({"med": med, "cnt": cnt}).reset_index()
+        stats[keys] = stats[keys].astype(object)
+        found = grid[keys].astype(object).merge(stats, on=keys, how="left")
+        n = found["cnt"].fillna(0).to_numpy(float)
+        take = np.isnan(level) & ((n >= MIN_LAUNCHES) | ((n > 0) if not g else False))
+        level[take] = found["med"].to_numpy(float)[take]
+    return pd.DataFrame({C.REGION: grid[C.REGION].to_numpy(), C.TITLE: grid[C.TITLE].to_numpy(), "level": level},
+                        columns=[C.REGION, C.TITLE, "level"])
