@@ -30,7 +30,6 @@ The whole computation is vectorised over regions and titles, one day at a time.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.errors import InputError
 from cdn.progress import track
+from cdn.scenario import write_tables
 from cdn.topology import Network, provision, synthetic_network, zoo_network
 
 __all__ = ["GeneratedScenario", "generate_scenario", "write_scenario"]
@@ -513,11 +513,8 @@ def write_scenario(scenario: GeneratedScenario, out: str | Path, fmt: Literal["c
     if fmt not in ("csv", "parquet"):
         raise InputError(f"--format = {fmt!r}; expected one of csv, parquet")
     with atomic_directory(out, overwrite=overwrite) as tmp:
-        scenario.catalog.to_csv(tmp / "catalog.csv", index=False, lineterminator="\n")
-        scenario.sites.to_csv(tmp / "sites.csv", index=False, lineterminator="\n")
-        scenario.links.to_csv(tmp / "links.csv", index=False, lineterminator="\n")
-        (tmp / "settings.json").write_text(json.dumps(scenario.settings, indent=2, sort_keys=True) + "\n")
-        (tmp / "generated.json").write_text(json.dumps(scenario.params, indent=2, sort_keys=True) + "\n")
+        write_tables(tmp, scenario.catalog, scenario.sites, scenario.links, scenario.settings,
+                     ("generated.json", scenario.params))
         if len(scenario.placement):
             scenario.placement.to_csv(tmp / "placement.csv", index=False, lineterminator="\n")
         writer = _write_demand_parquet if fmt == "parquet" else _write_demand_csv

@@ -24,7 +24,6 @@ turn it into daily demand (also in docs/data.md):
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -35,6 +34,7 @@ import pandas as pd
 from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.errors import InputError
+from cdn.scenario import write_tables
 from cdn.topology import provision, zoo_network
 
 __all__ = ["ConvertedScenario", "convert_movietweetings", "read_movies", "read_ratings", "write_converted"]
@@ -244,13 +244,10 @@ def write_converted(scenario: ConvertedScenario, out: str | Path, fmt: Literal["
     if fmt not in ("csv", "parquet"):
         raise InputError(f"--format = {fmt!r}; expected one of csv, parquet")
     with atomic_directory(out, overwrite=overwrite) as tmp:
-        scenario.catalog.to_csv(tmp / "catalog.csv", index=False, lineterminator="\n")
-        scenario.sites.to_csv(tmp / "sites.csv", index=False, lineterminator="\n")
-        scenario.links.to_csv(tmp / "links.csv", index=False, lineterminator="\n")
+        write_tables(tmp, scenario.catalog, scenario.sites, scenario.links, scenario.settings,
+                     ("converted.json", scenario.params))
         if fmt == "csv":
             scenario.demand.to_csv(tmp / "demand.csv", index=False, lineterminator="\n")
         else:
             scenario.demand.to_parquet(tmp / "demand.parquet", index=False, compression="zstd")
-        (tmp / "settings.json").write_text(json.dumps(scenario.settings, indent=2, sort_keys=True) + "\n")
-        (tmp / "converted.json").write_text(json.dumps(scenario.params, indent=2, sort_keys=True) + "\n")
     return Path(out)

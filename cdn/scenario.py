@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -116,6 +117,22 @@ class Scenario:
     def day(self, date: pd.Timestamp) -> pd.DataFrame:
         """Demand rows of one date."""
         return self.demand[self.demand[C.DATE] == date]
+
+
+def write_tables(directory: Path, catalog: pd.DataFrame, sites: pd.DataFrame, links: pd.DataFrame,
+                 settings: dict[str, Any], params: tuple[str, dict[str, Any]] | None = None) -> None:
+    """Write a scenario's catalog, sites, links and settings (and a JSON of parameters) into ``directory``.
+
+    Demand and the initial placement are written by the caller, which knows their size and format.
+    ``params`` is ``(file name, parameters)``, e.g. ``("generated.json", {...})``.
+    """
+    catalog.to_csv(directory / "catalog.csv", index=False, lineterminator="\n")
+    sites.to_csv(directory / "sites.csv", index=False, lineterminator="\n")
+    links.to_csv(directory / "links.csv", index=False, lineterminator="\n")
+    (directory / "settings.json").write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n")
+    if params is not None:
+        name, values = params
+        (directory / name).write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
 
 
 # ------------------------------------------------------------------------------------------------
