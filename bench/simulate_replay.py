@@ -15,6 +15,8 @@ import json
 import time
 from pathlib import Path
 
+from cdn.replay import DEFAULT_TIME_LIMIT
+
 
 def table(summary: dict) -> str:
     """Markdown table of a replay summary."""
@@ -35,7 +37,8 @@ def main() -> None:
     parser.add_argument("--to", dest="end")
     parser.add_argument("--model", default="ewma")
     parser.add_argument("--solver", default="greedy")
-    parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT,
+                        help="seconds per placement solve (default: cdn replay's)")
     parser.add_argument("--warmup", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("/tmp/edgefill-replay"))
     args = parser.parse_args()

@@ -38,6 +38,12 @@ Gap = Annotated[float | None, typer.Option("--gap", help="Relative gap to the bo
 Scheduler = Annotated[
     str | None, typer.Option("--scheduler", help="Dask scheduler address for the forecast fits; default: local cores.")
 ]
+REPLAY_TIME_LIMIT = 60.0
+"""Default of ``cdn replay --time-limit``: :data:`cdn.replay.DEFAULT_TIME_LIMIT` (not imported, to keep --help fast)."""
+ReplayTimeLimit = Annotated[
+    float, typer.Option("--time-limit", help="Seconds per placement solve, each proactive and each oracle night; a "
+                        "solve stopped there keeps its best plan so far.")
+]
 PlanRoot = Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>/placement.csv and summary.json.")]
 
 
@@ -262,7 +268,7 @@ def replay(
                                                      "default lru, lfu, s3fifo, belady.")] = None,
     no_caches: Annotated[bool, typer.Option("--no-caches", help="Skip the reactive cache baselines.")] = False,
     no_oracle: Annotated[bool, typer.Option("--no-oracle", help="Skip the oracle plans.")] = False,
-    time_limit: TimeLimit = None,
+    time_limit: ReplayTimeLimit = REPLAY_TIME_LIMIT,
     seed: Annotated[int, typer.Option("--seed", help="Seed of forecasts and cache request streams.")] = 0,
     warmup: Annotated[int, typer.Option("--warmup", help="Nights before --from run but not reported.")] = 7,
 ) -> None:

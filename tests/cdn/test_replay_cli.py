@@ -8,6 +8,12 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cdn.cli import REPLAY_TIME_LIMIT, app
+from cdn.replay import DEFAULT_TIME_LIMIT, replay
+from cdn.scenario import load_scenario
 
 TINY = Path(__file__).parent.parent / "data" / "tiny"
 STRATEGY_KEYS = {"edge_byte_hit_ratio", "backbone_gb", "fill_gb", "peak_backbone_gbps"}
@@ -34,3 +40,53 @@ def test_replay_writes_the_contract_directory(tmp_path: Path) -> None:
     pooled = (proactive["edge_byte_hit_ratio"] * proactive["demand_gb"]).sum() / proactive["demand_gb"].sum()
     assert abs(pooled - summary["strategies"]["proactive"]["edge_byte_hit_ratio"]) < 1e-9
     assert (out / "index.html").is_file() and (out / "hit_ratio.png").is_file()
+
+
+@pytest.fixture
+def solve_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """Every ``placement.solve`` call of the plans (``cdn.planning.make_plan``), recorded and then run."""
+    import cdn.planning
+
+    calls: list[dict] = []
+    real = cdn.planning.solve
+
+    def recording(problem, **kwargs):
+        calls.append(kwargs)
+        return real(problem, **kwargs)
+
+    monkeypatch.setattr(cdn.planning, "solve", recording)
+    return calls
+
+
+def replay_in_process(out: Path, *extra: str) -> None:
+    done = CliRunner().invoke(app, ["replay", "--data", str(TINY), "--from", "2024-01-10", "--to", "2024-01-11",
+                                    "--model", "ewma", "--solver", "greedy", "--no-caches", "--warmup", "0",
+                                    "--out", str(out), *extra])
+    assert done.exit_code == 0, done.output
+
+
+def test_replay_gives_every_solve_the_default_time_limit(tmp_path: Path, solve_calls: list[dict]) -> None:
+    replay_in_process(tmp_path / "replay")
+    assert len(solve_calls) == 4  # two nights, proactive and oracle
+    assert [call["time_limit"] for call in solve_calls] == [DEFAULT_TIME_LIMIT] * 4
+    summary = json.loads((tmp_path / "replay" / "summary.json").read_text())
+    assert summary["time_limit"] == DEFAULT_TIME_LIMIT
+
+
+def test_replay_time_limit_option_reaches_every_solve(tmp_path: Path, solve_calls: list[dict]) -> None:
+    replay_in_process(tmp_path / "replay", "--time-limit", "7.5")
+    assert [call["time_limit"] for call in solve_calls] == [7.5] * 4
+
+
+def test_library_replay_has_the_same_default(tmp_path: Path, solve_calls: list[dict]) -> None:
+    replay(load_scenario(TINY), "2024-01-10", "2024-01-10", tmp_path / "replay", model="ewma", solver="greedy",
+           policies=[], warmup_days=0)
+    assert [call["time_limit"] for call in solve_calls] == [DEFAULT_TIME_LIMIT] * 2
+
+
+def test_replay_help_shows_the_default_time_limit() -> None:
+    assert REPLAY_TIME_LIMIT == DEFAULT_TIME_LIMIT == 60.0
+    done = CliRunner().invoke(app, ["replay", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert done.exit_code == 0
+    line = next(line for line in done.output.splitlines() if "--time-limit" in line)
+    assert "[default: 60.0]" in line
