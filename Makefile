@@ -1,6 +1,7 @@
 # Two commands on a fresh machine with only Python 3.11+ and make:
 #   make run   -> .venv, install, nightly plan for the bundled default scenario into ./out/
 #   make test  -> .venv, install, ruff check, the whole pytest suite
+#   make bench -> the benchmarks of bench/ on $(SCENARIO), modest sizes (BENCHMARKS.md has the full runs)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -29,8 +30,10 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
+# placement, simulation and forecast benchmarks on $(SCENARIO) with modest defaults, results in bench/out/;
+# BENCH_ARGS="--dry-run" prints the commands, "--only replay,caches" picks some (bench/run_all.py --help)
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py --data $(SCENARIO) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .mypy_cache
