@@ -20,9 +20,12 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import sys
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,16 +70,19 @@ class Model:
         x_pairs = sorted(set(zip(y_site.tolist(), self.y_keys[:, 1].tolist(), strict=True)))
         self.x_keys = np.array(x_pairs, dtype=int).reshape(-1, 2)
         x_of = {pair: i for i, pair in enumerate(x_pairs)}
-        self.constant = float((demand * problem.origin_cost[:, None]).sum())
-
         prob = pulp.LpProblem("placement", pulp.LpMinimize)
         x = _variables(prob, "x", len(x_pairs), pulp.LpBinary, None)
         y = _variables(prob, "y", len(opts), pulp.LpContinuous, None)  # y <= x <= 1
         self.x, self.y = x, y
+        # every byte from the origin, as a variable fixed at 1: PuLP hands HiGHS no objective offset, and
+        # the solvers' relative gaps must be measured on the whole objective, not on the savings
+        origin = _variables(prob, "origin", 1, pulp.LpContinuous, 1.0)[0]
+        origin.lowBound = 1.0
         gain = [demand[r, t] * (problem.origin_cost[r] - problem.cand_cost[r, j]) for r, t, j in opts]
         churn = [(x[i], problem.churn_cost * problem.size[t]) for i, (s, t) in enumerate(x_pairs)
                  if not problem.held[s, t]]
-        objective = [(y[k], -g) for k, g in enumerate(gain)] + churn
+        objective = [(origin, float((demand * problem.origin_cost[:, None]).sum()))]
+        objective += [(y[k], -g) for k, g in enumerate(gain)] + churn
         penalty = problem.overflow_penalty
 
         by_rt: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -120,6 +126,7 @@ class Model:
             self.overflow.append((row, over))
         prob.setObjective(pulp.LpAffineExpression(objective))
         self.prob = prob
+        self.origin = origin
         self.set_start(start)
 
     def _capacities(self, opts: list[tuple[int, int, int]]) -> list[tuple[str, list, float, float]]:
@@ -151,6 +158,7 @@ class Model:
     def set_start(self, holdings: np.ndarray) -> None:
         """Give every variable the value of ``holdings`` served by the cheapest holder (CBC's warm start)."""
         problem = self.problem
+        self.origin.varValue = 1.0
         for i, (s, t) in enumerate(self.x_keys):
             self.x[i].varValue = float(holdings[s, t])
         served: set[tuple[int, int]] = set()
@@ -203,32 +211,48 @@ def solve_milp(model: Model, backend: str, time_limit: float | None, gap: float 
     ``status`` is ``optimal`` (proved within the gap), ``feasible`` (a solution, stopped early) or
     ``none`` (no solution: the caller falls back); ``reason`` says why when not optimal.
     """
-    try:
-        model.prob.solve(_solver(backend, True, time_limit, gap, threads))
-    except pulp.PulpSolverError as err:
-        return {"status": "none", "reason": f"{backend} failed: {err}", "holdings": None,
-                "objective": None, "bound": None}
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "cbc.log"
+        try:
+            model.prob.solve(_solver(backend, True, time_limit, gap, threads, log_path=log))
+        except pulp.PulpSolverError as err:
+            return {"status": "none", "reason": f"{backend} failed: {err}", "holdings": None,
+                    "objective": None, "bound": None}
+        cbc_log = log.read_text(errors="replace") if log.is_file() else ""
     has_solution = model.prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     if not has_solution:
         return {"status": "none", "holdings": None, "objective": None, "bound": None,
                 "reason": f"{backend} found no solution ({pulp.LpStatus[model.prob.status]}"
                           f"{', time limit' if time_limit else ''})"}
-    objective = model.constant + float(pulp.value(model.prob.objective) or 0.0)
+    objective = float(pulp.value(model.prob.objective) or 0.0)
     bound: float | None = None
     if backend == "highs":
         info = model.prob.solverModel.getInfo()
-        bound = model.constant + float(info.mip_dual_bound)
+        bound = float(info.mip_dual_bound)
         optimal = model.prob.solverModel.getModelStatus().name == "kOptimal"
         if not math.isfinite(bound):
             bound = None
-    else:
-        optimal = model.prob.sol_status == pulp.LpSolutionOptimal
-        bound = objective if optimal else None
+    else:  # CBC says "Optimal" also when it stopped at the requested gap: its bound is the log's
+        bound = _cbc_bound(cbc_log)
+        optimal = (model.prob.sol_status == pulp.LpSolutionOptimal and bound is not None
+                   and objective - bound <= (1e-4 if gap is None else gap) * abs(objective) + 1e-9)
     if bound is not None:
         bound = min(bound, objective)
     return {"status": "optimal" if optimal else "feasible", "holdings": model.holdings(), "objective": objective,
             "bound": bound, "reason": None if optimal else f"{backend} stopped at the time limit before proving "
             "optimality"}
+
+
+def _cbc_bound(log: str) -> float | None:
+    """CBC's lower bound from its log: ``Lower bound:`` after a gap or time stop, the objective when proved optimal."""
+    found = re.search(r"^Lower bound:\s+(\S+)", log, re.M)
+    if found is None and re.search(r"^Result - Optimal solution found\s*$", log, re.M):
+        found = re.search(r"^Objective value:\s+(\S+)", log, re.M)
+    try:
+        value = float(found.group(1)) if found else math.nan
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 @functools.cache
@@ -253,14 +277,15 @@ def _highs_banner_silenced() -> None:
 
 
 def _solver(backend: str, mip: bool, time_limit: float | None, gap: float | None,
-            threads: int | None) -> pulp.LpSolver:
+            threads: int | None, log_path: Path | None = None) -> pulp.LpSolver:
     if backend == "highs":
         _highs_banner_silenced()
         # no MIP start for HiGHS: 1.16 with presolve accepted a start at a wrong objective in the reduced
         # space (see docs/placement.md); the caller keeps the greedy plan as the incumbent instead
         return pulp.HiGHS(mip=mip, msg=False, timeLimit=time_limit, gapRel=gap, threads=threads)
     options = [f"threads {threads}"] if threads else []
-    return pulp.COIN_CMD(mip=mip, msg=False, timeLimit=time_limit, gapRel=gap, options=options, warmStart=mip)
+    return pulp.COIN_CMD(mip=mip, msg=False, timeLimit=time_limit, gapRel=gap, options=options, warmStart=mip,
+                         logPath=None if log_path is None else str(log_path))
 
 
 def solve_lp_problem(prob: pulp.LpProblem) -> float | None:
@@ -273,14 +298,14 @@ def solve_lp_problem(prob: pulp.LpProblem) -> float | None:
 
 
 def solve_lp(model: Model, backend: str, time_limit: float | None, threads: int | None) -> float | None:
-    """Solve the LP relaxation; return its optimum (constant included) or None, leaving duals on the rows."""
+    """Solve the LP relaxation; return its optimum or None, leaving duals on the rows."""
     try:
         model.prob.solve(_solver(backend, False, time_limit, None, threads))
     except pulp.PulpSolverError:
         return None
     if model.prob.status != pulp.LpStatusOptimal or model.prob.sol_status != pulp.LpSolutionOptimal:
         return None
-    return model.constant + float(pulp.value(model.prob.objective) or 0.0)
+    return float(pulp.value(model.prob.objective) or 0.0)
 
 
 def lagrangian_bound(problem: Compiled, alpha: np.ndarray, mu: np.ndarray, nu: np.ndarray, pi: np.ndarray,
