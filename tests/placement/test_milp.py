@@ -119,6 +119,17 @@ def test_restricted_model_matches_the_full_model_and_bounds_it(make_line_problem
 
 
 @pytest.mark.parametrize("seed", range(4))
+def test_restricted_model_small_enough_is_solved_whole_not_fixed(make_line_problem, monkeypatch, seed):
+    problem = random_problem(make_line_problem, seed)
+    full = solve(problem, solver="highs")
+    monkeypatch.setattr(solvers, "MONOLITHIC_MAX_OPTIONS", solvers.serving_options(compile_problem(problem)) - 1)
+    restricted = solve(problem, solver="highs")
+    assert restricted.method == "restricted-milp" and "fractional_binaries" not in restricted.details
+    assert restricted.objective == pytest.approx(full.objective, rel=1e-6)  # the columns priced in hold the optimum
+    assert restricted.bound <= full.objective + 1e-6 * abs(full.objective)
+
+
+@pytest.mark.parametrize("seed", range(4))
 def test_milp_is_never_worse_than_greedy_on_its_own_measure(make_line_problem, seed):
     problem = random_problem(make_line_problem, seed)
     compiled = compile_problem(problem)
