@@ -15,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from cdn.replay import DEFAULT_TIME_LIMIT
+from cdn.defaults import REPLAY_TIME_LIMIT
 
 
 def table(summary: dict) -> str:
@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--to", dest="end")
     parser.add_argument("--model", default="ewma")
     parser.add_argument("--solver", default="greedy")
-    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT,
+    parser.add_argument("--time-limit", type=float, default=REPLAY_TIME_LIMIT,
                         help="seconds per placement solve (default: cdn replay's)")
     parser.add_argument("--warmup", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("/tmp/edgefill-replay"))

@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from cdn.defaults import PLAN_GAP, PLAN_TIME_LIMIT, REPLAY_TIME_LIMIT
 from cdn.errors import EdgefillError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,13 +34,12 @@ ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto (d
 SolverName = Annotated[
     str, typer.Option("--solver", help="Placement solver: highs (default), lagrangian, greedy, or cbc when installed.")
 ]
-TimeLimit = Annotated[float | None, typer.Option("--time-limit", help="Seconds per placement solve.")]
-Gap = Annotated[float | None, typer.Option("--gap", help="Relative gap to the bound to stop at, e.g. 0.01.")]
+TimeLimit = Annotated[float, typer.Option("--time-limit", help="Seconds per placement solve; the best plan found by "
+                                          "then is written.")]
+Gap = Annotated[float, typer.Option("--gap", help="Relative gap to the bound at which a plan is optimal enough.")]
 Scheduler = Annotated[
     str | None, typer.Option("--scheduler", help="Dask scheduler address for the forecast fits; default: local cores.")
 ]
-REPLAY_TIME_LIMIT = 60.0
-"""Default of ``cdn replay --time-limit``: :data:`cdn.replay.DEFAULT_TIME_LIMIT` (not imported, to keep --help fast)."""
 ReplayTimeLimit = Annotated[
     float, typer.Option("--time-limit", help="Seconds per placement solve, each proactive and each oracle night; a "
                         "solve stopped there keeps its best plan so far.")
@@ -167,8 +167,8 @@ def nightly(
     ] = None,
     model: ModelName = "auto",
     solver: SolverName = "highs",
-    time_limit: TimeLimit = None,
-    gap: Gap = None,
+    time_limit: TimeLimit = PLAN_TIME_LIMIT,
+    gap: Gap = PLAN_GAP,
     scheduler: Scheduler = None,
 ) -> None:
     """The nightly job: forecast D, plan the fill, write it, and print what the plan is expected to do."""
@@ -191,8 +191,8 @@ def plan(
     date: Annotated[str, typer.Option("--date", help="Plan date D, YYYY-MM-DD (forecast from demand before D).")],
     out: PlanRoot,
     solver: SolverName = "highs",
-    time_limit: TimeLimit = None,
-    gap: Gap = None,
+    time_limit: TimeLimit = PLAN_TIME_LIMIT,
+    gap: Gap = PLAN_GAP,
     model: ModelName = "auto",
 ) -> None:
     """Plan the night before D: forecast D, choose what each site holds, write the fill plan."""

@@ -16,7 +16,7 @@ history for the first forecast): plans chain through them and caches fill, but o
 is reported, so no strategy is judged on its ramp from empty disks.
 
 Every placement solve of a replay (each proactive and each oracle night) gets a time limit,
-:data:`DEFAULT_TIME_LIMIT` seconds unless told otherwise: an exact MILP on a large night (HiGHS on
+:data:`cdn.defaults.REPLAY_TIME_LIMIT` seconds unless told otherwise: an exact MILP on a large night (HiGHS on
 ``data/movietweetings``) could otherwise take minutes per night, and a solve stopped at the limit still
 returns its best plan (or the greedy one, status ``fallback``), which the night's row then judges.
 
@@ -39,6 +39,7 @@ import pandas as pd
 from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.caches import DEFAULT_POLICIES, cache_policy, replay_caches
+from cdn.defaults import REPLAY_TIME_LIMIT
 from cdn.errors import InputError
 from cdn.progress import log, track
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date
@@ -48,8 +49,6 @@ DAY_COLUMNS = ("date", "strategy", "edge_byte_hit_ratio", "backbone_gb", "fill_g
                "demand_gb", "hit_gb", "churn_gb", "peak_link_utilisation", "backbone_gb_origin_only")
 """Columns of ``days.csv``: one row per (date, strategy)."""
 WARMUP_DAYS = 7
-DEFAULT_TIME_LIMIT = 60.0
-"""Seconds per placement solve in a replay unless a time limit is given (``cdn replay --time-limit``)."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,7 @@ def replay(
     solver: str = "highs",
     policies: Sequence[str] = DEFAULT_POLICIES,
     oracle: bool = True,
-    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    time_limit: float | None = REPLAY_TIME_LIMIT,
     seed: int = 0,
     warmup_days: int = WARMUP_DAYS,
 ) -> Replay:
@@ -178,7 +177,7 @@ def replay(
     oracle : bool
         Also plan from the actual demand of each day.
     time_limit : float or None
-        Seconds per placement solve (proactive and oracle nights alike), :data:`DEFAULT_TIME_LIMIT` by
+        Seconds per placement solve (proactive and oracle nights alike), :data:`cdn.defaults.REPLAY_TIME_LIMIT` by
         default; ``None`` lets every solve run to its gap.
     seed : int
         Seed of the forecasts and of the cache request streams.
@@ -296,7 +295,7 @@ def _check_dates(scenario: Scenario, start: pd.Timestamp | str, end: pd.Timestam
 
 
 def replay_command(data: str | Path, start: str, end: str, out: str | Path, model: str, solver: str,
-                   policies: Sequence[str], oracle: bool, time_limit: float | None = DEFAULT_TIME_LIMIT,
+                   policies: Sequence[str], oracle: bool, time_limit: float | None = REPLAY_TIME_LIMIT,
                    seed: int = 0, warmup_days: int = WARMUP_DAYS) -> Replay:
     """``cdn replay``: load the scenario and run :func:`replay`."""
     from cdn.scenario import load_scenario

@@ -30,3 +30,22 @@ def test_unknown_solver_exits_2_listing_the_solvers(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "unknown solver 'nope'" in done.stderr and "greedy" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "2024-01-12").exists()
+
+
+def test_plan_and_nightly_default_to_the_documented_gap_and_time_limit(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    import cdn.planning
+    from cdn.cli import app
+    from cdn.defaults import PLAN_GAP, PLAN_TIME_LIMIT
+
+    calls: list[dict] = []
+    real = cdn.planning.solve
+    monkeypatch.setattr(cdn.planning, "solve", lambda problem, **kw: calls.append(kw) or real(problem, **kw))
+    for command in (["plan", "--date", "2024-01-12"], ["nightly"]):
+        done = CliRunner().invoke(app, [*command, "--data", str(TINY), "--out", str(tmp_path / command[0]),
+                                        "--model", "ewma"])
+        assert done.exit_code == 0, done.output
+        helped = CliRunner().invoke(app, [command[0], "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+        assert "default: 600.0" in helped.output and "default: 0.01" in helped.output
+    assert [(c["time_limit"], c["gap"]) for c in calls] == [(PLAN_TIME_LIMIT, PLAN_GAP)] * 2 == [(600.0, 0.01)] * 2

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from cdn.cli import REPLAY_TIME_LIMIT, app
-from cdn.replay import DEFAULT_TIME_LIMIT, replay
+from cdn.cli import app
+from cdn.defaults import REPLAY_TIME_LIMIT
+from cdn.replay import replay
 from cdn.scenario import load_scenario
 
 TINY = Path(__file__).parent.parent / "data" / "tiny"
@@ -68,9 +69,9 @@ def replay_in_process(out: Path, *extra: str) -> None:
 def test_replay_gives_every_solve_the_default_time_limit(tmp_path: Path, solve_calls: list[dict]) -> None:
     replay_in_process(tmp_path / "replay")
     assert len(solve_calls) == 4  # two nights, proactive and oracle
-    assert [call["time_limit"] for call in solve_calls] == [DEFAULT_TIME_LIMIT] * 4
+    assert [call["time_limit"] for call in solve_calls] == [REPLAY_TIME_LIMIT] * 4
     summary = json.loads((tmp_path / "replay" / "summary.json").read_text())
-    assert summary["time_limit"] == DEFAULT_TIME_LIMIT
+    assert summary["time_limit"] == REPLAY_TIME_LIMIT
 
 
 def test_replay_time_limit_option_reaches_every_solve(tmp_path: Path, solve_calls: list[dict]) -> None:
@@ -81,11 +82,11 @@ def test_replay_time_limit_option_reaches_every_solve(tmp_path: Path, solve_call
 def test_library_replay_has_the_same_default(tmp_path: Path, solve_calls: list[dict]) -> None:
     replay(load_scenario(TINY), "2024-01-10", "2024-01-10", tmp_path / "replay", model="ewma", solver="greedy",
            policies=[], warmup_days=0)
-    assert [call["time_limit"] for call in solve_calls] == [DEFAULT_TIME_LIMIT] * 2
+    assert [call["time_limit"] for call in solve_calls] == [REPLAY_TIME_LIMIT] * 2
 
 
 def test_replay_help_shows_the_default_time_limit() -> None:
-    assert REPLAY_TIME_LIMIT == DEFAULT_TIME_LIMIT == 60.0
+    assert REPLAY_TIME_LIMIT == 60.0
     done = CliRunner().invoke(app, ["replay", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
     assert done.exit_code == 0
     line = next(line for line in done.output.splitlines() if "--time-limit" in line)
