@@ -174,7 +174,8 @@ def initial_mu(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
 
 
 def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = None, gap: float | None = None,
-              max_iterations: int = 300, passes: int = 5, repair_every: int = 20) -> Decomposition:
+              max_iterations: int = 1000, passes: int = 5, repair_every: int = 20, patience: int = 20,
+              sweeps: int = 3) -> Decomposition:
     """Plan and bound a problem of any size.
 
     Parameters
@@ -193,6 +194,10 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
         Most coordinate-descent passes of the plan each time it is improved.
     repair_every : int
         Iterations between Lagrangian heuristics (repair of the relaxation's solution, then descent).
+    patience : int
+        Iterations without a better bound after which the step factor is halved.
+    sweeps : int
+        Rounds of the dual ascent of ``alpha`` per iteration (:func:`placement.milp.relax`).
     """
     began = time.perf_counter()
     deadline = math.inf if time_limit is None else began + time_limit
@@ -210,13 +215,13 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
     it = 0
     while it < max_iterations and time.perf_counter() < deadline:
         it += 1
-        rel = relax(problem, alpha, mu, nu, pi, sweeps=1)
+        rel = relax(problem, alpha, mu, nu, pi, sweeps=sweeps)
         alpha = rel.alpha
         if rel.bound > best + 1e-9 * abs(objective):
             best, stall = rel.bound, 0
         else:
             stall += 1
-            if stall >= 5:
+            if stall >= patience:
                 theta, stall = theta / 2, 0
         if it == 1 or it % 10 == 0:
             trace.append({"iteration": it, "bound": round(rel.bound, 3), "best": round(best, 3),

@@ -163,8 +163,10 @@ def _milp(backend: str) -> SolverFn:
         allowed = None
         target = options.gap if options.gap is not None else 1e-4
         if restricted:  # Lagrangian decomposition first: a better start and a bound valid for the full model
-            dec = decompose(problem, start, time_limit=None if options.time_limit is None else options.time_limit / 2,
-                            gap=target)
+            # it gets the whole time limit where no restricted MILP can follow, else half of it
+            share = 1.0 if serving_options(problem, initial_columns(problem, start)) > RESTRICTED_MAX_OPTIONS else 0.5
+            limit = None if options.time_limit is None else options.time_limit * share
+            dec = decompose(problem, start, time_limit=limit, gap=target)
             decomposed = _decomposition_outcome(problem, dec, target, dict(details))
             start, details = decomposed.holdings, decomposed.details
             allowed = initial_columns(problem, start)
