@@ -47,5 +47,5 @@ def test_plan_and_nightly_default_to_the_documented_gap_and_time_limit(tmp_path:
                                         "--model", "ewma"])
         assert done.exit_code == 0, done.output
         helped = CliRunner().invoke(app, [command[0], "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
-        assert "default: 600.0" in helped.output and "default: 0.01" in helped.output
-    assert [(c["time_limit"], c["gap"]) for c in calls] == [(PLAN_TIME_LIMIT, PLAN_GAP)] * 2 == [(600.0, 0.01)] * 2
+        assert "default: 480.0" in helped.output and "default: 0.01" in helped.output
+    assert [(c["time_limit"], c["gap"]) for c in calls] == [(PLAN_TIME_LIMIT, PLAN_GAP)] * 2 == [(480.0, 0.01)] * 2
