@@ -111,7 +111,7 @@ HiGHS solves the whole model of data/demo (66,606 options) within 0.3% of its bo
 generated 20 x 2,000 scenario (156,424 options) in about 2 minutes (BENCHMARKS.md); above this the
 Lagrangian decomposition comes first."""
 RESTRICTED_MAX_OPTIONS = 400_000
-"""Serving options of the first restricted model above which no MILP is built: the greedy plan is used."""
+"""Serving options of the first restricted model above which no MILP is built: the decomposition's plan is used."""
 PRICING_ROUNDS = 6
 """Most LP rounds of column pricing before the restricted MILP."""
 
