@@ -99,8 +99,8 @@ def repair(problem: Compiled, rel: Relaxation, mu: np.ndarray, nu: np.ndarray) -
     return out
 
 
-def routed_objective(problem: Compiled, holdings: np.ndarray) -> float:
-    """Objective of ``holdings`` when bytes over a capacity may move to each title's next holder.
+def routing(problem: Compiled, holdings: np.ndarray) -> tuple[float, np.ndarray]:
+    """Objective of ``holdings`` when bytes over a capacity may move to each title's next holder, and capacity prices.
 
     :func:`evaluate` routes every (region, title) to its cheapest holder. Here a share of the bytes a
     region gets from candidate j may instead come from each title's next holder k (or the origin) when
@@ -109,8 +109,9 @@ def routed_objective(problem: Compiled, holdings: np.ndarray) -> float:
     valid plan objective, never above :func:`evaluate`'s (moving nothing is allowed).
     """
     ev = evaluate(problem, holdings)
+    prices = np.zeros(len(problem.capacities))
     if ev.overflow_gb <= 0:
-        return ev.objective
+        return ev.objective, prices
     n_regions, n_titles = problem.demand.shape
     n_cand = problem.cand.shape[1]
     server = np.where(ev.server >= 0, ev.server, n_cand)
@@ -132,17 +133,25 @@ def routed_objective(problem: Compiled, holdings: np.ndarray) -> float:
     objective = [(v, float(cost[r, k] - cost[r, j])) for v, (r, j, k, _) in zip(share, moves, strict=True)]
     for v, (_, _, _, gb) in zip(share, moves, strict=True):
         v.upBound = gb
+    rows = []
     for o, cap in zip(over, problem.capacities, strict=True):
         objective.append((o, problem.overflow_penalty))
         terms = [(v, float(cap.uses[r, k]) - float(cap.uses[r, j]))
                  for v, (r, j, k, _) in zip(share, moves, strict=True) if cap.uses[r, k] != cap.uses[r, j]]
-        prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression([*terms, (o, -1.0)]), pulp.LpConstraintLE,
-                                             cap.name, cap.cap_gb - float(base[cap.uses].sum())))
+        rows.append(pulp.LpConstraint(pulp.LpAffineExpression([*terms, (o, -1.0)]), pulp.LpConstraintLE,
+                                      cap.name, cap.cap_gb - float(base[cap.uses].sum())))
+        prob.addConstraint(rows[-1])
     prob.setObjective(pulp.LpAffineExpression(objective))
     if solve_lp_problem(prob) is None:
-        return ev.objective
+        return ev.objective, prices
+    prices = np.clip([-float(row.pi or 0.0) for row in rows], 0.0, problem.overflow_penalty)
     moved = float(pulp.value(prob.objective) or 0.0)
-    return min(ev.objective, ev.objective - problem.overflow_penalty * ev.overflow_gb + moved)
+    return min(ev.objective, ev.objective - problem.overflow_penalty * ev.overflow_gb + moved), prices
+
+
+def routed_objective(problem: Compiled, holdings: np.ndarray) -> float:
+    """Objective of ``holdings`` when bytes over a capacity may move to each title's next holder (:func:`routing`)."""
+    return routing(problem, holdings)[0]
 
 
 def _subgradient(problem: Compiled, rel: Relaxation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -171,6 +180,15 @@ def initial_mu(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
             value = site_savings(problem, holdings, s)[held] / problem.size[held]
             mu[s] = max(float(np.min(value)), 0.0)
     return mu
+
+
+def initial_pi(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
+    """Capacity prices from a plan: the duals of the capacity rows of its routing LP (:func:`routing`).
+
+    A capacity whose overflow no rerouting removes is priced at the overflow penalty, one with spare
+    room at 0: on generated 200 x 300 and 200 x 2,000 scenarios these are the exact LP's prices.
+    """
+    return routing(problem, holdings)[1]
 
 
 def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = None, gap: float | None = None,
@@ -207,7 +225,8 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
     finite = np.isfinite(problem.budget)
     mu = initial_mu(problem, holdings)
     nu = np.zeros(len(problem.sites))
-    pi = np.zeros(len(problem.capacities))
+    pi = initial_pi(problem, holdings)
+    pricing_capacities = False  # first with pi held at the plan's overflow, then free (see docs/placement.md)
     alpha = np.zeros(problem.demand.shape)
     best = -math.inf
     theta, stall = 1.0, 0
@@ -231,13 +250,20 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
             done += ran
             if (value := routed_objective(problem, plan)) < objective:
                 holdings, objective = plan, value
+        if theta < 1e-4 and not pricing_capacities and len(pi):  # converged with pi held: now let pi move
+            pricing_capacities, theta, stall = True, 1.0, 0
         if objective - best <= target * abs(objective) or theta < 1e-4:
             break
         g_mu, g_nu, g_pi = _subgradient(problem, rel)
         g_mu = np.where((mu <= 0) & (g_mu < 0), 0.0, g_mu)
         g_nu = np.where(finite & ~((nu <= 0) & (g_nu < 0)), g_nu, 0.0)
         g_pi = np.where(((pi <= 0) & (g_pi < 0)) | ((pi >= problem.overflow_penalty) & (g_pi > 0)), 0.0, g_pi)
+        if not pricing_capacities:
+            g_pi = np.zeros_like(g_pi)
         norm = float(g_mu @ g_mu + g_nu @ g_nu + g_pi @ g_pi)
+        if norm <= 0 and not pricing_capacities and len(pi):
+            pricing_capacities, theta, stall = True, 1.0, 0
+            continue
         if norm <= 0:
             break
         step = theta * (objective - rel.bound) / norm

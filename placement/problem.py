@@ -323,6 +323,13 @@ def serving_column(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
     return server
 
 
+def capacity_loads(problem: Compiled, server: np.ndarray) -> np.ndarray:
+    """Daily GB each capacity carries when ``server`` (see :func:`serving_column`) serves every (region, title)."""
+    n_cand = problem.cand.shape[1]
+    by_column = np.stack([(problem.demand * (server == j)).sum(axis=1) for j in [*range(n_cand), -1]], axis=1)
+    return np.array([float(by_column[c.uses].sum()) for c in problem.capacities])
+
+
 def evaluate(problem: Compiled, holdings: np.ndarray) -> Evaluation:
     """Score holdings: expected serving cost + lambda x fill GB, fill/evict GB and edge byte hit ratio.
 
@@ -338,9 +345,7 @@ def evaluate(problem: Compiled, holdings: np.ndarray) -> Evaluation:
         np.broadcast_to(problem.cand_cost[:, :, None], (*problem.cand.shape, problem.demand.shape[1])),
         np.maximum(server, 0)[:, None, :], axis=1)[:, 0, :], problem.origin_cost[:, None])
     serving = float((problem.demand * np.where(np.isfinite(cost), cost, 0.0)).sum())
-    n_cand = problem.cand.shape[1]
-    by_column = np.stack([(problem.demand * (server == j)).sum(axis=1) for j in [*range(n_cand), -1]], axis=1)
-    overflow = sum(max(0.0, float(by_column[c.uses].sum()) - c.cap_gb) for c in problem.capacities)
+    overflow = float(np.maximum(capacity_loads(problem, server) - [c.cap_gb for c in problem.capacities], 0.0).sum())
     fill = float(((holdings & ~problem.held) @ problem.size).sum())
     evict = float(((problem.held & ~holdings) @ problem.size).sum())
     total = float(problem.demand.sum())

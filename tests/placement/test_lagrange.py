@@ -12,7 +12,7 @@ from test_milp import random_problem
 
 import placement.solvers as solvers
 from placement import compile_problem, evaluate, greedy_holdings, solve
-from placement.lagrange import decompose, improve, routed_objective
+from placement.lagrange import decompose, improve, initial_pi, routed_objective
 from placement.milp import relax
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,6 +49,18 @@ def test_any_nonnegative_multipliers_give_a_bound_below_the_optimum(make_line_pr
     rel = relax(compiled, alpha, rng.uniform(0, scale, n_sites), nu, pi, sweeps=int(seed % 3))
     assert rel.bound <= exact.objective + 1e-6 * abs(exact.objective)
     assert (rel.alpha >= 0).all()
+
+
+@pytest.mark.parametrize(("egress_gb", "expected"), [(5.0, 1.0), (12.0, 0.0)])
+def test_capacity_prices_start_at_what_a_gb_over_the_capacity_costs_the_plan(make_line_problem, egress_gb, expected):
+    # r1 wants 10 GB of a (held by E1 and S) and 5 GB of b (held nowhere): E1 serves a, and a GB of a over
+    # E1's egress comes from S instead, at one more cost unit; with 12 GB/day of egress nothing is over
+    problem = make_line_problem({("r1", "a"): 10.0, ("r1", "b"): 5.0}, {"a": 10.0, "b": 10.0},
+                                disk={"S": 10.0, "E1": 10.0}, serve_gbps={"E1": egress_gb * 0.08 * 8 / 3600},
+                                held=[("S", "a"), ("E1", "a")])
+    compiled = compile_problem(problem)
+    assert [c.name for c in compiled.capacities] == ["egress_E1"]
+    assert initial_pi(compiled, compiled.held.copy()).tolist() == pytest.approx([expected])
 
 
 def test_nu_at_a_site_without_fill_budget_is_refused(make_line_problem):
