@@ -185,8 +185,9 @@ def initial_mu(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
 def initial_pi(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
     """Capacity prices from a plan: the duals of the capacity rows of its routing LP (:func:`routing`).
 
-    A capacity whose overflow no rerouting removes is priced at the overflow penalty, one with spare
-    room at 0: on generated 200 x 300 and 200 x 2,000 scenarios these are the exact LP's prices.
+    A capacity whose overflow no rerouting removes is priced at the overflow penalty, one whose
+    overflow a detour removes at the detour's extra cost, one with room at 0 (docs/placement.md says
+    why the decomposition starts there).
     """
     return routing(problem, holdings)[1]
 
@@ -226,7 +227,7 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
     mu = initial_mu(problem, holdings)
     nu = np.zeros(len(problem.sites))
     pi = initial_pi(problem, holdings)
-    pricing_capacities = False  # first with pi held at the plan's overflow, then free (see docs/placement.md)
+    pricing_capacities = False  # pi held at the routing duals until mu and nu converge, then free
     alpha = np.zeros(problem.demand.shape)
     best = -math.inf
     theta, stall = 1.0, 0
