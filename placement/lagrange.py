@@ -251,9 +251,7 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
             done += ran
             if (value := routed_objective(problem, plan)) < objective:
                 holdings, objective = plan, value
-        if theta < 1e-4 and not pricing_capacities and len(pi):  # converged with pi held: now let pi move
-            pricing_capacities, theta, stall = True, 1.0, 0
-        if objective - best <= target * abs(objective) or theta < 1e-4:
+        if objective - best <= target * abs(objective):
             break
         g_mu, g_nu, g_pi = _subgradient(problem, rel)
         g_mu = np.where((mu <= 0) & (g_mu < 0), 0.0, g_mu)
@@ -262,11 +260,11 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
         if not pricing_capacities:
             g_pi = np.zeros_like(g_pi)
         norm = float(g_mu @ g_mu + g_nu @ g_nu + g_pi @ g_pi)
-        if norm <= 0 and not pricing_capacities and len(pi):
+        if theta < 1e-4 or norm <= 0:  # converged: with pi held, let pi move now; else stop
+            if pricing_capacities or not len(pi):
+                break
             pricing_capacities, theta, stall = True, 1.0, 0
             continue
-        if norm <= 0:
-            break
         step = theta * (objective - rel.bound) / norm
         mu = np.maximum(mu + step * g_mu, 0.0)
         nu = np.where(finite, np.maximum(nu + step * g_nu, 0.0), 0.0)
