@@ -1,7 +1,7 @@
 """The ``cdn`` command line: validate, generate, forecast, report, plan, nightly, simulate, replay.
 
-Every command turns an :class:`~cdn.errors.EdgefillError` into a message on standard error and exit
-status 2, never a traceback.
+Every command turns the errors of :data:`cdn.errors.USER_ERRORS` (the application's and the
+libraries') into a message on standard error and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from cdn.defaults import PLAN_GAP, PLAN_TIME_LIMIT, REPLAY_TIME_LIMIT
-from cdn.errors import EdgefillError
+from cdn.errors import USER_ERRORS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,13 +48,13 @@ PlanRoot = Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>
 
 
 def handles_errors(func: F) -> F:
-    """Print an EdgefillError as a clear message and exit with status 2."""
+    """Print a user error (:data:`cdn.errors.USER_ERRORS`) as a clear message and exit with status 2."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except EdgefillError as err:
+        except USER_ERRORS as err:
             print(f"error: {err}", file=sys.stderr)
             raise typer.Exit(code=2) from None
 

@@ -1,61 +1,63 @@
-"""The column vocabulary shared by every package of edgefill.
+"""The column vocabulary of the ``cdn`` application.
 
-All frames passed between ``cdn``, ``forecasting`` and ``placement`` use these names, which are the
-names of the data contract (docs/data-contract.md). Identifiers are always text.
+The names are those of the data contract (docs/data-contract.md). The libraries own the names of the
+frames they read and return (:mod:`forecasting.columns`, :mod:`placement.columns`); this module takes
+those and adds the ones only the application uses (links, maps, fill rates). Identifiers are text.
 """
 
 from typing import Final
 
-# identifiers
-DATE: Final = "date"
-REGION: Final = "region"
-TITLE: Final = "title_id"
-SITE: Final = "site_id"
+from forecasting.columns import (
+    DATE,
+    FORECAST_COLUMNS,
+    GENRE,
+    LANGUAGE,
+    MODEL,
+    RELEASE_DATE,
+    VIEWS,
+    YHAT,
+    YHAT_LOWER,
+    YHAT_UPPER,
+)
+from placement.columns import (
+    ACTION,
+    ADD,
+    CAPACITY_GBPS,
+    DISK_GB,
+    EDGE,
+    EVICT,
+    GB,
+    KEEP,
+    ORIGIN,
+    PLAN_COLUMNS,
+    PRIORITY,
+    REGION,
+    SERVE_GBPS,
+    SITE,
+    SIZE_GB,
+    SOURCE,
+    STORAGE,
+    TIER,
+    TITLE,
+)
+
+__all__ = [
+    "ACCESS", "ACTION", "ADD", "CAPACITY_GBPS", "COST", "DATE", "DISK_GB", "DST", "EDGE", "EVICT", "FILL_GBPS",
+    "FORECAST_COLUMNS", "GB", "GB_PER_VIEW", "GENRE", "KEEP", "KIND", "LANGUAGE", "LAT", "LON", "MODEL", "ORIGIN",
+    "PLAN_COLUMNS", "PRIORITY", "REGION", "RELEASE_DATE", "SERVE_GBPS", "SITE", "SIZE_GB", "SOURCE", "SRC",
+    "STORAGE", "TIER", "TIERS", "TITLE", "VIEWS", "YHAT", "YHAT_LOWER", "YHAT_UPPER",
+]
+
+# links
 SRC: Final = "src"
 DST: Final = "dst"
+COST: Final = "cost"
+KIND: Final = "kind"
+ACCESS: Final = "access"
 
-# catalog
-SIZE_GB: Final = "size_gb"
+# catalog and sites, beyond what the libraries read
 GB_PER_VIEW: Final = "gb_per_view"
-RELEASE_DATE: Final = "release_date"
-LANGUAGE: Final = "language"
-GENRE: Final = "genre"
-
-# sites
-TIER: Final = "tier"
-DISK_GB: Final = "disk_gb"
-SERVE_GBPS: Final = "serve_gbps"
 FILL_GBPS: Final = "fill_gbps"
 LAT: Final = "lat"
 LON: Final = "lon"
-
-# links
-CAPACITY_GBPS: Final = "capacity_gbps"
-COST: Final = "cost"
-KIND: Final = "kind"
-
-# demand and forecasts
-VIEWS: Final = "views"
-GB: Final = "gb"
-YHAT: Final = "yhat"
-YHAT_LOWER: Final = "yhat_lower"
-YHAT_UPPER: Final = "yhat_upper"
-MODEL: Final = "model"
-
-# plans
-ACTION: Final = "action"
-PRIORITY: Final = "priority"
-SOURCE: Final = "source"
-
-# tiers, actions and link kinds
-ORIGIN: Final = "origin"
-STORAGE: Final = "storage"
-EDGE: Final = "edge"
 TIERS: Final = (ORIGIN, STORAGE, EDGE)
-ADD: Final = "add"
-KEEP: Final = "keep"
-EVICT: Final = "evict"
-ACCESS: Final = "access"
-
-FORECAST_COLUMNS: Final = (DATE, REGION, TITLE, YHAT, YHAT_LOWER, YHAT_UPPER, MODEL)
-PLAN_COLUMNS: Final = (SITE, TITLE, ACTION, SIZE_GB, PRIORITY, SOURCE)

@@ -1,8 +1,15 @@
-"""The exceptions of edgefill: one root, a few children, each message naming what is wrong."""
+"""The exceptions of the application: one root, a few children, each message naming what is wrong.
+
+The libraries own theirs; :data:`USER_ERRORS` lists every class the command line reports as bad input."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from forecasting.errors import ForecastError
+from placement.errors import PlacementError
+
+__all__ = ["USER_ERRORS", "EdgefillError", "ForecastError", "InputError", "PlacementError", "Problem", "ScenarioError"]
 
 
 class EdgefillError(Exception):
@@ -55,9 +62,6 @@ class InputError(EdgefillError):
     """A bad argument or input file outside a scenario (forecast file, plan directory, option)."""
 
 
-class PlacementError(EdgefillError):
-    """A placement problem that cannot be planned, even in degraded form."""
-
-
-class ForecastError(EdgefillError):
-    """A forecast that cannot be made from the given history or options."""
+USER_ERRORS: tuple[type[Exception], ...] = (EdgefillError, ForecastError, PlacementError)
+"""What the command line turns into a message and exit status 2: the application's errors and the
+libraries' (:class:`forecasting.errors.ForecastError`, :class:`placement.errors.PlacementError`)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdn import columns as C
-from cdn.errors import ForecastError
+from forecasting import columns as C
+from forecasting.errors import ForecastError
 from forecasting.models import MODELS
 
 HISTORY_COLUMNS = (C.DATE, C.REGION, C.TITLE, C.VIEWS)

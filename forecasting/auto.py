@@ -23,8 +23,8 @@ import dask
 import numpy as np
 import pandas as pd
 
-from cdn import columns as C
-from cdn.errors import ForecastError
+from forecasting import columns as C
+from forecasting.errors import ForecastError
 from forecasting.intervals import PointFn, calibrate
 from forecasting.launch import FIRST_WEEK, LaunchCurve, analog_levels, learn_curve
 from forecasting.models import PanelForecaster, ewma_point, register, snaive7_point

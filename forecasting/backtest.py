@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cdn import columns as C
-from cdn.errors import ForecastError
+from forecasting import columns as C
 from forecasting.api import check_history, forecast
+from forecasting.errors import ForecastError
 from forecasting.metrics import summarize
 from forecasting.panel import build_panel
 

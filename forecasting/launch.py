@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cdn import columns as C
+from forecasting import columns as C
 
 MAX_AGE = 60
 FIRST_WEEK = 7

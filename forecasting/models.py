@@ -15,8 +15,8 @@ from typing import ClassVar, Protocol, TypeVar
 import numpy as np
 import pandas as pd
 
-from cdn import columns as C
-from cdn.errors import ForecastError
+from forecasting import columns as C
+from forecasting.errors import ForecastError
 from forecasting.intervals import calibrate
 from forecasting.panel import Panel, build_panel, to_long
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cdn import columns as C
+from forecasting import columns as C
 
 ACTIVE_DAYS = 28
 """A series has "recent demand" when it has views in the last ``ACTIVE_DAYS`` days before ``as_of``."""

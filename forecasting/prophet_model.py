@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cdn import columns as C
-from cdn.errors import ForecastError
+from forecasting import columns as C
+from forecasting.errors import ForecastError
 from forecasting.intervals import calibrate
 from forecasting.models import EWMA, PanelForecaster, ewma_point, register
 from forecasting.panel import Panel, to_long

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from cdn import columns as C
-from cdn.errors import PlacementError
+from placement import columns as C
+from placement.errors import PlacementError
 from placement.problem import Compiled
 
 _TOL = 1e-9

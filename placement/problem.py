@@ -16,8 +16,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from cdn import columns as C
-from cdn.errors import InputError, PlacementError
+from placement import columns as C
+from placement.errors import PlacementError, PlacementInputError
 from placement.network import cheapest_paths, path_costs
 
 DEFAULT_CHURN_COST = 0.1
@@ -127,7 +127,7 @@ class Compiled:
 def _finite_nonneg(values: pd.Series, what: str) -> None:
     bad = ~np.isfinite(values.to_numpy(dtype=float)) | (values.to_numpy(dtype=float) < 0)
     if bad.any():
-        raise InputError(f"{what}: value {values[bad].iloc[0]!r} is not a finite number >= 0")
+        raise PlacementInputError(f"{what}: value {values[bad].iloc[0]!r} is not a finite number >= 0")
 
 
 def compile_problem(problem: PlacementProblem) -> Compiled:
@@ -139,7 +139,7 @@ def compile_problem(problem: PlacementProblem) -> Compiled:
 
     Raises
     ------
-    InputError
+    PlacementInputError
         A number out of range (demand GB, sizes, disks, budgets, churn cost, peak share).
     PlacementError
         No origin, or a storage/edge site or region that cannot reach an origin.
@@ -152,19 +152,21 @@ def compile_problem(problem: PlacementProblem) -> Compiled:
                               (problem.held, (C.SITE, C.TITLE), "held")):
         missing = [c for c in cols if c not in frame.columns]
         if missing:
-            raise InputError(f"{what} frame lacks column(s) {', '.join(missing)}; has {', '.join(frame.columns)}")
+            raise PlacementInputError(
+                f"{what} frame lacks column(s) {', '.join(missing)}; has {', '.join(frame.columns)}"
+            )
     if not 0 < problem.peak_hour_share <= 1:
-        raise InputError(f"peak_hour_share = {problem.peak_hour_share!r}; expected a share in (0, 1]")
+        raise PlacementInputError(f"peak_hour_share = {problem.peak_hour_share!r}; expected a share in (0, 1]")
     if not (math.isfinite(problem.churn_cost) and problem.churn_cost >= 0):
-        raise InputError(f"churn_cost = {problem.churn_cost!r}; expected a finite number >= 0")
+        raise PlacementInputError(f"churn_cost = {problem.churn_cost!r}; expected a finite number >= 0")
     if problem.overflow_penalty is not None and not (math.isfinite(problem.overflow_penalty)
                                                      and problem.overflow_penalty >= 0):
-        raise InputError(f"overflow_penalty = {problem.overflow_penalty!r}; expected a finite number >= 0")
+        raise PlacementInputError(f"overflow_penalty = {problem.overflow_penalty!r}; expected a finite number >= 0")
     if problem.max_sources is not None and problem.max_sources < 1:
-        raise InputError(f"max_sources = {problem.max_sources!r}; expected an integer >= 1 or None")
+        raise PlacementInputError(f"max_sources = {problem.max_sources!r}; expected an integer >= 1 or None")
     sizes = catalog[C.SIZE_GB].astype(float)
     if not (np.isfinite(sizes) & (sizes > 0)).all():
-        raise InputError(f"catalog column size_gb: value {sizes[~(sizes > 0)].iloc[0]!r} is not a number > 0")
+        raise PlacementInputError(f"catalog column size_gb: value {sizes[~(sizes > 0)].iloc[0]!r} is not a number > 0")
 
     origins = sorted(sites.loc[sites[C.TIER] == C.ORIGIN, C.SITE].astype(str))
     if not origins:
@@ -173,10 +175,12 @@ def compile_problem(problem: PlacementProblem) -> Compiled:
     site_ids = holders[C.SITE].astype(str).tolist()
     disk = holders[C.DISK_GB].astype(float).to_numpy()
     if not (np.isfinite(disk) & (disk >= 0)).all():
-        raise InputError(f"sites column disk_gb: {disk.tolist()} must be finite numbers >= 0 for storage and edge")
+        raise PlacementInputError(
+            f"sites column disk_gb: {disk.tolist()} must be finite numbers >= 0 for storage and edge"
+        )
     budget = problem.fill_budget_gb.astype(float).reindex(site_ids).fillna(math.inf).to_numpy()
     if (budget < 0).any() or np.isnan(budget).any():
-        raise InputError("fill_budget_gb: budgets must be numbers >= 0 (inf = unlimited)")
+        raise PlacementInputError("fill_budget_gb: budgets must be numbers >= 0 (inf = unlimited)")
     serve = (holders[C.SERVE_GBPS].astype(float).fillna(math.inf).to_numpy()
              if C.SERVE_GBPS in holders.columns else np.full(len(site_ids), math.inf))
 

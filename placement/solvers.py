@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from cdn import columns as C
-from cdn.errors import InputError
+from placement import columns as C
+from placement.errors import PlacementInputError
 from placement.fillplan import fill_plan
 from placement.greedy import greedy_holdings, keep_leftovers
 from placement.lagrange import Decomposition, decompose, routed_objective
@@ -68,12 +68,12 @@ def get_solver(name: str) -> SolverFn:
 
     Raises
     ------
-    InputError
+    PlacementInputError
         For an unknown name, listing the valid ones (and saying so when CBC is simply not installed).
     """
     if name not in SOLVERS:
         hint = " (CBC is not installed: install the coinor-cbc package to use it)" if name == "cbc" else ""
-        raise InputError(f"unknown solver {name!r}{hint}; valid solvers: {', '.join(sorted(SOLVERS))}")
+        raise PlacementInputError(f"unknown solver {name!r}{hint}; valid solvers: {', '.join(sorted(SOLVERS))}")
     return SOLVERS[name]
 
 
@@ -274,23 +274,22 @@ def solve(
 
     Raises
     ------
-    InputError
+    PlacementInputError
         Unknown solver or out-of-range numbers.
     PlacementError
         A problem that cannot be planned even in degraded form (no origin reachable).
 
     Examples
     --------
-    >>> from cdn.scenario import load_scenario  # doctest: +SKIP
     >>> result = solve(problem, solver="greedy")  # doctest: +SKIP
     >>> result.status  # doctest: +SKIP
     'feasible'
     """
     for value, what in ((time_limit, "time_limit"), (gap, "gap")):
         if value is not None and not (math.isfinite(value) and value > 0):
-            raise InputError(f"{what} = {value!r}; expected a number > 0")
+            raise PlacementInputError(f"{what} = {value!r}; expected a number > 0")
     if threads is not None and threads < 1:
-        raise InputError(f"threads = {threads!r}; expected an integer >= 1")
+        raise PlacementInputError(f"threads = {threads!r}; expected an integer >= 1")
     fn = get_solver(solver)
     began = time.perf_counter()
     compiled = compile_problem(problem)

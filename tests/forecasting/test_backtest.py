@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from cdn import columns as C
-from cdn.errors import ForecastError
 from cdn.scenario import load_scenario
 from forecasting.backtest import backtest, last_cutoffs
+from forecasting.errors import ForecastError
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
 

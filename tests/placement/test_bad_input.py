@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from cdn import columns as C
-from cdn.errors import InputError, PlacementError
 from placement import solve
+from placement.errors import PlacementError, PlacementInputError
 
 
 def actions(result) -> dict[tuple[str, str], str]:
@@ -53,13 +53,13 @@ def test_site_that_cannot_reach_an_origin_is_a_clear_error(make_line_problem):
 @pytest.mark.parametrize("gb", [math.nan, -1.0, math.inf])
 def test_non_finite_or_negative_demand_is_a_clear_error(make_line_problem, gb):
     problem = make_line_problem({("r1", "a"): gb}, {"a": 10.0}, disk={"E1": 20.0})
-    with pytest.raises(InputError, match="demand_gb column gb"):
+    with pytest.raises(PlacementInputError, match="demand_gb column gb"):
         solve(problem, solver="greedy")
 
 
 def test_negative_churn_cost_is_a_clear_error(make_line_problem):
     problem = make_line_problem({("r1", "a"): 1.0}, {"a": 10.0}, disk={"E1": 20.0}, churn_cost=-1.0)
-    with pytest.raises(InputError, match="churn_cost"):
+    with pytest.raises(PlacementInputError, match="churn_cost"):
         solve(problem, solver="greedy")
 
 

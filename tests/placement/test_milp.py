@@ -6,8 +6,8 @@ import pytest
 
 import placement.solvers as solvers
 from cdn import columns as C
-from cdn.errors import InputError
 from placement import SOLVERS, compile_problem, evaluate, greedy_holdings, solve
+from placement.errors import PlacementInputError
 from placement.milp import Model, lagrangian_bound, model_duals, solve_lp
 
 
@@ -84,14 +84,14 @@ def test_solver_failure_falls_back_to_greedy_and_says_why(knapsack_trap, monkeyp
 
 
 def test_unknown_solver_lists_the_valid_names(knapsack_trap):
-    with pytest.raises(InputError, match=r"valid solvers: .*greedy.*highs"):
+    with pytest.raises(PlacementInputError, match=r"valid solvers: .*greedy.*highs"):
         solve(knapsack_trap, solver="gurobi")
     assert {"highs", "greedy"} <= set(SOLVERS)
 
 
 @pytest.mark.parametrize("bad", [{"time_limit": 0}, {"gap": -0.1}, {"threads": 0}])
 def test_out_of_range_options_are_clear_errors(knapsack_trap, bad):
-    with pytest.raises(InputError):
+    with pytest.raises(PlacementInputError):
         solve(knapsack_trap, solver="highs", **bad)
 
 
