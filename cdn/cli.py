@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from cdn.defaults import PLAN_GAP, PLAN_TIME_LIMIT, REPLAY_TIME_LIMIT
+from cdn.defaults import PLAN_GAP, PLAN_TIME_LIMIT, REPLAY_TIME_LIMIT, SCHEDULER_CONNECT_SECONDS
 from cdn.errors import USER_ERRORS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,10 +45,28 @@ ReplayTimeLimit = Annotated[
                         "solve stopped there keeps its best plan so far.")
 ]
 PlanRoot = Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>/placement.csv and summary.json.")]
+Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace OUT even when it is a file or holds files "
+                                         "edgefill did not write.")]
+
+
+def _os_message(err: OSError) -> str:
+    """An operating-system error as one line naming the file: ``out/x: Permission denied``."""
+    what = err.strerror or str(err)
+    return f"{err.filename}: {what}" if err.filename else what
+
+
+def _interrupted_message() -> str:
+    from cdn.atomic import written
+
+    done = written()
+    if not done:
+        return "interrupted: nothing was written"
+    return f"interrupted after writing {', '.join(str(p) for p in done)}; nothing else was written"
 
 
 def handles_errors(func: F) -> F:
-    """Print a user error (:data:`cdn.errors.USER_ERRORS`) as a clear message and exit with status 2."""
+    """Print a user error (:data:`cdn.errors.USER_ERRORS`) or a file that cannot be read or written as one
+    clear message and exit with status 2; an interrupt exits with status 130 and says what was written."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -57,8 +75,48 @@ def handles_errors(func: F) -> F:
         except USER_ERRORS as err:
             print(f"error: {err}", file=sys.stderr)
             raise typer.Exit(code=2) from None
+        except OSError as err:
+            print(f"error: {_os_message(err)}", file=sys.stderr)
+            raise typer.Exit(code=2) from None
+        except KeyboardInterrupt:
+            print(_interrupted_message(), file=sys.stderr)
+            raise typer.Exit(code=130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def check_scheduler(address: str | None) -> None:
+    """Raise unless ``address`` (``--scheduler``) names a Dask scheduler that accepts connections, within seconds.
+
+    Raises
+    ------
+    InputError
+        A malformed address, or nothing listening there.
+    """
+    if address is None:
+        return
+    import socket
+    from urllib.parse import urlsplit
+
+    from cdn.errors import InputError
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if parts.scheme not in ("tcp", "tls") or not host or port is None:
+        raise InputError(f"--scheduler {address!r} is not a Dask scheduler address; expected tcp://HOST:PORT "
+                         "(e.g. tcp://127.0.0.1:8786), or leave --scheduler out to use the local cores")
+    try:
+        socket.create_connection((host, port), timeout=SCHEDULER_CONNECT_SECONDS).close()
+    except OSError as err:
+        raise InputError(f"--scheduler {address}: no Dask scheduler answers at {host}:{port} "
+                         f"({err.strerror or err or 'timed out'}); start one (`dask scheduler`) or leave --scheduler "
+                         "out to use the local cores") from None
+
+
+PLAN_DIR_REMEDY = "move it away (OUT/<date> is where the plan of that date is written)"
 
 
 @app.command()
@@ -121,9 +179,12 @@ def forecast(
     """Forecast daily views per (region, title) and write the contract's forecast file."""
     import time
 
+    from cdn.atomic import check_output_file
     from cdn.forecast import run_forecast
     from cdn.progress import log
 
+    check_output_file(out)
+    check_scheduler(scheduler)
     began = time.monotonic()
     frame = run_forecast(data, as_of, horizon, model, out, scheduler=scheduler, seed=seed)
     series = len(frame[["region", "title_id"]].drop_duplicates())
@@ -135,7 +196,7 @@ def forecast(
 @handles_errors
 def report_accuracy(
     data: DataDir,
-    out: Annotated[Path, typer.Option("--out", help="Report directory (replaced): report.html, metrics.csv/json.")],
+    out: Annotated[Path, typer.Option("--out", help="Report directory: report.html, metrics.csv/json.")],
     cutoffs: Annotated[int, typer.Option("--cutoffs", help="Number of daily cutoffs (the last N).")] = 8,
     horizon: Annotated[int, typer.Option("--horizon", help="Days forecast at each cutoff.")] = 1,
     models: Annotated[
@@ -143,10 +204,15 @@ def report_accuracy(
     ] = None,
     scheduler: Scheduler = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    overwrite: Overwrite = False,
 ) -> None:
     """Rolling-origin backtests: WAPE, MASE, bias, coverage, hit-ratio regret; offline HTML report."""
+    from cdn.atomic import check_output_dir
     from cdn.progress import log
     from cdn.report import accuracy_report
+
+    check_output_dir(out, overwrite)
+    check_scheduler(scheduler)
 
     names = [m for item in models or [] for m in item.split(",") if m] or None
     payload = accuracy_report(data, out, cutoffs=cutoffs, horizon=horizon, models=names, scheduler=scheduler,
@@ -172,12 +238,15 @@ def nightly(
     scheduler: Scheduler = None,
 ) -> None:
     """The nightly job: forecast D, plan the fill, write it, and print what the plan is expected to do."""
+    from cdn.atomic import check_output_dir
     from cdn.nightly import describe, plan_date, run_nightly
     from cdn.progress import log
-    from cdn.scenario import load_scenario
+    from cdn.scenario import DATE_FORMAT, load_scenario
 
+    check_scheduler(scheduler)
     scenario = load_scenario(data)
     day = plan_date(scenario, date)
+    check_output_dir(out / f"{day:{DATE_FORMAT}}", remedy=PLAN_DIR_REMEDY)
     outcome = run_nightly(scenario, day, out, model=model, solver=solver, time_limit=time_limit, gap=gap,
                           scheduler=scheduler)
     for line in describe(outcome):
@@ -196,9 +265,12 @@ def plan(
     model: ModelName = "auto",
 ) -> None:
     """Plan the night before D: forecast D, choose what each site holds, write the fill plan."""
+    from cdn.atomic import check_output_dir
     from cdn.planning import plan_command
     from cdn.progress import log
+    from cdn.scenario import DATE_FORMAT, parse_date
 
+    check_output_dir(out / f"{parse_date(date):{DATE_FORMAT}}", remedy=PLAN_DIR_REMEDY)
     result = plan_command(data, date, out, solver=solver, time_limit=time_limit, gap=gap, model=model)
     gap_text = "n/a" if result.gap is None else f"{result.gap:.4%}"
     log(f"{out}/{date}: {result.status} ({result.solver}, {result.method}), expected edge byte hit ratio "
@@ -215,9 +287,13 @@ def simulate(
     plan: Annotated[Path | None, typer.Option("--plan", help="Dated plan directory OUT/<date>; default: the "
                                               "scenario's placement.csv.")] = None,
     fail: Annotated[list[str] | None, typer.Option("--fail", help="Site or link (A-B) to remove; repeatable.")] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Route a day's actual demand over the network for a plan: hits, backbone, link load, failures."""
+    from cdn.atomic import check_output_dir
     from cdn.simulate import run_simulation
+
+    check_output_dir(out, overwrite)
 
     sim = run_simulation(data, plan, date, fail or [], out)
     s = sim.summary
@@ -260,8 +336,7 @@ def replay(
     data: DataDir,
     start: Annotated[str, typer.Option("--from", help="First night to replay (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--to", help="Last night to replay (YYYY-MM-DD).")],
-    out: Annotated[Path, typer.Option("--out", help="Output directory (replaced): summary.json, days.csv, plans, "
-                                      "charts.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory: summary.json, days.csv, plans, charts.")],
     model: ModelName = "auto",
     solver: SolverName = "highs",
     policy: Annotated[list[str] | None, typer.Option("--policy", help="Reactive cache policy (repeatable); "
@@ -271,9 +346,13 @@ def replay(
     time_limit: ReplayTimeLimit = REPLAY_TIME_LIMIT,
     seed: Annotated[int, typer.Option("--seed", help="Seed of forecasts and cache request streams.")] = 0,
     warmup: Annotated[int, typer.Option("--warmup", help="Nights before --from run but not reported.")] = 7,
+    overwrite: Overwrite = False,
 ) -> None:
     """Replay nights: forecast, plan, simulate the next day; against oracle plans and reactive caches."""
+    from cdn.atomic import check_output_dir
     from cdn.caches import DEFAULT_POLICIES
+
+    check_output_dir(out, overwrite)
     from cdn.replay import replay_command
 
     policies = [] if no_caches else (policy or list(DEFAULT_POLICIES))
@@ -285,6 +364,45 @@ def replay(
     print(f"{out}: summary.json, days.csv, index.html")
 
 
+def _stop_at_once_on_interrupt(tmpdir: Path) -> None:
+    """Make Ctrl-C end the command at once, even inside a solver's C code, with one line on what was written.
+
+    The interrupt is noticed by a thread woken through :func:`signal.set_wakeup_fd` (the main thread may be
+    busy in HiGHS for minutes); it removes partial outputs and the run's temporary directory, prints one
+    line and exits with status 130.
+    """
+    import os
+    import shutil
+    import signal
+    import socket
+    import threading
+
+    from cdn.atomic import discard_partial
+
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    signal.signal(signal.SIGINT, lambda signum, frame: None)  # the watcher below acts
+
+    def watch() -> None:
+        while True:
+            data = reader.recv(64)
+            if not data:
+                return
+            if signal.SIGINT in data:
+                break
+        discard_partial()
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        print(_interrupted_message(), file=sys.stderr, flush=True)
+        os._exit(130)
+
+    threading.Thread(target=watch, name="edgefill-interrupt", daemon=True).start()
+
+
 def main() -> None:
-    """Entry point of the ``cdn`` console script."""
-    app()
+    """Entry point of the ``cdn`` console script: a private temporary directory per run, prompt Ctrl-C."""
+    from cdn.atomic import run_tmpdir
+
+    with run_tmpdir() as tmpdir:
+        _stop_at_once_on_interrupt(tmpdir)
+        app()

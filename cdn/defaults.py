@@ -1,4 +1,7 @@
-"""Defaults of the nightly planning commands, in one light module (the command line imports it for --help).
+"""Defaults of the application, in one light module (the command line imports it for --help).
+
+:data:`FILL_WINDOW_HOURS` and :data:`PEAK_HOUR_SHARE` are the data contract's defaults of
+``settings.json`` (the loader fills them in; generated scenarios write them).
 
 ``cdn plan`` and ``cdn nightly`` stop a solve at :data:`PLAN_GAP` to its bound or after
 :data:`PLAN_TIME_LIMIT` seconds (the national-scale target: a plan in under 10 minutes);
@@ -15,3 +18,9 @@ PLAN_TIME_LIMIT: Final = 480.0
 loading, forecasting and planning a national scenario (200 x 20,000) take under 10 minutes."""
 REPLAY_TIME_LIMIT: Final = 60.0
 """Seconds ``cdn replay`` gives each placement solve, proactive and oracle nights alike."""
+FILL_WINDOW_HOURS: Final = 12.0
+"""Hours of the nightly fill window when settings.json does not say (data contract; Open Connect's 02:00-14:00)."""
+PEAK_HOUR_SHARE: Final = 0.08
+"""Share of a day's views in its busiest hour when settings.json does not say (data contract; 7-9% for video)."""
+SCHEDULER_CONNECT_SECONDS: Final = 5.0
+"""Seconds the command line waits for a ``--scheduler`` address to accept a connection before saying none answers."""

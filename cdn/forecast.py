@@ -7,14 +7,13 @@ hit-ratio regret.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from cdn import columns as C
+from cdn.atomic import atomic_file
 from cdn.errors import InputError
 from cdn.scenario import DATE_FORMAT, Scenario, load_scenario, parse_date
 
@@ -34,22 +33,14 @@ def write_forecast(frame: pd.DataFrame, out: str | Path) -> Path:
     path = Path(out)
     if path.suffix.lower() not in FORECAST_SUFFIXES:
         raise InputError(f"--out {path}: the forecast file must end in .csv or .parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
     out_frame = frame[list(C.FORECAST_COLUMNS)].copy()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_file(path) as tmp:
         if path.suffix.lower() == ".csv":
             out_frame[C.DATE] = out_frame[C.DATE].dt.strftime(DATE_FORMAT)
             out_frame.to_csv(tmp, index=False, float_format="%.4f")
         else:
             out_frame[C.DATE] = out_frame[C.DATE].dt.date
             out_frame.to_parquet(tmp, index=False)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -71,6 +62,7 @@ def run_forecast(data: str | Path, as_of: str, horizon: int, model: str, out: st
     """Load the scenario, forecast from demand dated before ``as_of``, write ``out``; return the forecast."""
     date = parse_date(as_of, "--as-of")
     scenario = load_scenario(data)
+    scenario.check_history_date(date, "--as-of")
     frame = forecast_scenario(scenario, date, horizon=horizon, model=model, scheduler=scheduler, seed=seed)
     write_forecast(frame, out)
     return frame

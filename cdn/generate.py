@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 
 from cdn import columns as C
 from cdn.atomic import atomic_directory
+from cdn.defaults import FILL_WINDOW_HOURS, PEAK_HOUR_SHARE
 from cdn.errors import InputError
 from cdn.progress import track
 from cdn.scenario import write_tables
@@ -65,7 +66,6 @@ DECAY_DAYS = (2.0, 5.0)  # time constant of the decay after the peak
 FLOOR_SHARE = (0.05, 0.20)  # long-run level as a share of the peak
 NB_SHAPE = 4.0  # Gamma shape of the negative binomial mixing (smaller = more dispersed)
 DAY_NOISE_SIGMA = 0.05
-PEAK_HOUR_SHARE = 0.08
 REGIONAL_NOISE = 0.5  # sd of a title's regional score noise (its quality has sd 1)
 EPISODE_DROP = 0.1  # score lost per episode after the first of a season
 ENGLISH_HOME_SHARE = 0.3  # share of regions with English as home language when the country is unknown
@@ -437,7 +437,7 @@ def generate_scenario(
         catalog=catalog,
         sites=site_frame,
         links=network.links.reset_index(drop=True),
-        settings={"fill_window_hours": 12.0, "peak_hour_share": PEAK_HOUR_SHARE},
+        settings={"fill_window_hours": FILL_WINDOW_HOURS, "peak_hour_share": PEAK_HOUR_SHARE},
         dates=dates,
         regions=regions,
         params=params,

@@ -33,6 +33,7 @@ import pandas as pd
 
 from cdn import columns as C
 from cdn.atomic import atomic_directory
+from cdn.defaults import FILL_WINDOW_HOURS, PEAK_HOUR_SHARE
 from cdn.errors import InputError
 from cdn.scenario import write_tables
 from cdn.topology import provision, zoo_network
@@ -43,7 +44,6 @@ VIEWS_PER_RATING = 100
 MIN_RATINGS = 20
 REGION_SKEW = 0.7
 PARTIAL_DAY_HOURS = 20
-PEAK_HOUR_SHARE = 0.08
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,8 @@ def convert_movietweetings(
         "users_per_region": {r: int((user_region == r).sum()) for r in regions},
     }
     return ConvertedScenario(catalog=catalog, sites=sites, links=network.links.reset_index(drop=True), demand=demand,
-                             settings={"fill_window_hours": 12.0, "peak_hour_share": PEAK_HOUR_SHARE}, params=params)
+                             settings={"fill_window_hours": FILL_WINDOW_HOURS, "peak_hour_share": PEAK_HOUR_SHARE},
+                             params=params)
 
 
 def write_converted(scenario: ConvertedScenario, out: str | Path, fmt: Literal["csv", "parquet"] = "csv",

@@ -154,7 +154,7 @@ def make_plan(
 def write_plan(result: PlacementResult, out_root: str | Path, date: pd.Timestamp) -> Path:
     """Write a plan directory ``OUT/<date>/`` atomically (see :func:`cdn.atomic.atomic_directory`)."""
     target = Path(out_root) / f"{date:{DATE_FORMAT}}"
-    with atomic_directory(target, overwrite=True) as tmp:
+    with atomic_directory(target, mark=True) as tmp:
         result.plan.to_csv(tmp / PLAN_FILE, index=False, columns=list(C.PLAN_COLUMNS))
         (tmp / SUMMARY_FILE).write_text(json.dumps(result.summary(f"{date:{DATE_FORMAT}}"), indent=2) + "\n")
     return target
@@ -177,7 +177,7 @@ def plan_command(
 
     get_solver(solver)  # an unknown solver fails before the scenario is read and forecast
     scenario = load_scenario(data)
-    day = parse_date(date)
+    day = scenario.check_history_date(parse_date(date), "--date")
     frame = forecast_scenario(scenario, day, model=model)
     return make_plan(scenario, day, frame, out, solver=solver, time_limit=time_limit, gap=gap,
                      churn_cost=churn_cost)

@@ -202,7 +202,7 @@ def replay(
     warmup = max(0, min(warmup_days, (first - scenario.first_date).days - 7))
     nights = list(pd.date_range(first - pd.Timedelta(days=warmup), last, freq="D"))
     rows: list[dict[str, Any]] = []
-    with atomic_directory(out, overwrite=True) as tmp:
+    with atomic_directory(out, overwrite=True, mark=True) as tmp:
         plans = tmp / "plans"
         for date in track(nights, f"replay: forecast, plan and simulate each night ({warmup} warm-up)"):
             frame = forecast_scenario(scenario, date, model=model, seed=seed)

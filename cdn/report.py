@@ -191,7 +191,7 @@ def accuracy_report(data: str | Path, out: str | Path, cutoffs: int = 8, horizon
     tables = metric_tables(result)
     meta = {"scenario": str(data), "cutoffs": [f"{c:%Y-%m-%d}" for c in cut], "horizon": horizon, "models": names}
     payload: dict[str, Any] = {**meta, **{name: _records(t) for name, t in tables.items()}}
-    with atomic_directory(out, overwrite=True) as tmp:
+    with atomic_directory(out, overwrite=True, mark=True) as tmp:
         long_metrics(tables).to_csv(tmp / "metrics.csv", index=False)
         (tmp / "metrics.json").write_text(json.dumps(payload, indent=2) + "\n")
         (tmp / "report.html").write_text(render_html(result, tables, {**meta, "cutoffs": f"{cut[0]:%Y-%m-%d} .. "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +23,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from cdn import columns as C
+from cdn.defaults import FILL_WINDOW_HOURS, PEAK_HOUR_SHARE
 from cdn.errors import InputError, Problem, ScenarioError
 from cdn.network import build_graph
 
-DEFAULT_SETTINGS: dict[str, float] = {"fill_window_hours": 12.0, "peak_hour_share": 0.08}
+DEFAULT_SETTINGS: dict[str, float] = {"fill_window_hours": FILL_WINDOW_HOURS, "peak_hour_share": PEAK_HOUR_SHARE}
 _MAX_ROWS_SHOWN = 5
 _ID_COLUMNS = (C.TITLE, C.SITE, C.REGION, C.SRC, C.DST, C.TIER, C.KIND, C.LANGUAGE, C.GENRE)
 DATE_FORMAT = "%Y-%m-%d"
@@ -110,6 +112,22 @@ class Scenario:
         budget = self.sites.set_index(C.SITE)[C.FILL_GBPS] * 3600.0 * hours / 8.0
         return budget.fillna(math.inf).rename("fill_budget_gb")
 
+    def check_history_date(self, day: pd.Timestamp, option: str) -> pd.Timestamp:
+        """Return ``day`` when a forecast or plan for it can be made: demand before it, and at most one day after.
+
+        Raises
+        ------
+        InputError
+            Naming ``option``, the date and the valid range.
+        """
+        first, latest = self.first_date + pd.Timedelta(days=1), self.last_date + pd.Timedelta(days=1)
+        if not first <= day <= latest:
+            raise InputError(f"{option} {day:%Y-%m-%d} is outside the data: a forecast or plan for a date is made "
+                             f"from the demand dated before it; the scenario's demand runs from {self.first_date:%Y-%m-%d} to "
+                             f"{self.last_date:%Y-%m-%d}, so {option} must be from {first:%Y-%m-%d} to "
+                             f"{latest:%Y-%m-%d}")
+        return day
+
     def history(self, before: pd.Timestamp) -> pd.DataFrame:
         """Demand rows dated strictly before ``before``."""
         return self.demand[self.demand[C.DATE] < before]
@@ -161,16 +179,53 @@ def _first_values(values: pd.Series) -> str:
     return ", ".join(repr(v) for v in shown)
 
 
-def _read_csv(path: Path, required: tuple[str, ...], problems: _Collector) -> pd.DataFrame | None:
+def _utf8_error(path: Path) -> str:
+    """Where the first byte that is not UTF-8 sits in ``path``: line, column (characters) and byte offset."""
+    offset = 0
+    with path.open("rb") as handle:
+        for line, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                column = len(raw[: err.start].decode("utf-8")) + 1
+                return (f"line {line}, column {column} (byte offset {offset + err.start}): byte "
+                        f"0x{raw[err.start]:02x} is not UTF-8 text; save the file as UTF-8")
+            offset += len(raw)
+    return "holds bytes that are not UTF-8 text; save the file as UTF-8"
+
+
+def _readable(path: Path, problems: _Collector, required: bool) -> bool:
+    """Whether ``path`` is a readable file; report why not (a missing file only when ``required``)."""
+    name = path.name
+    if not path.exists():
+        if required:
+            problems.add(name, f"file is missing from {path.parent}")
+        return False
+    if not path.is_file():
+        problems.add(name, f"{path} is a directory, not a file")
+        return False
+    if not os.access(path, os.R_OK):
+        problems.add(name, f"{path} cannot be read (permission denied)")
+        return False
+    return True
+
+
+def _read_csv(path: Path, required: tuple[str, ...], problems: _Collector,
+              must_exist: bool = True) -> pd.DataFrame | None:
     """Read a CSV with every column as text ("" for empty cells); None when missing or unusable."""
     name = path.name
-    if not path.is_file():
-        problems.add(name, f"file is missing from {path.parent}")
+    if not _readable(path, problems, must_exist):
         return None
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError:
+        problems.add(name, _utf8_error(path))
+        return None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         problems.add(name, f"cannot be read as CSV with a header row: {err}".strip())
+        return None
+    except OSError as err:
+        problems.add(name, f"cannot be read: {err.strerror or err}")
         return None
     df.columns = [str(c).strip() for c in df.columns]
     for col in df.columns:
@@ -248,6 +303,9 @@ def _read_catalog(root: Path, problems: _Collector) -> pd.DataFrame | None:
     if df is None:
         return None
     file = "catalog.csv"
+    if df.empty:
+        problems.add(file, "has a header but no rows; a scenario needs at least one title")
+        return None
     _ids(df, file, C.TITLE, problems, unique=True)
     df[C.SIZE_GB] = _numeric(df, file, C.SIZE_GB, problems, required=True, valid=lambda v: v > 0, rule="a number > 0")
     if C.GB_PER_VIEW in df.columns:
@@ -334,12 +392,18 @@ def _read_links(root: Path, sites: pd.DataFrame | None, problems: _Collector) ->
 def _read_settings(root: Path, problems: _Collector) -> dict[str, float]:
     settings = dict(DEFAULT_SETTINGS)
     path = root / "settings.json"
-    if not path.is_file():
+    if not _readable(path, problems, required=False):
         return settings
     try:
-        given = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        problems.add("settings.json", f"not valid JSON: {err}")
+        given = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        problems.add("settings.json", _utf8_error(path))
+        return settings
+    except json.JSONDecodeError as err:
+        problems.add("settings.json", f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}")
+        return settings
+    except OSError as err:
+        problems.add("settings.json", f"cannot be read: {err.strerror or err}")
         return settings
     if not isinstance(given, dict):
         problems.add("settings.json", "must hold a JSON object of settings")
@@ -358,7 +422,7 @@ def _read_settings(root: Path, problems: _Collector) -> dict[str, float]:
 
 def _demand_path(root: Path) -> Path | None:
     for name in ("demand.csv", "demand.parquet"):
-        if (root / name).is_file():
+        if (root / name).exists():
             return root / name
     return None
 
@@ -374,6 +438,8 @@ def _read_demand(root: Path, problems: _Collector) -> pd.DataFrame | None:
         if df is None:
             return None
     else:
+        if not _readable(path, problems, required=True):
+            return None
         try:
             table = pq.read_table(path)
         except Exception as err:  # pyarrow raises several unrelated types for a corrupt file
@@ -384,6 +450,9 @@ def _read_demand(root: Path, problems: _Collector) -> pd.DataFrame | None:
             problems.add(path.name, f"missing required column(s) {', '.join(missing)}")
             return None
         df = table.select(list(required)).to_pandas()
+        if df.empty:
+            problems.add(path.name, "has no rows; a scenario needs at least one day of demand")
+            return None
         if pd.api.types.is_datetime64_any_dtype(df[C.DATE]) or isinstance(df[C.DATE].iloc[0], datetime.date):
             df[C.DATE] = pd.to_datetime(df[C.DATE]).dt.strftime(DATE_FORMAT)
         for col in (C.DATE, C.REGION, C.TITLE):
@@ -410,10 +479,7 @@ def _read_demand(root: Path, problems: _Collector) -> pd.DataFrame | None:
 
 
 def _read_placement(root: Path, problems: _Collector) -> pd.DataFrame:
-    path = root / "placement.csv"
-    if not path.is_file():
-        return pd.DataFrame({C.SITE: pd.Series(dtype=str), C.TITLE: pd.Series(dtype=str)})
-    df = _read_csv(path, (C.SITE, C.TITLE), problems)
+    df = _read_csv(root / "placement.csv", (C.SITE, C.TITLE), problems, must_exist=False)
     if df is None:
         return pd.DataFrame({C.SITE: pd.Series(dtype=str), C.TITLE: pd.Series(dtype=str)})
     dup = df.duplicated([C.SITE, C.TITLE], keep=False)
@@ -469,6 +535,42 @@ def _check_cross(
         if bad_title.any():
             problems.add("placement.csv", f"title {_first_values(placement.loc[bad_title, C.TITLE])} is not in "
                          "catalog.csv", C.TITLE, bad_title)
+        sizes = placement[C.TITLE].map(catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.SIZE_GB]).fillna(0.0)
+        used = sizes.groupby(placement[C.SITE]).sum()
+        disk = sites.drop_duplicates(C.SITE).set_index(C.SITE)[C.DISK_GB].reindex(used.index)
+        for site in used.index[(used > disk * (1 + 1e-9) + 1e-6).to_numpy()]:
+            problems.add("placement.csv", f"site {site!r} holds {used[site]:,.1f} GB of titles, more than its "
+                         f"disk_gb {disk[site]:,.1f} in sites.csv", C.SITE, placement[C.SITE] == site)
+
+
+def check_plan(scenario: Scenario, plan: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """Return a plan's rows (``site_id, title_id, action``, as read from ``path``) when the scenario can hold them.
+
+    Raises
+    ------
+    InputError
+        Naming the plan file and line of the first row at a site not in sites.csv or of a title not in
+        catalog.csv, or the site whose ``add`` and ``keep`` rows need more than its ``disk_gb``.
+    """
+    for column, known, where in ((C.SITE, set(scenario.sites[C.SITE]), "sites.csv"),
+                                 (C.TITLE, set(scenario.catalog[C.TITLE]), "catalog.csv")):
+        unknown = ~plan[column].astype(str).isin(known)
+        if unknown.any():
+            line = int(np.flatnonzero(unknown.to_numpy())[0]) + 2
+            raise InputError(f"{path} line {line}, column {column}: {plan[column][unknown].iloc[0]!r} is not in "
+                             f"{where} of {scenario.path}" + (f" ({int(unknown.sum())} rows)" if unknown.sum() > 1
+                                                              else ""))
+    held = plan[plan[C.ACTION].isin([C.ADD, C.KEEP])]
+    sizes = held[C.TITLE].map(scenario.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.SIZE_GB])
+    used = sizes.groupby(held[C.SITE]).sum()
+    sites = scenario.sites.set_index(C.SITE)
+    disk = sites[C.DISK_GB].reindex(used.index).where(sites[C.TIER].reindex(used.index) != C.ORIGIN, math.inf)
+    over = used.index[(used > disk * (1 + 1e-9) + 1e-6).to_numpy()]
+    if len(over):
+        site = over[0]
+        raise InputError(f"{path}, column site_id: site {site!r} would hold {used[site]:,.1f} GB (its add and keep "
+                         f"rows), more than its disk_gb {disk[site]:,.1f} in sites.csv")
+    return plan
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -76,7 +76,7 @@ class Simulation:
 
         The directory appears complete or not at all; an existing directory is replaced.
         """
-        with atomic_directory(out, overwrite=True) as tmp:
+        with atomic_directory(out, overwrite=True, mark=True) as tmp:
             (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
             self.per_site.to_csv(tmp / "sites.csv", index=False)
             self.per_link.to_csv(tmp / "links.csv", index=False)
@@ -592,14 +592,16 @@ def plan_holdings(scenario: Scenario, plan_dir: str | Path) -> tuple[pd.DataFram
     Raises
     ------
     InputError
-        Missing file or column, or an action other than add, keep and evict.
+        Missing file or column, an action other than add, keep and evict, an unknown site or title, or a
+        site holding more than its disk (see :func:`cdn.scenario.check_plan`).
     """
     from cdn.planning import PLAN_FILE, read_plan
+    from cdn.scenario import check_plan
 
     path = Path(plan_dir) / PLAN_FILE
     if not path.is_file():
         raise InputError(f"{path}: no {PLAN_FILE} in the plan directory {plan_dir}")
-    plan = read_plan(path)
+    plan = check_plan(scenario, read_plan(path), path)
     tiers = dict(zip(scenario.sites[C.SITE], scenario.sites[C.TIER], strict=True))
     plan = plan[plan[C.SITE].map(tiers) != C.ORIGIN]
     holdings = plan.loc[plan[C.ACTION].isin([C.ADD, C.KEEP]), [C.SITE, C.TITLE]].reset_index(drop=True)

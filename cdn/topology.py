@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cdn import columns as C
+from cdn.defaults import FILL_WINDOW_HOURS
 from cdn.errors import InputError
 
 __all__ = ["Network", "provision", "read_zoo", "synthetic_network", "zoo_network"]
@@ -29,7 +30,6 @@ EDGE_DISK_SHARE = (0.10, 0.30)  # edge disk as a share of the catalog's GB
 STORAGE_DISK_SHARE = (0.40, 0.70)  # storage disk with disk as a share of the catalog's GB
 NIGHT_FILL_SHARE = (0.02, 0.04)  # a night's fill budget as a share of the site's disk (domain.md)
 SERVE_HEADROOM = (1.3, 2.0)  # serve_gbps over the region's expected peak-hour Gbps
-FILL_WINDOW_HOURS = 12.0
 _OC_GBPS = 0.05184  # one OC-1 (STS-1) in Gbps
 
 

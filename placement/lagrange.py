@@ -31,6 +31,9 @@ from placement.greedy import knapsack, site_order
 from placement.milp import Relaxation, _variables, relax, solve_lp_problem
 from placement.problem import Compiled, evaluate
 
+DEFAULT_GAP = 0.01
+"""Relative gap at which :func:`decompose` stops, and against which the ``lagrangian`` solver reports, by default."""
+
 
 @dataclass(frozen=True)
 class Decomposition:
@@ -220,7 +223,7 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
     """
     began = time.perf_counter()
     deadline = math.inf if time_limit is None else began + time_limit
-    target = 0.01 if gap is None else gap
+    target = DEFAULT_GAP if gap is None else gap
     holdings, _, done = improve(problem, start, passes, began + (time_limit or math.inf) / 2)
     objective = routed_objective(problem, holdings)
     finite = np.isfinite(problem.budget)

@@ -20,6 +20,7 @@ from placement import columns as C
 from placement.errors import PlacementInputError
 from placement.fillplan import fill_plan
 from placement.greedy import greedy_holdings, keep_leftovers
+from placement.lagrange import DEFAULT_GAP as LAGRANGIAN_GAP
 from placement.lagrange import Decomposition, decompose, routed_objective
 from placement.milp import Model, fits, lagrangian_bound, model_duals, solve_lp, solve_milp
 from placement.problem import Compiled, PlacementProblem, compile_problem, evaluate
@@ -100,8 +101,9 @@ def _decomposition_outcome(problem: Compiled, dec: Decomposition, target: float,
 
 @register_solver("lagrangian")
 def _lagrangian(problem: Compiled, start: np.ndarray, options: Options) -> Outcome:
-    dec = decompose(problem, start, time_limit=options.time_limit, gap=options.gap)
-    return _decomposition_outcome(problem, dec, options.gap if options.gap is not None else 1e-4, {})
+    target = LAGRANGIAN_GAP if options.gap is None else options.gap
+    dec = decompose(problem, start, time_limit=options.time_limit, gap=target)
+    return _decomposition_outcome(problem, dec, target, {})
 
 
 MONOLITHIC_MAX_OPTIONS = 160_000
@@ -159,6 +161,12 @@ def _milp(backend: str) -> SolverFn:
             return None if options.time_limit is None else max(options.time_limit - (time.perf_counter() - began), 1.0)
 
         details: dict[str, Any] = {"full_model_options": serving_options(problem)}
+        if details["full_model_options"] == 0:  # no site can hold a demanded title: every plan serves from origins
+            objective = evaluate(problem, start).objective
+            return Outcome(holdings=keep_leftovers(problem, start), status="optimal", method="none",
+                           objective=objective, bound=evaluate(problem, np.zeros_like(start)).objective,
+                           reason="no storage or edge site has room for a demanded title: every view is served "
+                                  "from an origin", details=details)
         restricted = details["full_model_options"] > MONOLITHIC_MAX_OPTIONS
         allowed = None
         target = options.gap if options.gap is not None else 1e-4
@@ -245,6 +253,19 @@ if pulp.COIN_CMD().available():
     register_solver("cbc")(_milp("cbc"))
 
 
+def _evict_unknown_titles(plan: pd.DataFrame, held: pd.DataFrame, compiled: Compiled) -> pd.DataFrame:
+    """The plan plus an ``evict`` row (size unknown) for each held title that is no longer in the catalog."""
+    sites, titles = held[C.SITE].astype(str), held[C.TITLE].astype(str)
+    gone = held[sites.isin(compiled.sites) & ~titles.isin(compiled.titles)].drop_duplicates([C.SITE, C.TITLE])
+    if gone.empty:
+        return plan
+    rows = pd.DataFrame({C.SITE: gone[C.SITE].astype(str), C.TITLE: gone[C.TITLE].astype(str), C.ACTION: C.EVICT,
+                         C.SIZE_GB: np.nan, C.PRIORITY: pd.array([pd.NA] * len(gone), dtype="Int64"), C.SOURCE: ""})
+    order = {site: i for i, site in enumerate(compiled.sites)}
+    out = pd.concat([plan, rows], ignore_index=True)
+    return out.sort_values(C.SITE, key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
 def solve(
     problem: PlacementProblem,
     solver: str = "highs",
@@ -300,6 +321,7 @@ def solve(
     used = "greedy" if outcome.status == "fallback" else solver
     origins = sorted(problem.sites.loc[problem.sites[C.TIER] == C.ORIGIN, C.SITE].astype(str))
     plan, holdings, plan_reasons = fill_plan(compiled, outcome.holdings, problem.fill_budget_gb, origins)
+    plan = _evict_unknown_titles(plan, problem.held, compiled)
     ev = evaluate(compiled, holdings)
     objective = ev.objective if outcome.objective is None or plan_reasons else outcome.objective
     bound = outcome.bound

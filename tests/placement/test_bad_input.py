@@ -36,10 +36,12 @@ def test_fill_budget_that_admits_nothing_keeps_and_says_why(make_line_problem):
     assert "E1 fill budget 5.0 GB admits no title" in result.reason
 
 
-def test_held_titles_outside_the_catalog_are_dropped_and_reported(make_line_problem):
+def test_held_titles_outside_the_catalog_are_evicted_and_reported(make_line_problem):
     problem = make_line_problem({("r1", "a"): 5.0}, {"a": 10.0}, disk={"E1": 20.0}, held=[("E1", "ghost")])
     result = solve(problem, solver="greedy")
-    assert "'ghost'" in result.reason and "ghost" not in set(result.plan[C.TITLE])
+    assert "'ghost'" in result.reason
+    assert actions(result)[("E1", "ghost")] == C.EVICT
+    assert "ghost" not in set(result.holdings[C.TITLE])
 
 
 def test_site_that_cannot_reach_an_origin_is_a_clear_error(make_line_problem):
