@@ -364,6 +364,9 @@ def replay(
     print(f"{out}: summary.json, days.csv, index.html")
 
 
+_WAKEUP: list[Any] = []
+
+
 def _stop_at_once_on_interrupt(tmpdir: Path) -> None:
     """Make Ctrl-C end the command at once, even inside a solver's C code, with one line on what was written.
 
@@ -396,6 +399,7 @@ def _stop_at_once_on_interrupt(tmpdir: Path) -> None:
         print(_interrupted_message(), file=sys.stderr, flush=True)
         os._exit(130)
 
+    _WAKEUP.extend((reader, writer))  # the wakeup descriptor must stay open for the life of the process
     threading.Thread(target=watch, name="edgefill-interrupt", daemon=True).start()
 
 

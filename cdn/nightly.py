@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 
 from cdn import columns as C
-from cdn.errors import InputError
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date
 
 
@@ -59,14 +58,7 @@ def plan_date(scenario: Scenario, date: str | None) -> pd.Timestamp:
     """
     if date is None:
         return scenario.last_date + pd.Timedelta(days=1)
-    day = parse_date(date)
-    if day <= scenario.first_date:
-        raise InputError(f"--date {date}: a plan needs demand dated before it; the scenario's demand starts "
-                         f"{scenario.first_date:%Y-%m-%d}")
-    if day > scenario.last_date + pd.Timedelta(days=1):
-        raise InputError(f"--date {date}: the scenario's demand ends {scenario.last_date:%Y-%m-%d}, so the latest "
-                         f"date that can be planned is {scenario.last_date + pd.Timedelta(days=1):%Y-%m-%d}")
-    return day
+    return scenario.check_history_date(parse_date(date), "--date")
 
 
 def run_nightly(

@@ -123,9 +123,9 @@ class Scenario:
         first, latest = self.first_date + pd.Timedelta(days=1), self.last_date + pd.Timedelta(days=1)
         if not first <= day <= latest:
             raise InputError(f"{option} {day:%Y-%m-%d} is outside the data: a forecast or plan for a date is made "
-                             f"from the demand dated before it; the scenario's demand runs from {self.first_date:%Y-%m-%d} to "
-                             f"{self.last_date:%Y-%m-%d}, so {option} must be from {first:%Y-%m-%d} to "
-                             f"{latest:%Y-%m-%d}")
+                             f"from the demand dated before it; the scenario's demand runs from "
+                             f"{self.first_date:%Y-%m-%d} to {self.last_date:%Y-%m-%d}, so {option} must be from "
+                             f"{first:%Y-%m-%d} to {latest:%Y-%m-%d}")
         return day
 
     def history(self, before: pd.Timestamp) -> pd.DataFrame:

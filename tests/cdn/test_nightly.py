@@ -94,8 +94,8 @@ def test_default_date_is_the_day_after_the_last_demand() -> None:
 @pytest.mark.parametrize(
     ("date", "message"),
     [
-        ("2024-01-01", "a plan needs demand dated before it"),
-        ("2024-02-01", "the latest date that can be planned is 2024-01-15"),
+        ("2024-01-01", "--date must be from 2024-01-02 to 2024-01-15"),
+        ("2024-02-01", "--date must be from 2024-01-02 to 2024-01-15"),
         ("12/01/2024", "is not a YYYY-MM-DD date"),
     ],
 )
