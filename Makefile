@@ -1,6 +1,6 @@
 # Two commands on a fresh machine with only Python 3.11+ and make:
 #   make run   -> .venv, install, nightly plan for the bundled default scenario into ./out/
-#   make test  -> .venv, install, ruff check, the whole pytest suite
+#   make test  -> .venv, install, ruff check, mypy, the whole pytest suite
 #   make bench -> the benchmarks of bench/ on $(SCENARIO), modest sizes (BENCHMARKS.md has the full runs)
 PYTHON ?= python3
 VENV := .venv
@@ -26,6 +26,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy cdn forecasting placement
 
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile

@@ -134,11 +134,12 @@ def render_html(result, tables: dict[str, pd.DataFrame], meta: dict[str, Any]) -
     """The report page: model table, then the charts; plotly.js is inlined once."""
     cells = result.cells
     per_series = cells[cells["step"] == 1].groupby([C.REGION, C.TITLE], observed=True)["y"].sum()
-    top = [tuple(map(str, k)) for k in per_series.sort_values(ascending=False).index[:3]]
+    top = [(str(k[0]), str(k[1])) for k in per_series.sort_values(ascending=False).index[:3]]
     launches = cells[(cells["step"] == 1) & cells["launch"]].groupby([C.REGION, C.TITLE], observed=True)["y"].sum()
     figures = [_series_figure(cells, top, "Forecast against actual: the three most viewed series (step 1)")]
     if len(launches):
-        best = tuple(map(str, launches.sort_values(ascending=False).index[0]))
+        first = launches.sort_values(ascending=False).index[0]
+        best = (str(first[0]), str(first[1]))
         figures.append(_series_figure(cells, [best], "Forecast against actual: the biggest launch"))
     deciles = tables["decile"].assign(decile=tables["decile"]["decile"].map(lambda d: "new" if d == 0 else f"D{d}"))
     figures.append(_bar_figure(deciles, "decile", "wape", "WAPE by popularity decile (D1 = most viewed 10% of "

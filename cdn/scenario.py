@@ -274,6 +274,11 @@ def _numeric(
     return values
 
 
+def _within(lo: float, hi: float) -> Callable[[pd.Series], pd.Series]:
+    """The rule ``lo <= v <= hi`` for :func:`_numeric`."""
+    return lambda v: (v >= lo) & (v <= hi)
+
+
 def _dates(raw: pd.Series, file: str, column: str, problems: _Collector, *, required: bool) -> pd.Series:
     """Parse YYYY-MM-DD text; report empty (when required) and malformed cells."""
     codes, uniques = pd.factorize(raw)  # parse each distinct text once: demand repeats few dates
@@ -354,8 +359,8 @@ def _read_sites(root: Path, problems: _Collector) -> pd.DataFrame | None:
         df[col] = _numeric(df, file, col, problems, required=False, valid=lambda v: v > 0,
                            rule="a number > 0, or empty for unlimited")
     for col, lo, hi in ((C.LAT, -90, 90), (C.LON, -180, 180)):
-        df[col] = _numeric(df, file, col, problems, required=False,
-                           valid=lambda v, lo=lo, hi=hi: (v >= lo) & (v <= hi), rule=f"a number in [{lo}, {hi}]")
+        df[col] = _numeric(df, file, col, problems, required=False, valid=_within(lo, hi),
+                           rule=f"a number in [{lo}, {hi}]")
     if not (df[C.TIER] == C.ORIGIN).any():
         problems.add(file, "no site has tier origin; at least one origin must hold the catalog", C.TIER)
     return df

@@ -272,7 +272,7 @@ def _next_holders(pairs: _Pairs, idx: np.ndarray, rank: np.ndarray, held: np.nda
     sites = pairs.region_site[idx]
     by_site = np.argsort(sites, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(sites[by_site]) != 0])
-    useful = held.any(axis=1)  # sites that hold something (and, as called, have capacity left)
+    useful = np.asarray(held.any(axis=1))  # sites that hold something (and, as called, have capacity left)
     for sel in np.split(by_site, starts[1:]):
         order = orders[int(sites[sel[0]])]
         rows = np.flatnonzero(useful[order])  # positions in the region's order worth looking at
@@ -480,7 +480,7 @@ def _link_table(graph: nx.Graph, names: list[str], paths: dict[int, dict[str, li
             link_of.append(didx[(b, a)])  # towards the entry site
     flat = flows.reshape(HOURS, n * n)
     hourly = np.zeros((HOURS, len(directed)))
-    day_gb = np.zeros(len(directed))
+    day_gb: np.ndarray = np.zeros(len(directed))
     if pair_of:
         pair_arr, link_arr = np.array(pair_of), np.array(link_of)
         for h in range(HOURS):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import dask
 import numpy as np
@@ -229,9 +230,9 @@ def candidates(ctx: Context) -> dict[str, PointFn]:
     """The fast candidate forecasters of ``auto``."""
     out: dict[str, PointFn] = {"snaive7": snaive7_point}
     for hl in (1.0, 2.0, 4.0, 7.0, 14.0):
-        out[f"ewma{hl:g}"] = lambda v, f, h, hl=hl: ewma_point(v, f, h, hl)
-        out[f"sewma{hl:g}"] = lambda v, f, h, hl=hl: seasonal_ewma(
-            v, f, h, hl, weekly_profile(ctx.totals[:, : v.shape[1]]), ctx.region_of)
+        out[f"ewma{hl:g}"] = cast(PointFn, lambda v, f, h, hl=hl: ewma_point(v, f, h, hl))
+        out[f"sewma{hl:g}"] = cast(PointFn, lambda v, f, h, hl=hl: seasonal_ewma(
+            v, f, h, hl, weekly_profile(ctx.totals[:, : v.shape[1]]), ctx.region_of))
     for hl in (1.0, 2.0, 4.0, 7.0, 14.0, 28.0):
         out[f"share{hl:g}"] = share_point(ctx, hl)
     return out
@@ -306,11 +307,6 @@ def combined_point(points: dict[str, PointFn], segments: np.ndarray, choice: dic
     return point
 
 
-def _wape(actual: np.ndarray, yhat: np.ndarray) -> float:
-    total = float(actual.sum())
-    return float(np.abs(actual - yhat).sum() / total) if total > 0 else np.inf
-
-
 @register("auto")
 class Auto(PanelForecaster):
     """The default model (see the module docstring).
@@ -380,7 +376,7 @@ class Auto(PanelForecaster):
         choice = choose(points, p, segments, horizon)
         point = combined_point(points, segments, choice.by_segment)
         # region totals: Prophet or the seasonal EWMA, by backtest
-        totals_fn = totals_point
+        totals_fn: Callable[[np.ndarray, int], np.ndarray] = totals_point
         regions_used = np.unique(ctx.region_of) if len(ctx.region_of) else np.array([], dtype=int)
         if self.use_prophet and p.n_days >= PROPHET_MIN_DAYS and self._prophet_wins(
                 ctx.totals, regions_used, horizon,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-Y, ERR = "y", "abs_error"
+Y = "y"
 
 
 def wape(y: np.ndarray, yhat: np.ndarray) -> float:

@@ -51,16 +51,6 @@ class Panel:
         """Days of history of each series, from its first day with views to the day before ``as_of``."""
         return self.n_days - self.first_seen
 
-    def truncate(self, n_days: int) -> Panel:
-        """The same series seen ``n_days`` days after ``start`` (a past forecast origin)."""
-        values = self.values[:, :n_days]
-        return Panel(self.keys, values, self.start, self.start + pd.Timedelta(days=n_days), _first_seen(values))
-
-    def select(self, rows: np.ndarray) -> Panel:
-        """A panel of some series only (rows as integer positions or a boolean mask)."""
-        keys = self.keys.iloc[rows].reset_index(drop=True) if len(self.keys) else self.keys
-        return Panel(keys, self.values[rows], self.start, self.as_of, self.first_seen[rows])
-
 
 def _first_seen(values: np.ndarray) -> np.ndarray:
     seen = values > 0

@@ -181,8 +181,9 @@ def _milp(backend: str) -> SolverFn:
             details["restricted_model_options"] = size = serving_options(problem, allowed)
             if decomposed.status == "optimal" or size > RESTRICTED_MAX_OPTIONS:
                 return decomposed
-        pricing = decomposed.bound if restricted else -math.inf
+        pricing: float = decomposed.bound if restricted and decomposed.bound is not None else -math.inf
         rounds = 0
+        bound: float | None
         lp_value: float | None = None
         model = Model(problem, start, allowed)
         while restricted and rounds < PRICING_ROUNDS:
