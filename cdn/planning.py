@@ -16,7 +16,7 @@ import pandas as pd
 from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.errors import InputError
-from cdn.scenario import DATE_FORMAT, Scenario, parse_date
+from cdn.scenario import DATE_FORMAT, Scenario, parse_date, utf8_error
 from placement import DEFAULT_CHURN_COST, PlacementProblem, PlacementResult, solve
 
 PLAN_FILE = "placement.csv"
@@ -33,7 +33,9 @@ def read_plan(path: Path) -> pd.DataFrame:
     """
     try:
         plan = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: {utf8_error(path)}") from err
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(f"{path}: cannot be read as a plan CSV: {err}") from err
     missing = [c for c in (C.SITE, C.TITLE, C.ACTION) if c not in plan.columns]
     if missing:

@@ -179,7 +179,7 @@ def _first_values(values: pd.Series) -> str:
     return ", ".join(repr(v) for v in shown)
 
 
-def _utf8_error(path: Path) -> str:
+def utf8_error(path: Path) -> str:
     """Where the first byte that is not UTF-8 sits in ``path``: line, column (characters) and byte offset."""
     offset = 0
     with path.open("rb") as handle:
@@ -219,7 +219,7 @@ def _read_csv(path: Path, required: tuple[str, ...], problems: _Collector,
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except UnicodeDecodeError:
-        problems.add(name, _utf8_error(path))
+        problems.add(name, utf8_error(path))
         return None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         problems.add(name, f"cannot be read as CSV with a header row: {err}".strip())
@@ -402,7 +402,7 @@ def _read_settings(root: Path, problems: _Collector) -> dict[str, float]:
     try:
         given = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        problems.add("settings.json", _utf8_error(path))
+        problems.add("settings.json", utf8_error(path))
         return settings
     except json.JSONDecodeError as err:
         problems.add("settings.json", f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}")

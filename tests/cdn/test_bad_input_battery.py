@@ -196,6 +196,14 @@ def test_settings_not_utf8_is_located(scenario: Path) -> None:
     fails("validate", scenario, says=("settings.json: line 2, column 8 (byte offset 33): byte 0xff",))
 
 
+def test_a_plan_not_in_utf8_is_located(tmp_path: Path) -> None:
+    plan = tmp_path / "2024-01-10"
+    plan.mkdir()
+    (plan / "placement.csv").write_bytes(b"site_id,title_id,action,size_gb,priority,source\nE1,t\xff1,keep,40,,\n")
+    fails("simulate", "--data", TINY, "--date", "2024-01-10", "--plan", plan, "--out", tmp_path / "sim",
+          says=(f"{plan / 'placement.csv'}: line 2, column 5 (byte offset 52): byte 0xff is not UTF-8",))
+
+
 @pytest.mark.parametrize(("command", "option"), [("forecast", "--as-of"), ("plan", "--date"),
                                                  ("nightly", "--date")])
 def test_a_date_without_history_names_the_option_and_range(tmp_path: Path, command: str, option: str) -> None:
