@@ -79,16 +79,15 @@ def greedy_holdings(problem: Compiled) -> np.ndarray:
     own = set(problem.region_site[problem.region_site >= 0].tolist())
     for s in site_order(problem):
         rows, cols = np.nonzero(problem.cand == s)
-        if s in own:  # a region's own site ranks by its own region's bytes only
-            rows, cols = rows[cols == 0], cols[cols == 0]
+        ranks = (cols == 0) if s in own else np.ones(len(cols), dtype=bool)  # own sites: own region's bytes only
         saving = np.zeros(n_titles)
-        for r, j in zip(rows, cols, strict=True):
+        for r, j in zip(rows[ranks], cols[ranks], strict=True):
             saving += problem.demand[r] * np.maximum(current[r] - problem.cand_cost[r, j], 0.0)
         value = saving - problem.churn_cost * problem.size * ~problem.held[s]
         take = knapsack(value / problem.size, problem.size, problem.held[s], problem.disk[s], problem.budget[s],
                         problem.titles)
         holdings[s] = take
-        for r, j in zip(rows, cols, strict=True):
+        for r, j in zip(rows, cols, strict=True):  # every region it may serve now gets its titles from it
             current[r] = np.where(take, np.minimum(current[r], problem.cand_cost[r, j]), current[r])
     return holdings
 
