@@ -32,7 +32,12 @@ app.add_typer(report_app, name="report")
 DataDir = Annotated[Path, typer.Option("--data", help="Scenario directory (data contract format).")]
 ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto (default), ewma, prophet or snaive7.")]
 SolverName = Annotated[
-    str, typer.Option("--solver", help="Placement solver: highs (default), lagrangian, greedy, or cbc when installed.")
+    str, typer.Option("--solver", help="Placement solver: highs (default), lagrangian, greedy, naive (last 7 days' "
+                      "bytes per GB: the reference to beat), or cbc when installed.")
+]
+ObjectiveName = Annotated[
+    str, typer.Option("--objective", help="hit (default): most bytes served by each region's own edge, then least "
+                      "backbone, then least churn; cost: least path cost of all bytes plus churn.")
 ]
 TimeLimit = Annotated[float, typer.Option("--time-limit", help="Seconds per placement solve; the best plan found by "
                                           "then is written.")]
@@ -236,6 +241,7 @@ def nightly(
     time_limit: TimeLimit = PLAN_TIME_LIMIT,
     gap: Gap = PLAN_GAP,
     scheduler: Scheduler = None,
+    objective: ObjectiveName = "hit",
 ) -> None:
     """The nightly job: forecast D, plan the fill, write it, and print what the plan is expected to do."""
     from cdn.atomic import check_output_dir
@@ -248,7 +254,7 @@ def nightly(
     day = plan_date(scenario, date)
     check_output_dir(out / f"{day:{DATE_FORMAT}}", remedy=PLAN_DIR_REMEDY)
     outcome = run_nightly(scenario, day, out, model=model, solver=solver, time_limit=time_limit, gap=gap,
-                          scheduler=scheduler)
+                          scheduler=scheduler, objective=objective)
     for line in describe(outcome):
         log(line)
 
@@ -263,15 +269,17 @@ def plan(
     time_limit: TimeLimit = PLAN_TIME_LIMIT,
     gap: Gap = PLAN_GAP,
     model: ModelName = "auto",
+    objective: ObjectiveName = "hit",
 ) -> None:
-    """Plan the night before D: forecast D, choose what each site holds, write the fill plan."""
+    """Plan the night before D: forecast D .. D+6, choose what each site holds, write the fill plan."""
     from cdn.atomic import check_output_dir
     from cdn.planning import plan_command
     from cdn.progress import log
     from cdn.scenario import DATE_FORMAT, parse_date
 
     check_output_dir(out / f"{parse_date(date):{DATE_FORMAT}}", remedy=PLAN_DIR_REMEDY)
-    result = plan_command(data, date, out, solver=solver, time_limit=time_limit, gap=gap, model=model)
+    result = plan_command(data, date, out, solver=solver, time_limit=time_limit, gap=gap, model=model,
+                          objective=objective)
     gap_text = "n/a" if result.gap is None else f"{result.gap:.4%}"
     log(f"{out}/{date}: {result.status} ({result.solver}, {result.method}), expected edge byte hit ratio "
         f"{result.expected_edge_byte_hit_ratio:.3f}, fill {result.fill_gb:.1f} GB, evict {result.evict_gb:.1f} GB, "

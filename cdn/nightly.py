@@ -72,6 +72,7 @@ def run_nightly(
     gap: float | None = None,
     churn_cost: float | None = None,
     scheduler: str | None = None,
+    objective: str = "hit",
 ) -> NightlyOutcome:
     """Forecast ``date`` from the demand before it, plan the fill, write the plan and simulate it.
 
@@ -85,26 +86,28 @@ def run_nightly(
         Plan root OUT; the plan goes to ``OUT/<D>/`` and the previous night's plan is read from it.
     model, scheduler :
         Forecast model name and optional Dask scheduler address (see :func:`forecasting.forecast`).
-    solver, time_limit, gap, churn_cost :
-        Placement options (see :func:`placement.solve`); ``churn_cost`` None keeps the default.
+    solver, time_limit, gap, churn_cost, objective :
+        Placement options (see :func:`cdn.planning.make_plan`); ``churn_cost`` None keeps the default.
 
     Returns
     -------
     NightlyOutcome
     """
     from cdn.forecast import forecast_scenario
-    from cdn.planning import make_plan
+    from cdn.planning import HORIZON_DAYS, check_objective, make_plan
     from cdn.simulate import simulate_day
-    from placement import DEFAULT_CHURN_COST
+    from placement import DEFAULT_CHURN_COST, get_solver
 
+    get_solver(solver)
+    goal = check_objective(objective)
     seconds: dict[str, float] = {}
     start = time.monotonic()
-    frame = forecast_scenario(scenario, date, model=model, scheduler=scheduler)
+    frame = forecast_scenario(scenario, date, horizon=HORIZON_DAYS, model=model, scheduler=scheduler)
     seconds["forecast"] = time.monotonic() - start
 
     start = time.monotonic()
     result = make_plan(scenario, date, frame, out_root, solver=solver, time_limit=time_limit, gap=gap,
-                       churn_cost=DEFAULT_CHURN_COST if churn_cost is None else churn_cost)
+                       churn_cost=DEFAULT_CHURN_COST if churn_cost is None else churn_cost, objective=goal)
     seconds["plan"] = time.monotonic() - start
 
     start = time.monotonic()

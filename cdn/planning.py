@@ -8,6 +8,7 @@ each site held before tonight (:func:`held_before`), solves, and writes ``OUT/<d
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from cdn.atomic import atomic_directory
 from cdn.errors import InputError
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date, utf8_error
 from placement import DEFAULT_CHURN_COST, PlacementProblem, PlacementResult, solve
+from placement.problem import OBJECTIVES, Objective
 
 PLAN_FILE = "placement.csv"
 SUMMARY_FILE = "summary.json"
@@ -67,16 +69,91 @@ def held_before(scenario: Scenario, out_root: str | Path, date: pd.Timestamp | s
     return held.astype(str).sort_values([C.SITE, C.TITLE]).reset_index(drop=True)
 
 
-def expected_gb(scenario: Scenario, forecast: pd.DataFrame, date: pd.Timestamp) -> pd.DataFrame:
-    """Expected GB per (region, title) on ``date`` from a contract forecast frame (``yhat`` views).
+HORIZON_DAYS = 7
+"""Days of forecast a holding is valued over: a title filled tonight serves for days (docs/placement.md)."""
+DISCOUNT = 0.85
+"""Weight of day D+h relative to day D+h-1 in the holding value: later days are less certain and a later
+night can still fill what they need (0.85**6 = 0.38: the seventh day counts about a third of the first)."""
+HISTORY_DAYS = 7
+"""Days of observed demand (D-7 .. D-1) blended with the forecast, the signal of the naive plan."""
+HISTORY_WEIGHT = 0.5
+"""Weight of the recent observed bytes in the plan's value signal (the forecast's weight is 1 minus it)."""
+PRIOR_DAYS = 28
+"""Days of observed demand that rank titles for disk the value signal leaves empty (with the title's
+bytes in other regions and its genre's bytes in the region)."""
+YHAT_MEAN = "yhat_mean"
+"""Optional forecast column: expected views (forecasting.columns.YHAT_MEAN on the forecasting branch)."""
+P_VIEWS = "p_views"
+"""Optional forecast column: probability of at least one view that day (forecasting.columns.P_VIEWS)."""
 
-    Negative ``yhat`` counts as zero views; titles outside the catalog keep their rows (with NaN GB) so
-    the placement reports and drops them.
+
+@dataclass(frozen=True)
+class ValueSignal:
+    """What a plan is made from: daily GB per (region, title) it values, and the weak prior for idle disk.
+
+    ``demand`` is ``(1 - history_weight) x`` the forecast's discounted mean over the horizon plus
+    ``history_weight x`` the mean of the last :data:`HISTORY_DAYS` observed days; ``days`` is the
+    discounted number of days a fill serves (the churn price is spread over them).
+    """
+
+    demand: pd.DataFrame
+    prior: pd.DataFrame
+    days: float
+
+
+def horizon_days(horizon: int = HORIZON_DAYS, discount: float = DISCOUNT) -> float:
+    """Discounted days a holding serves: ``sum_{h < horizon} discount**h`` (5.2 for 7 days at 0.85)."""
+    return float(sum(discount ** h for h in range(horizon)))
+
+
+def expected_views(forecast: pd.DataFrame) -> pd.Series:
+    """Expected views of each forecast row: ``yhat_mean`` when present, else ``yhat``; at least ``p_views``.
+
+    The mean is what an expected byte hit ratio needs (a point forecast of bursty demand is often its
+    median, below the mean); P(views >= 1) is a lower bound on the mean of a count. Negative values count
+    as zero.
 
     Raises
     ------
     InputError
-        Missing columns, dates that are not dates, or NaN/infinite ``yhat`` on ``date``.
+        A value that is not a finite number.
+    """
+    out = None
+    for column in (YHAT_MEAN, C.YHAT, P_VIEWS):
+        if column not in forecast.columns:
+            continue
+        values = pd.to_numeric(forecast[column], errors="coerce").astype(float)
+        bad = ~np.isfinite(values.to_numpy())
+        if column == YHAT_MEAN:
+            bad &= forecast[column].notna().to_numpy()  # an empty mean falls back to yhat
+        if bad.any():
+            first = forecast[bad].iloc[0]
+            raise InputError(f"forecast for {first[C.DATE]}, region {first[C.REGION]!r}, title {first[C.TITLE]!r}: "
+                             f"{column} {first[column]!r} is not a finite number")
+        values = values.clip(lower=0.0)
+        if out is None:
+            out = values
+        elif column == C.YHAT:
+            out = out.fillna(values)
+        else:
+            out = np.maximum(out, values.fillna(0.0))
+    if out is None:
+        raise InputError(f"forecast lacks column yhat; expected {', '.join(C.FORECAST_COLUMNS)}")
+    return out
+
+
+def expected_gb(scenario: Scenario, forecast: pd.DataFrame, date: pd.Timestamp, horizon: int = 1,
+                discount: float = DISCOUNT) -> pd.DataFrame:
+    """Expected daily GB per (region, title) over ``date .. date + horizon - 1`` from a contract forecast frame.
+
+    The discounted mean (day h weighs ``discount**h``) of :func:`expected_views` x GB per view over the
+    dates the forecast covers; titles outside the catalog keep their rows (with infinite GB) so the
+    placement reports and drops them.
+
+    Raises
+    ------
+    InputError
+        Missing columns, dates that are not dates, or non-finite values.
     """
     missing = [c for c in (C.DATE, C.REGION, C.TITLE, C.YHAT) if c not in forecast.columns]
     if missing:
@@ -84,30 +161,119 @@ def expected_gb(scenario: Scenario, forecast: pd.DataFrame, date: pd.Timestamp) 
     dates = pd.to_datetime(forecast[C.DATE], errors="coerce")
     if dates.isna().any():
         raise InputError(f"forecast column date: {forecast.loc[dates.isna(), C.DATE].iloc[0]!r} is not a date")
-    rows = forecast[dates == date]
-    yhat = pd.to_numeric(rows[C.YHAT], errors="coerce").astype(float)
-    bad = ~np.isfinite(yhat.to_numpy())
-    if bad.any():
-        first = rows[bad].iloc[0]
-        raise InputError(f"forecast for {date:{DATE_FORMAT}}, region {first[C.REGION]!r}, title {first[C.TITLE]!r}: "
-                         f"yhat {first[C.YHAT]!r} is not a finite number")
+    days_ahead = (dates - date).dt.days.to_numpy()
+    within = (days_ahead >= 0) & (days_ahead < horizon)
+    rows, ahead = forecast[within], days_ahead[within]
+    views = expected_views(rows)
     per_view = scenario.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.GB_PER_VIEW]
     titles = rows[C.TITLE].astype(str)
-    gb = yhat.clip(lower=0.0).to_numpy() * titles.map(per_view).to_numpy(dtype=float)
+    weight = discount ** ahead.astype(float)
+    covered = sum(discount ** h for h in sorted(set(ahead.tolist())))  # the days the forecast has
+    gb = views.to_numpy() * titles.map(per_view).to_numpy(dtype=float) * weight / max(covered, 1e-300)
     gb = np.where(titles.isin(per_view.index).to_numpy(), gb, np.inf)  # unknown titles: reported, then dropped
-    return pd.DataFrame({C.REGION: rows[C.REGION].astype(str).to_numpy(), C.TITLE: titles.to_numpy(), C.GB: gb})
+    frame = pd.DataFrame({C.REGION: rows[C.REGION].astype(str).to_numpy(), C.TITLE: titles.to_numpy(), C.GB: gb})
+    return frame.groupby([C.REGION, C.TITLE], as_index=False, sort=True)[C.GB].sum()
+
+
+def observed_gb(scenario: Scenario, date: pd.Timestamp, days: int) -> pd.DataFrame:
+    """Mean daily GB per (region, title) over the ``days`` days before ``date`` (absent days count as zero)."""
+    demand = scenario.demand
+    recent = demand[(demand[C.DATE] < date) & (demand[C.DATE] >= date - pd.Timedelta(days=days))]
+    per_view = scenario.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.GB_PER_VIEW]
+    gb = recent[C.VIEWS].to_numpy(dtype=float) * recent[C.TITLE].map(per_view).to_numpy(dtype=float) / days
+    frame = pd.DataFrame({C.REGION: recent[C.REGION].astype(str).to_numpy(),
+                          C.TITLE: recent[C.TITLE].astype(str).to_numpy(), C.GB: gb})
+    return frame.groupby([C.REGION, C.TITLE], as_index=False, sort=True)[C.GB].sum()
+
+
+def value_signal(scenario: Scenario, forecast: pd.DataFrame | None, date: pd.Timestamp,
+                 history_weight: float = HISTORY_WEIGHT, horizon: int = HORIZON_DAYS,
+                 discount: float = DISCOUNT) -> ValueSignal:
+    """The daily GB a plan for ``date`` values per (region, title), and its prior for idle disk.
+
+    The forecast's discounted mean over the horizon (capped, per region, at the largest GB a single
+    title drew there in a day of the last :data:`PRIOR_DAYS`: a diverging forecast cannot outrank every
+    observed title), blended with the mean of the last :data:`HISTORY_DAYS` observed days. A forecast
+    that is badly biased on unseen data still leaves half of the signal on what the naive plan ranks by;
+    ``forecast`` None (or ``history_weight`` 1) is the naive signal alone.
+    """
+    recent = observed_gb(scenario, date, HISTORY_DAYS)
+    month = observed_gb(scenario, date, PRIOR_DAYS)
+    key = [C.REGION, C.TITLE]
+    if forecast is None or history_weight >= 1:
+        demand = recent
+    else:
+        ahead = expected_gb(scenario, forecast, date, horizon, discount)
+        demand_days = scenario.demand[(scenario.demand[C.DATE] < date)
+                                      & (scenario.demand[C.DATE] >= date - pd.Timedelta(days=PRIOR_DAYS))]
+        per_view = scenario.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.GB_PER_VIEW]
+        title_day = demand_days[C.VIEWS].to_numpy(dtype=float) * demand_days[C.TITLE].map(per_view).to_numpy(float)
+        cap = pd.Series(title_day, index=demand_days[C.REGION].astype(str).to_numpy()).groupby(level=0).max()
+        ahead[C.GB] = np.minimum(ahead[C.GB], ahead[C.REGION].map(cap).fillna(np.inf).to_numpy())
+        both = ahead.merge(recent, on=key, how="outer", suffixes=("_f", "_h")).fillna({f"{C.GB}_f": 0.0,
+                                                                                      f"{C.GB}_h": 0.0})
+        both[C.GB] = (1 - history_weight) * both[f"{C.GB}_f"] + history_weight * both[f"{C.GB}_h"]
+        demand = both[[*key, C.GB]]
+    return ValueSignal(demand=demand, prior=prior_gb(scenario, month, date + pd.Timedelta(days=horizon - 1)),
+                       days=horizon_days(horizon, discount))
+
+
+def prior_gb(scenario: Scenario, month: pd.DataFrame, last_day: pd.Timestamp) -> pd.DataFrame:
+    """Weak evidence of demand per (region, title) of every released title, for disk the plan leaves empty.
+
+    The region's own mean daily GB of the last :data:`PRIOR_DAYS`, plus a tenth of the title's mean over
+    all regions (popular elsewhere), plus a hundredth of its genre's (else language's) mean GB per title in
+    the region; titles released after ``last_day`` get none.
+    """
+    catalog = scenario.catalog.drop_duplicates(C.TITLE)
+    if C.RELEASE_DATE in catalog.columns:
+        released = pd.to_datetime(catalog[C.RELEASE_DATE], errors="coerce")
+        catalog = catalog[released.isna() | (released <= last_day)]
+    titles = catalog[C.TITLE].astype(str)
+    regions = sorted(scenario.region_site())
+    grid = pd.MultiIndex.from_product([regions, titles], names=[C.REGION, C.TITLE])
+    own = month.set_index([C.REGION, C.TITLE])[C.GB].reindex(grid, fill_value=0.0)
+    elsewhere = month.groupby(C.TITLE)[C.GB].sum() / max(len(regions), 1)
+    value = own.to_numpy() + 0.1 * grid.get_level_values(C.TITLE).map(elsewhere).fillna(0.0).to_numpy(dtype=float)
+    group = next((c for c in (C.GENRE, C.LANGUAGE) if c in catalog.columns), None)
+    if group is not None:
+        kind = catalog.set_index(C.TITLE)[group].astype(str)
+        per_group = month.assign(g=month[C.TITLE].map(kind)).groupby([C.REGION, "g"])[C.GB].sum()
+        count = kind.value_counts()
+        mean = per_group / per_group.index.get_level_values("g").map(count).to_numpy(dtype=float)
+        keys = pd.MultiIndex.from_arrays([grid.get_level_values(C.REGION),
+                                          grid.get_level_values(C.TITLE).map(kind)])
+        value = value + 0.01 * mean.reindex(keys).fillna(0.0).to_numpy()
+    frame = pd.DataFrame({C.REGION: grid.get_level_values(C.REGION), C.TITLE: grid.get_level_values(C.TITLE),
+                          C.GB: value})
+    return frame[frame[C.GB] > 0].reset_index(drop=True)
+
+
+def check_objective(objective: str) -> Objective:
+    """``objective`` when it is one of :data:`placement.OBJECTIVES`.
+
+    Raises
+    ------
+    InputError
+        Naming the option and the valid values.
+    """
+    if objective not in OBJECTIVES:
+        raise InputError(f"--objective {objective!r}: expected one of {', '.join(OBJECTIVES)}")
+    return objective
 
 
 def make_plan(
     scenario: Scenario,
     date: pd.Timestamp | str,
-    forecast: pd.DataFrame,
+    forecast: pd.DataFrame | None,
     out_root: str | Path,
     solver: str = "highs",
     time_limit: float | None = None,
     gap: float | None = None,
     churn_cost: float = DEFAULT_CHURN_COST,
     threads: int | None = None,
+    objective: Objective = "hit",
+    history_weight: float = HISTORY_WEIGHT,
 ) -> PlacementResult:
     """Plan ``date`` from a forecast and write ``OUT/<date>/placement.csv`` and ``summary.json``.
 
@@ -117,14 +283,21 @@ def make_plan(
         The loaded scenario (sites, catalog, network, settings, initial placement).
     date : Timestamp or str
         The plan date D.
-    forecast : DataFrame
-        Contract forecast frame (``date, region, title_id, yhat, ...``) covering D; other dates ignored.
+    forecast : DataFrame or None
+        Contract forecast frame (``date, region, title_id, yhat, ...``, optionally ``yhat_mean`` and
+        ``p_views``) covering D and up to :data:`HORIZON_DAYS` days after; None (and solver ``naive``) plans
+        from the last :data:`HISTORY_DAYS` days' bytes alone.
     out_root : str or Path
         Plan root OUT; the previous night's plan is read from it.
     solver, time_limit, gap, threads :
         See :func:`placement.solve`.
     churn_cost : float
-        Price lambda of one GB filled.
+        Price lambda of one GB filled, spread over the :func:`horizon_days` a fill serves.
+    objective : {'hit', 'cost'}
+        See :data:`placement.OBJECTIVES`.
+    history_weight : float
+        Weight of the recent observed bytes in the value signal (:func:`value_signal`); 0 plans from the
+        forecast alone (the replay's oracle, whose forecast is the actual demand).
 
     Returns
     -------
@@ -137,18 +310,22 @@ def make_plan(
     an identical ``placement.csv`` and a ``summary.json`` that differs only in ``seconds``.
     """
     day = parse_date(date)
-    demand = expected_gb(scenario, forecast, day)
+    signal = value_signal(scenario, None if solver == "naive" else forecast, day, history_weight=history_weight)
     problem = PlacementProblem(
         sites=scenario.sites,
         catalog=scenario.catalog[[C.TITLE, C.SIZE_GB]],
-        demand_gb=demand,
+        demand_gb=signal.demand,
         graph=scenario.graph,
         held=held_before(scenario, out_root, day),
         fill_budget_gb=scenario.fill_budget_gb(),
         peak_hour_share=float(scenario.settings["peak_hour_share"]),
-        churn_cost=churn_cost,
+        churn_cost=churn_cost / signal.days,
+        objective=objective,
+        prior_gb=signal.prior,
     )
     result = solve(problem, solver=solver, time_limit=time_limit, gap=gap, threads=threads)
+    result.details.update({"horizon_days": HORIZON_DAYS, "discount": DISCOUNT,
+                           "history_weight": 1.0 if solver == "naive" or forecast is None else history_weight})
     write_plan(result, out_root, day)
     return result
 
@@ -171,15 +348,20 @@ def plan_command(
     gap: float | None = None,
     model: str = "auto",
     churn_cost: float = DEFAULT_CHURN_COST,
+    objective: str = "hit",
 ) -> PlacementResult:
-    """``cdn plan``: load the scenario, forecast D from demand strictly before D, plan and write."""
+    """``cdn plan``: load the scenario, forecast D .. D+6 from demand strictly before D, plan and write.
+
+    Solver ``naive`` needs no forecast: it ranks by the last :data:`HISTORY_DAYS` days' bytes.
+    """
     from cdn.forecast import forecast_scenario
     from cdn.scenario import load_scenario
     from placement import get_solver
 
-    get_solver(solver)  # an unknown solver fails before the scenario is read and forecast
+    get_solver(solver)  # an unknown solver or objective fails before the scenario is read and forecast
+    chosen = check_objective(objective)
     scenario = load_scenario(data)
     day = scenario.check_history_date(parse_date(date), "--date")
-    frame = forecast_scenario(scenario, day, model=model)
+    frame = None if solver == "naive" else forecast_scenario(scenario, day, horizon=HORIZON_DAYS, model=model)
     return make_plan(scenario, day, frame, out, solver=solver, time_limit=time_limit, gap=gap,
-                     churn_cost=churn_cost)
+                     churn_cost=churn_cost, objective=chosen)

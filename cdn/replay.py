@@ -4,6 +4,8 @@ Each night D of ``start .. end``:
 
 * ``proactive``: forecast D from demand strictly before D, plan with last night's proactive placement as
   the current state, then simulate D's actual demand on the resulting placement;
+* ``naive``: the reference every plan must beat (``--solver naive``: each site the titles with the most
+  bytes per GB over the last 7 days, within its disk and fill budget), with its own chain of placements;
 * ``oracle``: the same planner fed D's actual demand as its forecast (with its own chain of placements),
   the best a plan of one set per day can do under the same disks and fill budgets;
 * reactive caches (``lru``, ``lfu``, ``s3fifo``, ``belady``, see :mod:`cdn.caches`): every edge a
@@ -71,11 +73,12 @@ def _row(date: pd.Timestamp, strategy: str, sim: dict[str, Any], churn_gb: float
     }
 
 
-def _plan_night(scenario: Scenario, date: pd.Timestamp, forecast: pd.DataFrame, root: Path, solver: str,
-                time_limit: float | None, strategy: str) -> dict[str, Any]:
-    from cdn.planning import make_plan
+def _plan_night(scenario: Scenario, date: pd.Timestamp, forecast: pd.DataFrame | None, root: Path, solver: str,
+                time_limit: float | None, strategy: str, history_weight: float | None = None) -> dict[str, Any]:
+    from cdn.planning import HISTORY_WEIGHT, make_plan
 
-    result = make_plan(scenario, date, forecast, root, solver=solver, time_limit=time_limit)
+    result = make_plan(scenario, date, forecast, root, solver=solver, time_limit=time_limit,
+                       history_weight=HISTORY_WEIGHT if history_weight is None else history_weight)
     sim = simulate_day(scenario, result.holdings, scenario.day(date), fill_gb=result.fill_gb).summary
     return _row(date, strategy, sim, result.fill_gb + result.evict_gb, sim["demand_gb"], sim["edge_hit_gb"],
                 sim["backbone_gb_origin_only"])
@@ -207,16 +210,17 @@ def replay(
         for date in track(nights, f"replay: forecast, plan and simulate each night ({warmup} warm-up)"):
             frame = forecast_scenario(scenario, date, model=model, seed=seed)
             rows.append(_plan_night(scenario, date, frame, plans / "proactive", solver, time_limit, "proactive"))
-            if oracle:
+            rows.append(_plan_night(scenario, date, None, plans / "naive", "naive", time_limit, "naive"))
+            if oracle:  # planned from the actual demand alone
                 actual = _actual_as_forecast(scenario.day(date))
-                rows.append(_plan_night(scenario, date, actual, plans / "oracle", solver, time_limit, "oracle"))
+                rows.append(_plan_night(scenario, date, actual, plans / "oracle", solver, time_limit, "oracle", 0.0))
         rows = [row for row in rows if pd.Timestamp(row["date"]) >= first]
         if policies:
             log(f"replay: reactive caches {', '.join(policies)} over {len(dates)} days (+{warmup} warm-up)")
             caches = replay_caches(scenario, scenario.demand, first, last, policies, warmup_days=warmup, seed=seed)
             rows.extend(_cache_rows(scenario, caches, dates))
         days = pd.DataFrame(rows, columns=list(DAY_COLUMNS))
-        order = {name: i for i, name in enumerate(["proactive", "oracle", *policies])}
+        order = {name: i for i, name in enumerate(["proactive", "naive", "oracle", *policies])}
         days = days.sort_values(["date", "strategy"], key=lambda s: s.map(order) if s.name == "strategy" else s,
                                 kind="stable").reset_index(drop=True)
         summary = {"from": f"{first:{DATE_FORMAT}}", "to": f"{last:{DATE_FORMAT}}", "days": len(dates),

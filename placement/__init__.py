@@ -5,13 +5,15 @@ Frames in, frames out: build a :class:`PlacementProblem`, call :func:`solve` wit
 """
 
 from placement.greedy import greedy_holdings
-from placement.problem import DEFAULT_CHURN_COST, PlacementProblem, compile_problem, evaluate
+from placement.problem import DEFAULT_CHURN_COST, OBJECTIVES, Objective, PlacementProblem, compile_problem, evaluate
 from placement.result import PlacementResult
 from placement.solvers import SOLVERS, get_solver, solve
 
 __all__ = [
     "DEFAULT_CHURN_COST",
+    "OBJECTIVES",
     "SOLVERS",
+    "Objective",
     "PlacementProblem",
     "PlacementResult",
     "compile_problem",

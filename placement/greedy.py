@@ -79,16 +79,15 @@ def greedy_holdings(problem: Compiled) -> np.ndarray:
     own = set(problem.region_site[problem.region_site >= 0].tolist())
     for s in site_order(problem):
         rows, cols = np.nonzero(problem.cand == s)
-        if s in own:  # a region's own site ranks by its own region's bytes only
-            rows, cols = rows[cols == 0], cols[cols == 0]
+        ranks = (cols == 0) if s in own else np.ones(len(cols), dtype=bool)  # own sites: own region's bytes only
         saving = np.zeros(n_titles)
-        for r, j in zip(rows, cols, strict=True):
+        for r, j in zip(rows[ranks], cols[ranks], strict=True):
             saving += problem.demand[r] * np.maximum(current[r] - problem.cand_cost[r, j], 0.0)
         value = saving - problem.churn_cost * problem.size * ~problem.held[s]
         take = knapsack(value / problem.size, problem.size, problem.held[s], problem.disk[s], problem.budget[s],
                         problem.titles)
         holdings[s] = take
-        for r, j in zip(rows, cols, strict=True):
+        for r, j in zip(rows, cols, strict=True):  # every region it may serve now gets its titles from it
             current[r] = np.where(take, np.minimum(current[r], problem.cand_cost[r, j]), current[r])
     return holdings
 
@@ -113,3 +112,70 @@ def keep_leftovers(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
                 out[s, t] = True
                 spare -= problem.size[t]
     return out
+
+
+def site_value(problem: Compiled, matrix: np.ndarray, s: int) -> np.ndarray:
+    """GB per title of ``matrix`` (regions x titles) that site ``s`` could serve: its own region's, else every
+    region it is a candidate for."""
+    own = np.flatnonzero(problem.region_site == s)
+    rows = own if len(own) else np.flatnonzero((problem.cand == s).any(axis=1))
+    return matrix[rows].sum(axis=0)
+
+
+def fill_idle(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
+    """Holdings plus the best titles that still fit each site's free disk and fill budget: no idle disk.
+
+    Titles are ranked per GB by the expected bytes the site could serve (``demand``), then by the weak
+    evidence of ``prior`` (older history, the title elsewhere, its genre); titles with neither are left
+    out. Filling disk the plan leaves empty costs no eviction and can only bring bytes closer, so it is
+    applied after every solver. Returns a new array.
+
+    Examples
+    --------
+    >>> # see tests/placement/test_greedy.py::test_fill_idle_leaves_no_disk_empty_while_titles_wait
+    """
+    out = holdings.copy()
+    for s in site_order(problem):
+        spare = problem.disk[s] - float(problem.size[out[s]].sum())
+        room = problem.budget[s] - float(problem.size[out[s] & ~problem.held[s]].sum())
+        if spare <= 0 or room <= 0:
+            continue
+        value = site_value(problem, problem.demand, s)
+        prior = site_value(problem, problem.prior, s)
+        scale = max(float(value.max(initial=0.0)), 1.0) / max(float(prior.max(initial=0.0)), 1e-300)
+        key = np.where(value > 0, value, 0.0) + np.where(value > 0, 1.0, 1e-6) * prior * scale * 1e-3
+        rest = ~out[s]
+        pick = knapsack(np.where(rest, key, 0.0) / problem.size, problem.size, problem.held[s] & rest, spare, room,
+                        problem.titles)
+        out[s] |= pick & rest & (key > 0)
+    return out
+
+
+def naive_holdings(problem: Compiled) -> np.ndarray:
+    """The reference plan every plan must beat: per site, titles by ``demand`` GB per GB within disk and fill budget.
+
+    With ``demand`` the last 7 days' bytes (what ``cdn plan --solver naive`` passes), an edge ranks by its
+    own region's bytes; a storage site by the bytes of the regions whose cheapest storage site it is (every
+    region when none). Held titles stay while they fit. No objective, no network beyond that.
+    """
+    n_titles = problem.demand.shape[1]
+    holdings = np.zeros((len(problem.sites), n_titles), dtype=bool)
+    storage = [s for s, tier in enumerate(problem.tiers) if tier == "storage"]
+    nearest: dict[int, list[int]] = {s: [] for s in storage}
+    for r in range(len(problem.regions)):
+        home = problem.region_site[r]
+        if home < 0 or not storage:
+            continue
+        if problem.tiers[home] == "storage":
+            nearest[home].append(r)
+            continue
+        row = problem.costs.loc[problem.sites[home]]
+        nearest[min(storage, key=lambda s: (row[problem.sites[s]], problem.sites[s]))].append(r)
+    for s in range(len(problem.sites)):
+        own = np.flatnonzero(problem.region_site == s)
+        rows = own if problem.tiers[s] == "edge" or len(own) else (
+            nearest.get(s) or list(range(len(problem.regions))))
+        value = problem.demand[rows].sum(axis=0)
+        holdings[s] = knapsack(value / problem.size, problem.size, problem.held[s], problem.disk[s],
+                               problem.budget[s], problem.titles)
+    return holdings

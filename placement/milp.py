@@ -215,7 +215,7 @@ def solve_milp(model: Model, backend: str, time_limit: float | None, gap: float 
         log = Path(tmp) / "cbc.log"
         try:
             model.prob.solve(_solver(backend, True, time_limit, gap, threads, log_path=log))
-        except pulp.PulpSolverError as err:
+        except (pulp.PulpSolverError, IndexError) as err:  # PuLP's HiGHS reader fails on rows HiGHS dropped
             return {"status": "none", "reason": f"{backend} failed: {err}", "holdings": None,
                     "objective": None, "bound": None}
         cbc_log = log.read_text(errors="replace") if log.is_file() else ""
@@ -301,7 +301,7 @@ def solve_lp(model: Model, backend: str, time_limit: float | None, threads: int 
     """Solve the LP relaxation; return its optimum or None, leaving duals on the rows."""
     try:
         model.prob.solve(_solver(backend, False, time_limit, None, threads))
-    except pulp.PulpSolverError:
+    except (pulp.PulpSolverError, IndexError):
         return None
     if model.prob.status != pulp.LpStatusOptimal or model.prob.sol_status != pulp.LpSolutionOptimal:
         return None

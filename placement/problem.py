@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 import networkx as nx
 import numpy as np
@@ -27,7 +28,15 @@ DEFAULT_MAX_SOURCES = 4
 OVERFLOW_PENALTY_FACTOR = 1.0
 """Default price of one GB of daily demand beyond a link or egress capacity at peak, as a multiple of
 the most expensive origin path cost: one more trip from the farthest origin (see docs/placement.md)."""
+HIT_WEIGHT_FACTOR = 100.0
+"""Objective ``hit``: price of one expected GB its region's own edge does not serve, as a multiple of the
+most expensive origin path cost (see :data:`OBJECTIVES` and docs/placement.md)."""
 _GBPS_PER_GB_AT_PEAK = 8.0 / 3600.0  # one GB per hour is 8/3600 Gbps
+
+Objective = Literal["hit", "cost"]
+OBJECTIVES: tuple[Objective, ...] = ("hit", "cost")
+"""``hit`` (default): first the expected bytes each region's own edge serves (the contract's measure), then
+the path cost of the rest (backbone), then churn; ``cost``: path cost of every byte plus churn."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,15 @@ class PlacementProblem:
     overflow_penalty : float or None
         Price of one GB of daily demand over a link or egress capacity at peak; None =
         ``OVERFLOW_PENALTY_FACTOR`` x the most expensive origin path cost.
+    objective : {'hit', 'cost'}
+        ``hit``: every expected GB a region's own site does not serve costs ``hit_weight`` on top of its
+        path cost; ``cost``: path cost only.
+    hit_weight : float or None
+        Price of a GB missed at the region's own site (objective ``hit``); None = ``HIT_WEIGHT_FACTOR`` x the
+        most expensive origin path cost.
+    prior_gb : DataFrame or None
+        ``region``, ``title_id``, ``gb``: weak evidence of demand (older history, the title elsewhere, its
+        genre) that only ranks titles for disk the objective would leave empty (:func:`placement.greedy.fill_idle`).
     """
 
     sites: pd.DataFrame
@@ -70,6 +88,9 @@ class PlacementProblem:
     churn_cost: float = DEFAULT_CHURN_COST
     max_sources: int | None = DEFAULT_MAX_SOURCES
     overflow_penalty: float | None = None
+    objective: Objective = "hit"
+    hit_weight: float | None = None
+    prior_gb: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +137,9 @@ class Compiled:
     reasons: tuple[str, ...]
     capacities: tuple[Capacity, ...]
     overflow_penalty: float
+    objective: Objective
+    hit_weight: float
+    prior: np.ndarray
     graph: nx.Graph = field(repr=False)
 
     @property
@@ -162,6 +186,10 @@ def compile_problem(problem: PlacementProblem) -> Compiled:
     if problem.overflow_penalty is not None and not (math.isfinite(problem.overflow_penalty)
                                                      and problem.overflow_penalty >= 0):
         raise PlacementInputError(f"overflow_penalty = {problem.overflow_penalty!r}; expected a finite number >= 0")
+    if problem.objective not in OBJECTIVES:
+        raise PlacementInputError(f"objective = {problem.objective!r}; expected one of {', '.join(OBJECTIVES)}")
+    if problem.hit_weight is not None and not (math.isfinite(problem.hit_weight) and problem.hit_weight >= 0):
+        raise PlacementInputError(f"hit_weight = {problem.hit_weight!r}; expected a finite number >= 0")
     if problem.max_sources is not None and problem.max_sources < 1:
         raise PlacementInputError(f"max_sources = {problem.max_sources!r}; expected an integer >= 1 or None")
     sizes = catalog[C.SIZE_GB].astype(float)
@@ -200,23 +228,13 @@ def compile_problem(problem: PlacementProblem) -> Compiled:
     named = sites[sites[C.REGION].astype(str) != ""]
     region_to_site = dict(zip(named[C.REGION].astype(str), named[C.SITE].astype(str), strict=True))
 
-    dem = demand
-    unknown_t = ~dem[C.TITLE].astype(str).isin(tindex)
-    if unknown_t.any():
-        reasons.append(f"demand names {int(unknown_t.sum())} rows of titles not in the catalog "
-                       f"(e.g. {dem.loc[unknown_t, C.TITLE].iloc[0]!r}): ignored")
-    unknown_r = ~dem[C.REGION].astype(str).isin(region_to_site)
-    if unknown_r.any():
-        reasons.append(f"demand names {int(unknown_r.sum())} rows of regions no site serves "
-                       f"(e.g. {dem.loc[unknown_r, C.REGION].iloc[0]!r}): ignored")
-    dem = dem[~unknown_t & ~unknown_r]
-    _finite_nonneg(dem[C.GB], "demand_gb column gb")
-    dem = dem[dem[C.GB] > 0]
-    regions = sorted(dem[C.REGION].astype(str).unique())
+    dem = _known_rows(demand, "demand", tindex, region_to_site, reasons)
+    prior_rows = (None if problem.prior_gb is None
+                  else _known_rows(problem.prior_gb, "prior_gb", tindex, region_to_site, reasons))
+    regions = sorted(set(dem[C.REGION]) | (set() if prior_rows is None else set(prior_rows[C.REGION])))
     rindex = {r: i for i, r in enumerate(regions)}
-    matrix = np.zeros((len(regions), len(titles)))
-    np.add.at(matrix, (dem[C.REGION].astype(str).map(rindex).to_numpy(dtype=int),
-                       dem[C.TITLE].astype(str).map(tindex).to_numpy(dtype=int)), dem[C.GB].to_numpy(dtype=float))
+    matrix = _matrix(dem, rindex, tindex)
+    prior = np.zeros_like(matrix) if prior_rows is None else _matrix(prior_rows, rindex, tindex)
 
     sindex = {s: i for i, s in enumerate(site_ids)}
     held = np.zeros((len(site_ids), len(titles)), dtype=bool)
@@ -265,12 +283,48 @@ def compile_problem(problem: PlacementProblem) -> Compiled:
                              problem.peak_hour_share * _GBPS_PER_GB_AT_PEAK)
     penalty = (OVERFLOW_PENALTY_FACTOR * max(float(origin_cost.max(initial=0.0)), 1.0)
                if problem.overflow_penalty is None else float(problem.overflow_penalty))
+    weight = 0.0
+    if problem.objective == "hit":  # a byte not served by its region's own site costs the hit weight on top
+        weight = (HIT_WEIGHT_FACTOR * max(float(origin_cost.max(initial=0.0)), 1.0)
+                  if problem.hit_weight is None else float(problem.hit_weight))
+        away = (cand >= 0) & (cand != region_site[:, None])
+        cand_cost = np.where(away, cand_cost + weight, cand_cost)
+        origin_cost = np.where(region_site >= 0, origin_cost + weight, origin_cost)
     return Compiled(sites=site_ids, tiers=holders[C.TIER].astype(str).tolist(), titles=titles, regions=regions,
                     size=size, disk=disk, budget=budget, serve_gbps=serve, held=held, demand=matrix,
                     region_site=region_site, cand=cand, cand_cost=cand_cost, origin_cost=origin_cost,
                     origin_of=origin_of, costs=costs, churn_cost=float(problem.churn_cost),
                     peak_hour_share=float(problem.peak_hour_share), reasons=tuple(reasons),
-                    capacities=capacities, overflow_penalty=penalty, graph=problem.graph)
+                    capacities=capacities, overflow_penalty=penalty, objective=problem.objective,
+                    hit_weight=weight, prior=prior, graph=problem.graph)
+
+
+def _known_rows(frame: pd.DataFrame, what: str, tindex: dict[str, int], region_to_site: dict[str, str],
+                reasons: list[str]) -> pd.DataFrame:
+    """Rows of a (region, title_id, gb) frame naming known titles and regions with gb > 0 (others noted in reasons)."""
+    missing = [c for c in (C.REGION, C.TITLE, C.GB) if c not in frame.columns]
+    if missing:
+        raise PlacementInputError(f"{what} frame lacks column(s) {', '.join(missing)}; has {', '.join(frame.columns)}")
+    frame = frame.assign(**{C.REGION: frame[C.REGION].astype(str), C.TITLE: frame[C.TITLE].astype(str)})
+    unknown_t = ~frame[C.TITLE].isin(tindex)
+    if unknown_t.any():
+        reasons.append(f"{what} names {int(unknown_t.sum())} rows of titles not in the catalog "
+                       f"(e.g. {frame.loc[unknown_t, C.TITLE].iloc[0]!r}): ignored")
+    unknown_r = ~frame[C.REGION].isin(region_to_site)
+    if unknown_r.any():
+        reasons.append(f"{what} names {int(unknown_r.sum())} rows of regions no site serves "
+                       f"(e.g. {frame.loc[unknown_r, C.REGION].iloc[0]!r}): ignored")
+    frame = frame[~unknown_t & ~unknown_r]
+    _finite_nonneg(frame[C.GB], f"{what}_gb column gb" if what == "demand" else f"{what} column gb")
+    return frame[frame[C.GB] > 0]
+
+
+def _matrix(frame: pd.DataFrame, rindex: dict[str, int], tindex: dict[str, int]) -> np.ndarray:
+    """Regions x titles GB of a checked (region, title_id, gb) frame."""
+    out = np.zeros((len(rindex), len(tindex)))
+    np.add.at(out, (frame[C.REGION].map(rindex).to_numpy(dtype=int), frame[C.TITLE].map(tindex).to_numpy(dtype=int)),
+              frame[C.GB].to_numpy(dtype=float))
+    return out
 
 
 def _capacities(graph: nx.Graph, site_ids: list[str], serve_gbps: np.ndarray, region_gb: np.ndarray,

@@ -19,7 +19,7 @@ import pulp
 from placement import columns as C
 from placement.errors import PlacementInputError
 from placement.fillplan import fill_plan
-from placement.greedy import greedy_holdings, keep_leftovers
+from placement.greedy import fill_idle, greedy_holdings, keep_leftovers, naive_holdings
 from placement.lagrange import DEFAULT_GAP as LAGRANGIAN_GAP
 from placement.lagrange import Decomposition, decompose, routed_objective
 from placement.milp import Model, fits, lagrangian_bound, model_duals, solve_lp, solve_milp
@@ -51,7 +51,8 @@ class Outcome:
 
 SolverFn = Callable[[Compiled, np.ndarray, Options], Outcome]
 SOLVERS: dict[str, SolverFn] = {}
-"""Registered solvers by name: ``highs`` (default), ``cbc`` when CBC is installed, ``greedy``."""
+"""Registered solvers by name: ``highs`` (default), ``lagrangian``, ``greedy``, ``naive`` (the reference every
+plan must beat) and ``cbc`` when CBC is installed."""
 
 
 def register_solver(name: str) -> Callable[[SolverFn], SolverFn]:
@@ -81,6 +82,11 @@ def get_solver(name: str) -> SolverFn:
 @register_solver("greedy")
 def _greedy(problem: Compiled, start: np.ndarray, options: Options) -> Outcome:
     return Outcome(holdings=start, status="feasible", method="greedy")
+
+
+@register_solver("naive")
+def _naive(problem: Compiled, start: np.ndarray, options: Options) -> Outcome:
+    return Outcome(holdings=naive_holdings(problem), status="feasible", method="naive")
 
 
 def _decomposition_outcome(problem: Compiled, dec: Decomposition, target: float,
@@ -321,10 +327,13 @@ def solve(
     outcome = fn(compiled, start, Options(time_limit=left, gap=gap, threads=threads))
     used = "greedy" if outcome.status == "fallback" else solver
     origins = sorted(problem.sites.loc[problem.sites[C.TIER] == C.ORIGIN, C.SITE].astype(str))
-    plan, holdings, plan_reasons = fill_plan(compiled, outcome.holdings, problem.fill_budget_gb, origins)
+    chosen = outcome.holdings if solver == "naive" else fill_idle(compiled, keep_leftovers(compiled, outcome.holdings))
+    plan, holdings, plan_reasons = fill_plan(compiled, chosen, problem.fill_budget_gb, origins)
     plan = _evict_unknown_titles(plan, problem.held, compiled)
     ev = evaluate(compiled, holdings)
-    objective = ev.objective if outcome.objective is None or plan_reasons else outcome.objective
+    changed = plan_reasons or not np.array_equal(holdings, outcome.holdings)
+    objective = (routed_objective(compiled, holdings) if outcome.objective is not None and changed
+                 else ev.objective if outcome.objective is None else outcome.objective)
     bound = outcome.bound
     gap_value = (objective - bound) / abs(objective) if bound is not None and objective != 0 else (
         0.0 if bound is not None else None)
@@ -347,5 +356,6 @@ def solve(
         reason="; ".join(reasons) if reasons else None,
         method=outcome.method,
         greedy_objective=greedy_eval.objective,
-        details={"expected_cost": ev.objective, **outcome.details},
+        details={"expected_cost": ev.objective, "objective_kind": compiled.objective,
+                 "hit_weight": compiled.hit_weight, "churn_cost": compiled.churn_cost, **outcome.details},
     )

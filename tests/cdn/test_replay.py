@@ -38,13 +38,13 @@ def test_writes_the_contract_summary_and_one_row_per_date_and_strategy(replayed)
     out, result = replayed
     summary = json.loads((out / "summary.json").read_text())
     assert summary["from"] == DATES[0] and summary["to"] == DATES[-1]
-    assert list(summary["strategies"]) == ["proactive", "oracle", "lru", "lfu"]
+    assert list(summary["strategies"]) == ["proactive", "naive", "oracle", "lru", "lfu"]
     for values in summary["strategies"].values():
         assert {"edge_byte_hit_ratio", "backbone_gb", "fill_gb", "peak_backbone_gbps"} <= set(values)
         assert 0.0 <= values["edge_byte_hit_ratio"] <= 1.0
     days = pd.read_csv(out / "days.csv", dtype={"date": str})
     assert tuple(days.columns) == DAY_COLUMNS
-    assert len(days) == len(DATES) * 4 and not days.duplicated(["date", "strategy"]).any()
+    assert len(days) == len(DATES) * 5 and not days.duplicated(["date", "strategy"]).any()
     assert sorted(days["date"].unique()) == DATES
     for name, values in summary["strategies"].items():
         rows = days[days["strategy"] == name]
@@ -58,7 +58,7 @@ def test_writes_the_contract_summary_and_one_row_per_date_and_strategy(replayed)
 
 def test_proactive_days_agree_with_simulating_the_written_plans(tiny, replayed):
     out, result = replayed
-    for strategy in ("proactive", "oracle"):
+    for strategy in ("proactive", "naive", "oracle"):
         for date in DATES:
             holdings, fill = plan_holdings(tiny, out / "plans" / strategy / date)
             sim = simulate_day(tiny, holdings, tiny.day(pd.Timestamp(date)), fill_gb=fill).summary

@@ -22,10 +22,13 @@ def line_problem(
     link_gbps: float = 100.0,
     serve_gbps: dict[str, float] | None = None,
     peak_hour_share: float = 0.08,
+    objective: str = "cost",
+    prior: dict[tuple[str, str], float] | None = None,
 ) -> PlacementProblem:
     """Origin O --5-- storage S --1-- edges E1 (region r1) and E2 (region r2); E1 --3-- E2.
 
-    Path costs: E1->S 1, E1->E2 2 (through S), E1->O 6.
+    Path costs: E1->S 1, E1->E2 2 (through S), E1->O 6. The hand-checked costs of the older tests use
+    objective ``cost``; ``prior`` gives the weak evidence that ranks titles for idle disk.
     """
     sites = pd.DataFrame({
         C.SITE: ["O", "S", "E1", "E2"],
@@ -47,6 +50,9 @@ def line_problem(
         fill_budget_gb=pd.Series(budget or {}, dtype=float),
         peak_hour_share=peak_hour_share,
         churn_cost=churn_cost,
+        objective=objective,  # type: ignore[arg-type]
+        prior_gb=None if prior is None else pd.DataFrame([(r, t, gb) for (r, t), gb in prior.items()],
+                                                         columns=[C.REGION, C.TITLE, C.GB]),
     )
 
 

@@ -51,3 +51,33 @@ def test_no_plan_ever_exceeds_a_disk_or_a_fill_budget(make_line_problem, solver,
     if result.bound is not None:
         assert result.bound <= result.objective + 1e-6 * max(1.0, abs(result.objective))
     assert isinstance(plan, pd.DataFrame)
+
+
+SERVES = {"E1": ("r1",), "E2": ("r2",), "S": ("r1", "r2")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("solver", sorted(set(SOLVERS) - {"naive"}))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_disk_stays_empty_while_a_wanted_title_fits_it_and_the_fill_budget(make_line_problem, solver, data):
+    sizes = {t: data.draw(st.floats(1.0, 20.0)) for t in TITLES}
+    demand = {(r, t): data.draw(st.floats(0.0, 50.0)) for r in ("r1", "r2") for t in TITLES if data.draw(st.booleans())}
+    prior = {(r, t): data.draw(st.floats(0.0, 5.0)) for r in ("r1", "r2") for t in TITLES if data.draw(st.booleans())}
+    held = [(s, t) for s in SITES for t in TITLES if data.draw(st.integers(0, 3)) == 0]
+    disk = {s: data.draw(st.floats(0.0, 80.0)) for s in SITES}
+    budget = {s: data.draw(st.one_of(st.just(math.inf), st.floats(0.0, 40.0))) for s in SITES}
+    problem = make_line_problem(demand, sizes, disk=disk, held=held, budget=budget,
+                                churn_cost=data.draw(st.floats(0.0, 2.0)), objective=data.draw(
+                                    st.sampled_from(["hit", "cost"])), prior=prior)
+    result = solve(problem, solver=solver)
+    after = set(zip(result.holdings[C.SITE], result.holdings[C.TITLE], strict=True))
+    before = set(held)
+    for site in SITES:
+        mine = [t for s, t in after if s == site]
+        free = disk[site] - sum(sizes[t] for t in mine)
+        room = budget[site] - sum(sizes[t] for t in mine if (site, t) not in before)
+        for t in TITLES:
+            wanted = any(demand.get((r, t), 0.0) > 0 or prior.get((r, t), 0.0) > 0 for r in SERVES[site])
+            fits = sizes[t] <= free - 1e-6 and ((site, t) in before or sizes[t] <= room - 1e-6)
+            assert (site, t) in after or not (wanted and fits), (site, t, free, room)
