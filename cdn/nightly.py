@@ -80,6 +80,8 @@ def run_nightly(
     gap: float | None = None,
     churn_cost: float | None = None,
     scheduler: str | None = None,
+    mode: str = "proactive",
+    pinned_share: float | None = None,
 ) -> NightlyOutcome:
     """Forecast ``date`` from the demand before it, plan the fill, write the plan and simulate it.
 
@@ -95,24 +97,30 @@ def run_nightly(
         Forecast model name and optional Dask scheduler address (see :func:`forecasting.forecast`).
     solver, time_limit, gap, churn_cost :
         Placement options (see :func:`placement.solve`); ``churn_cost`` None keeps the default.
+    mode, pinned_share :
+        How each edge's disk is split between the plan and a demand-driven cache
+        (:func:`cdn.caches.edge_split`), recorded in ``summary.json``.
 
     Returns
     -------
     NightlyOutcome
     """
+    from cdn.caches import edge_split
     from cdn.forecast import forecast_scenario
     from cdn.planning import make_plan
     from cdn.simulate import simulate_day
     from placement import DEFAULT_CHURN_COST
 
     seconds: dict[str, float] = {}
+    shares, record = edge_split(scenario, date, mode, pinned_share)
     start = time.monotonic()
     frame = forecast_scenario(scenario, date, model=model, scheduler=scheduler)
     seconds["forecast"] = time.monotonic() - start
 
     start = time.monotonic()
     result = make_plan(scenario, date, frame, out_root, solver=solver, time_limit=time_limit, gap=gap,
-                       churn_cost=DEFAULT_CHURN_COST if churn_cost is None else churn_cost)
+                       churn_cost=DEFAULT_CHURN_COST if churn_cost is None else churn_cost, pinned_share=shares,
+                       summary_extra=record)
     seconds["plan"] = time.monotonic() - start
 
     start = time.monotonic()

@@ -8,7 +8,9 @@ each site held before tonight (:func:`held_before`), solves, and writes ``OUT/<d
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,6 +108,8 @@ def make_plan(
     gap: float | None = None,
     churn_cost: float = DEFAULT_CHURN_COST,
     threads: int | None = None,
+    pinned_share: Mapping[str, float] | None = None,
+    summary_extra: Mapping[str, Any] | None = None,
 ) -> PlacementResult:
     """Plan ``date`` from a forecast and write ``OUT/<date>/placement.csv`` and ``summary.json``.
 
@@ -123,6 +127,11 @@ def make_plan(
         See :func:`placement.solve`.
     churn_cost : float
         Price lambda of one GB filled.
+    pinned_share : mapping, optional
+        Edge site -> share of its disk the plan may fill (hybrid and reactive modes, :mod:`cdn.caches`: the
+        rest is a demand-driven cache); edges not named keep their whole disk.
+    summary_extra : mapping, optional
+        Keys added to ``summary.json`` (the mode and its split).
 
     Returns
     -------
@@ -136,8 +145,12 @@ def make_plan(
     """
     day = parse_date(date)
     demand = expected_gb(scenario, forecast, day)
+    sites = scenario.sites
+    if pinned_share:
+        share = sites[C.SITE].map(pinned_share).fillna(1.0).where(sites[C.TIER] == C.EDGE, 1.0)
+        sites = sites.assign(**{C.DISK_GB: sites[C.DISK_GB] * share})
     problem = PlacementProblem(
-        sites=scenario.sites,
+        sites=sites,
         catalog=scenario.catalog[[C.TITLE, C.SIZE_GB]],
         demand_gb=demand,
         graph=scenario.graph,
@@ -147,16 +160,18 @@ def make_plan(
         churn_cost=churn_cost,
     )
     result = solve(problem, solver=solver, time_limit=time_limit, gap=gap, threads=threads)
-    write_plan(result, out_root, day)
+    write_plan(result, out_root, day, summary_extra)
     return result
 
 
-def write_plan(result: PlacementResult, out_root: str | Path, date: pd.Timestamp) -> Path:
+def write_plan(result: PlacementResult, out_root: str | Path, date: pd.Timestamp,
+               summary_extra: Mapping[str, Any] | None = None) -> Path:
     """Write a plan directory ``OUT/<date>/`` atomically (see :func:`cdn.atomic.atomic_directory`)."""
     target = Path(out_root) / f"{date:{DATE_FORMAT}}"
     with atomic_directory(target, overwrite=True) as tmp:
         result.plan.to_csv(tmp / PLAN_FILE, index=False, columns=list(C.PLAN_COLUMNS))
-        (tmp / SUMMARY_FILE).write_text(json.dumps(result.summary(f"{date:{DATE_FORMAT}}"), indent=2) + "\n")
+        summary = {**result.summary(f"{date:{DATE_FORMAT}}"), **(summary_extra or {})}
+        (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
     return target
 
 
@@ -169,8 +184,15 @@ def plan_command(
     gap: float | None = None,
     model: str = "auto",
     churn_cost: float = DEFAULT_CHURN_COST,
+    mode: str = "proactive",
+    pinned_share: float | None = None,
 ) -> PlacementResult:
-    """``cdn plan``: load the scenario, forecast D from demand strictly before D, plan and write."""
+    """``cdn plan``: load the scenario, forecast D from demand strictly before D, plan and write.
+
+    ``mode`` and ``pinned_share`` split each edge's disk (see :func:`cdn.caches.edge_split`); the split is
+    recorded in ``summary.json``.
+    """
+    from cdn.caches import edge_split
     from cdn.forecast import forecast_scenario
     from cdn.scenario import load_scenario
     from placement import get_solver
@@ -178,6 +200,7 @@ def plan_command(
     get_solver(solver)  # an unknown solver fails before the scenario is read and forecast
     scenario = load_scenario(data)
     day = parse_date(date)
+    shares, record = edge_split(scenario, day, mode, pinned_share)
     frame = forecast_scenario(scenario, day, model=model)
     return make_plan(scenario, day, frame, out, solver=solver, time_limit=time_limit, gap=gap,
-                     churn_cost=churn_cost)
+                     churn_cost=churn_cost, pinned_share=shares, summary_extra=record)
