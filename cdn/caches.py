@@ -8,7 +8,8 @@ Two strategies share one request stream and one cache library:
   each edge's upstream cache (:func:`upstream_sites`: its cheapest storage site with disk, when cheaper
   than every origin) runs the same policy on the merged misses of its edges, in arrival order; what it
   misses comes from the nearest origin.
-- **Hybrid** (:func:`replay_hybrid`): each edge's disk is split. A pinned part (``pinned_share`` of the
+- **Hybrid** (:func:`replay_hybrid`, :data:`HYBRID_POLICY` SIEVE by default, which keeps whole titles of any
+  size where S3-FIFO passes titles above a tenth of the cache through): each edge's disk is split. A pinned part (``pinned_share`` of the
   disk) holds what the nightly plan put there, filled off-peak; the rest is a cache of ``(1 - share) *
   disk_gb`` that sees only the requests for titles not pinned that day and admits on misses during the
   day. A title pinned tonight is removed from the cache, so pinned plus cached never exceeds the disk.
@@ -76,7 +77,7 @@ POLICIES: dict[str, Callable[..., lcs.CacheBase]] = {
 """Cache policies by name: libCacheSim classes taking ``cache_size`` (MB) and ``hashpower``."""
 DEFAULT_POLICIES = ("lru", "lfu", "s3fifo", "belady")
 """Reactive baselines of ``cdn replay``."""
-HYBRID_POLICY = "s3fifo"
+HYBRID_POLICY = "sieve"
 """Policy of the cache part of a hybrid edge (``--policy`` of the hybrid mode)."""
 OFFLINE = frozenset({"belady"})
 Admission = Literal["all", "second"]
@@ -246,7 +247,8 @@ def _next_access(title: np.ndarray) -> np.ndarray:
 
 
 def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.ndarray,
-              pinned: np.ndarray | None = None, admission: Admission = "all") -> np.ndarray:
+              pinned: np.ndarray | None = None, admission: Admission = "all",
+              occupied_gb: list[tuple[int, float]] | None = None) -> np.ndarray:
     """Feed one site's stream to a fresh cache; return each request's outcome (:data:`MISS` ... :data:`PINNED`).
 
     Parameters
@@ -265,6 +267,8 @@ def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.nda
         day are removed from the cache.
     admission : {"all", "second"}
         Admit every miss that fits, or only a title's second request within two days.
+    occupied_gb : list, optional
+        Receives ``(day, GB held by the cache)`` at the end of every day with requests reaching it.
 
     Notes
     -----
@@ -296,6 +300,8 @@ def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.nda
     for i, obj, size, day in zip(todo.tolist(), stream.title[todo].tolist(), sizes[todo].tolist(), day_of,
                                  strict=True):
         if day != today:
+            if occupied_gb is not None and today >= 0:
+                occupied_gb.append((today, cache.get_occupied_byte() / _MB_PER_GB))
             today = day
             if unpin is not None:
                 for title in unpin[day]:
@@ -314,6 +320,8 @@ def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.nda
             seen[obj] = day
         else:
             result[i] = HIT if get(request) else ADMIT
+    if occupied_gb is not None and today >= 0:
+        occupied_gb.append((today, cache.get_occupied_byte() / _MB_PER_GB))
     return np.asarray(result, dtype=np.int8)
 
 

@@ -303,8 +303,8 @@ def replay(
     mode: Annotated[list[str] | None, typer.Option("--mode", help="Strategies to run (repeatable): proactive "
                                                    "(with the oracle), hybrid, reactive; default all three.")] = None,
     pinned_share: PinnedShare = None,
-    cache: Annotated[str, typer.Option("--cache", help="Cache policy of the hybrid edges: s3fifo (default), sieve, "
-                                       "lru, lfu.")] = "s3fifo",
+    cache: Annotated[str, typer.Option("--cache", help="Cache policy of the hybrid edges: sieve (default), s3fifo, "
+                                       "lru, lfu.")] = "sieve",
     admission: Annotated[str, typer.Option("--admission", help="Hybrid caches admit every miss (all) or a title's "
                                            "second request within two days (second).")] = "all",
     request_budget: Annotated[int, typer.Option("--request-budget", help="Cache requests per edge and day above "

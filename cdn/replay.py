@@ -195,7 +195,7 @@ def replay(
     out: str | Path,
     *,
     model: str = "auto",
-    solver: str = "highs",
+    solver: str = "greedy",
     policies: Sequence[str] = DEFAULT_POLICIES,
     oracle: bool = True,
     time_limit: float | None = REPLAY_TIME_LIMIT,
