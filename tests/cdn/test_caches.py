@@ -292,6 +292,6 @@ def test_bad_modes_shares_and_admission_rules_are_refused(tiny):
         edge_split(tiny, pd.Timestamp("2024-01-12"), "hybrid", 1.5)
     with pytest.raises(InputError, match="valid rules: all, second"):
         check_admission("third")
-    with pytest.raises(InputError, match="pins 40.0 GB at E1, more than its pinned share 0.50 of 60.0 GB"):
+    with pytest.raises(InputError, match=r"pins 40\.0 GB at E1, more than its pinned share 0\.50 of 60\.0 GB"):
         replay_hybrid(tiny, one_view_a_day("r1", ["t1"]), START, START, [held(("E1", "t1"))], {"E1": 0.5},
                       warmup_days=0)

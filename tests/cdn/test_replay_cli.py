@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cdn.cli import app
-from cdn.defaults import REPLAY_TIME_LIMIT
+from cdn.defaults import PLAN_GAP, REPLAY_TIME_LIMIT
 from cdn.replay import replay
 from cdn.scenario import load_scenario
 
