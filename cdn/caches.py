@@ -615,7 +615,10 @@ SHARE_GRID = (0.0, 0.25, 0.5, 0.75, 0.9, 1.0)
 BACKTEST_DAYS = 7
 """Days before the plan date replayed to choose the split (the first two only warm the caches)."""
 SHARE_TOLERANCE = 0.002
-"""Hit ratio an edge may give up, against its best share in the backtest, for fewer disk writes."""
+"""Hit ratio an edge may give up in the backtest, against a reactive cache of its whole disk, for less
+on-demand upstream traffic."""
+PIN_HALF_LIFE_DAYS = 1.0
+"""Half-life of the weighted mean of past days that ranks the backtest's pins."""
 _BACKTEST_WARMUP = 2
 
 
@@ -649,11 +652,14 @@ def choose_pinned_shares(scenario: Scenario, date: pd.Timestamp, *, days: int = 
     """Choose each edge's pinned share by a backtest over the ``days`` days before ``date``.
 
     For every share of the grid, each edge replays those days as a hybrid: each day it pins the titles
-    that did best the day before (the plan's forecast error stands in as yesterday-for-today), filled
-    within the share of its disk and its nightly fill budget, and caches the rest with ``policy``. The
-    first two days warm the caches; on the others the edge's byte hit ratio and its disk writes (pins
-    filled plus admissions) are measured. Each edge takes the share with the fewest writes among those
-    within :data:`SHARE_TOLERANCE` of its best hit ratio (ties: the larger share).
+    with the most GB per GB of disk in an exponentially weighted mean of the week before (weights halving
+    each day back, :data:`PIN_HALF_LIFE_DAYS`: a stand-in for the nightly forecast, with its error),
+    filled within the share of its disk and its nightly fill budget, and caches the rest with ``policy``.
+    The first two days warm the caches; on the others the edge's byte hit ratio, its disk writes (pins
+    filled plus admissions) and its on-demand upstream GB (missed views plus admitted titles, what loads
+    the backbone during the day) are measured. Each edge takes, among the shares whose hit ratio is at
+    least that of share 0 (the reactive cache of the whole disk) less :data:`SHARE_TOLERANCE`, the one
+    with the least on-demand upstream GB (ties: the larger share).
 
     Parameters
     ----------
@@ -690,7 +696,7 @@ def choose_pinned_shares(scenario: Scenario, date: pd.Timestamp, *, days: int = 
     if len(dates) <= _BACKTEST_WARMUP:
         middle = float(sorted(shares)[len(shares) // 2])
         return {site: middle for site in edges}, pd.DataFrame({c: [] for c in columns})
-    history = scenario.demand[(scenario.demand[C.DATE] >= first - pd.Timedelta(days=1))
+    history = scenario.demand[(scenario.demand[C.DATE] >= first - pd.Timedelta(days=7))
                               & (scenario.demand[C.DATE] < date)]
     streams = request_streams(scenario, history, dates, seed, budget)
     catalog = scenario.catalog
@@ -706,11 +712,13 @@ def choose_pinned_shares(scenario: Scenario, date: pd.Timestamp, *, days: int = 
         if stream is None:
             continue
         mine = history[history[C.REGION] == region_of.get(site)]
-        yesterday = np.zeros((len(dates), len(catalog)))
+        yesterday = np.zeros((len(dates), len(catalog)))  # weighted GB of the week before each day
         for d, day in enumerate(dates):
-            rows = mine[mine[C.DATE] == day - pd.Timedelta(days=1)]
-            idx = rows[C.TITLE].map(title_index).to_numpy(np.int64)
-            np.add.at(yesterday[d], idx, rows[C.VIEWS].to_numpy(float) * gpv[idx])
+            for back in range(1, 8):
+                rows = mine[mine[C.DATE] == day - pd.Timedelta(days=back)]
+                idx = rows[C.TITLE].map(title_index).to_numpy(np.int64)
+                weight = 0.5 ** ((back - 1) / PIN_HALF_LIFE_DAYS)
+                np.add.at(yesterday[d], idx, weight * rows[C.VIEWS].to_numpy(float) * gpv[idx])
         scored = stream.day >= _BACKTEST_WARMUP
         view_gb = stream.views * gpv[stream.title]
         for share in shares:
@@ -741,8 +749,9 @@ def choose_pinned_shares(scenario: Scenario, date: pd.Timestamp, *, days: int = 
     chosen: dict[str, float] = {}
     flags = np.zeros(len(table), dtype=bool)
     for site, group in table.groupby(C.SITE, sort=False):
-        near = group[group["edge_byte_hit_ratio"] >= group["edge_byte_hit_ratio"].max() - SHARE_TOLERANCE]
-        pick = near.sort_values(["fill_gb", "pinned_share"], ascending=[True, False], kind="stable").index[0]
+        reactive = group.loc[group["pinned_share"] == min(shares), "edge_byte_hit_ratio"].iloc[0]
+        near = group[group["edge_byte_hit_ratio"] >= reactive - SHARE_TOLERANCE]
+        pick = near.sort_values(["on_demand_gb", "pinned_share"], ascending=[True, False], kind="stable").index[0]
         flags[table.index.get_loc(pick)] = True
         chosen[str(site)] = float(table.loc[pick, "pinned_share"])
     middle = float(sorted(shares)[len(shares) // 2])
