@@ -227,7 +227,7 @@ def simulate(
     fail: Annotated[list[str] | None, typer.Option("--fail", help="Site or link (A-B) to remove; repeatable.")] = None,
     mode: Annotated[str, typer.Option("--mode", help="proactive (the plan's holdings), hybrid (the plan's pinned "
                                       "share plus a demand-driven cache, caches warmed on the 7 days before) or "
-                                      "reactive (S3-FIFO caches of the whole disks).")] = "proactive",
+                                      "reactive (SIEVE caches of the whole disks).")] = "proactive",
 ) -> None:
     """Route a day's actual demand over the network for a plan: hits, backbone, link load, failures."""
     from cdn.errors import InputError
