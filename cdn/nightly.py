@@ -131,7 +131,7 @@ def run_nightly(
               if len(actual_demand) else None)
     seconds["simulate"] = time.monotonic() - start
     plan_dir = Path(out_root) / f"{date:{DATE_FORMAT}}"
-    return NightlyOutcome(date=date, plan_dir=plan_dir, summary=result.summary(f"{date:{DATE_FORMAT}}"),
+    return NightlyOutcome(date=date, plan_dir=plan_dir, summary={**result.summary(f"{date:{DATE_FORMAT}}"), **record},
                           expected=expected, actual=actual, seconds=seconds)
 
 
@@ -147,6 +147,11 @@ def describe(outcome: NightlyOutcome) -> list[str]:
         f"peak backbone {e['peak_backbone_gbps']:,.2f} Gbps",
         f"  fill {s['fill_gb']:,.1f} GB, evict {s['evict_gb']:,.1f} GB",
     ]
+    if s.get("mode", "proactive") != "proactive":
+        shares = ", ".join(f"{site} {share:.2f}" for site, share in sorted(s["pinned_share"].items()))
+        how = "forced" if s["pinned_share_forced"] else "chosen by backtest"
+        lines.append(f"  {s['mode']} mode: pinned share of each edge's disk ({how}): {shares}; the rest is a "
+                     f"{s['cache_policy']} cache")
     if outcome.actual is not None:
         a = outcome.actual
         lines.append(f"  on the date's actual demand: edge byte hit ratio {a['edge_byte_hit_ratio']:.3f}, "
