@@ -422,25 +422,25 @@ def _writes_chart(summary: dict[str, Any], out: Path) -> Any:
     ax = fig.add_subplot()
     plot = go.Figure()
     title = "Edge byte hit ratio against disk writes (pooled over the replayed days)"
-    for name, v in summary["strategies"].items():
+    for k, (name, v) in enumerate(summary["strategies"].items()):
         if v["edge_byte_hit_ratio"] is None:
             continue
         colour = COLOURS.get(name, "#bcbd22")
         ax.scatter([v["fill_tb"]], [v["edge_byte_hit_ratio"]], color=colour, label=name, s=40)
-        ax.annotate(name, (v["fill_tb"], v["edge_byte_hit_ratio"]), textcoords="offset points", xytext=(5, 4),
-                    fontsize=8)
+        ax.annotate(name, (v["fill_tb"], v["edge_byte_hit_ratio"]), textcoords="offset points",
+                    xytext=(6, 6 if k % 2 == 0 else -12), fontsize=8)  # alternate so close points stay legible
         plot.add_trace(go.Scatter(x=[v["fill_tb"]], y=[v["edge_byte_hit_ratio"]], mode="markers+text", text=[name],
                                   textposition="top right", name=name, marker={"color": colour, "size": 10}))
     ax.set_xscale("symlog", linthresh=1.0)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("GB written to disks, TB (nightly fills + cache admissions; log scale)")
+    ax.set_xlabel("written to disks (TB: nightly fills + cache admissions; log scale)")
     ax.set_ylabel("edge byte hit ratio (share of bytes)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(out / "hit_vs_writes.png")
     plot.update_layout(title=title, template="plotly_white", height=460, showlegend=False,
-                       xaxis={"title": "GB written to disks, TB (log scale)", "type": "log"},
+                       xaxis={"title": "written to disks (TB, log scale)", "type": "log"},
                        yaxis={"title": "edge byte hit ratio", "range": [0, 1]})
     return plot
 
