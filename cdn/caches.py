@@ -1,40 +1,59 @@
-"""Reactive cache baselines: a day's views replayed as a request stream against demand-driven edge caches.
+"""Demand-driven edge caches: a day's views replayed as a request stream, reactive or beside a nightly plan.
 
-Every edge site runs a cache of its own ``disk_gb`` under one policy; a view of a title it holds is a
-hit, a miss fetches the view's bytes from upstream and admits the whole title (all its renditions,
-``size_gb``) when it fits, evicting by the policy. Objects are whole titles of varying size; hits are
-weighted by bytes (``views * gb_per_view``), as in the data contract. Caches keep their content from
-one day to the next. Above the edges, each edge's upstream cache (:func:`upstream_sites`: its cheapest
-storage site with disk, when cheaper than every origin) runs the same policy on the merged misses of
-its edges, in arrival order; what it misses comes from the nearest origin. Fill counts the admissions
-at both levels.
+Two strategies share one request stream and one cache library:
 
-Why libCacheSim driven one request at a time: the policies (LRU, LFU, S3-FIFO, Belady) run in
-libCacheSim's C++ (``libcachesim`` on PyPI), the reference implementations of the research
-community. Its trace-level call (``process_trace``) returns only the object and byte miss ratios of
-a whole trace, weighted by object size, while the contract weights each hit by the view's bytes and a
-replay needs hits and admissions per site, title and day; so the Python side only builds the
-request stream with numpy (arrival hours drawn from the diurnal profile, seeded) and feeds it to
-``cache.get`` with one reused request object, about 10^5 requests per second per policy
-(bench/simulate_caches.py). A pure Python policy loop would be far slower and a vectorised numpy
-LRU cannot express LFU or S3-FIFO.
+- **Reactive** (:func:`replay_caches`): every edge site runs a cache of its whole ``disk_gb`` under one
+  policy. A view of a title it holds is a hit; a miss fetches the title from upstream and admits the
+  whole title (all its renditions, ``size_gb``) when it fits, evicting by the policy. Above the edges,
+  each edge's upstream cache (:func:`upstream_sites`: its cheapest storage site with disk, when cheaper
+  than every origin) runs the same policy on the merged misses of its edges, in arrival order; what it
+  misses comes from the nearest origin.
+- **Hybrid** (:func:`replay_hybrid`; the cache is :data:`HYBRID_POLICY`, SIEVE, which keeps whole titles of
+  any size where S3-FIFO passes titles above a tenth of the cache through): each edge's disk is split. A
+  pinned part (``pinned_share`` of the disk) holds what the nightly plan put there, filled off-peak; the
+  rest is a cache of ``(1 - share) * disk_gb`` that sees only the requests for titles not pinned that day
+  and admits on misses during the day. A title pinned tonight is removed from the cache, so pinned plus
+  cached never exceeds the disk. Misses are served by the cheapest site holding the title in the plan (a
+  storage site, a peer, the origin), as in :func:`cdn.simulate.simulate_day`. With ``admission="second"`` a
+  title is admitted only on its second request at that site within two days, which keeps one-off requests
+  off the disk.
 
-S3-FIFO admits into a small FIFO of 10% of the disk, so a title larger than a tenth of an edge's disk
-passes through without staying (real S3-FIFO deployments cache chunks, not whole titles).
+Objects are whole titles of varying size; hits are weighted by bytes (``views * gb_per_view``), as in
+the data contract. Caches keep their content from one day to the next. An admission is a disk write of
+``size_gb`` and upstream traffic of ``size_gb`` at the hour of the miss (the missed view streams from
+the title being filled); a miss that is not admitted pulls the view's bytes only. Both count as
+on-demand upstream traffic (:data:`TRAFFIC_COLUMNS`).
 
-Belady's offline optimum needs each request's next access: :func:`replay_caches` builds the
-streams of all days first and gives every request the position of the next request for the same
-title at the same site (across days). With titles of different sizes, farthest-next-use (``belady``)
-is the classic clairvoyant reference rather than a proven byte optimum. (libCacheSim 0.3.5's
-``BeladySize`` loops forever printing warnings when one title fills most of a small cache, so it is
-not offered.)
+**Bounded requests.** A request stands for one view unless a (site, day) has more views than
+``budget`` requests (:data:`REQUEST_BUDGET`): then every (site, day, title) keeps at most ``m`` requests,
+``m`` the largest cap that keeps the site's day within the budget, each carrying an equal share of the
+title's views. Titles with few views, whose misses and admissions decide a cache's writes, keep one
+request per view; a title with thousands of views keeps ``m`` requests spread over the day by the
+diurnal profile. The error against one request per view is measured in docs/simulation.md.
+
+Why libCacheSim driven one request at a time: the policies (LRU, LFU, S3-FIFO, SIEVE, Belady) run in
+libCacheSim's C++ (``libcachesim`` on PyPI), the reference implementations of the research community.
+Its trace-level call (``process_trace``) returns only whole-trace miss ratios, while the contract weights
+each hit by the view's bytes and a replay needs hits, admissions and their hours per site, title and
+day; so the Python side builds the request stream with numpy (arrival hours drawn from the diurnal
+profile, seeded) and feeds it to the C++ ``get`` with one reused request object, about 2-3 x 10^5
+requests per second per policy (bench/simulate_caches.py).
+
+S3-FIFO admits into a small FIFO of 10% of the disk, so a title larger than a tenth of a cache passes
+through without staying (real S3-FIFO deployments cache chunks, not whole titles).
+
+Belady's offline optimum needs each request's next access: every request carries the position of the
+next request for the same title at the same site (across days). With titles of different sizes,
+farthest-next-use (``belady``) is the classic clairvoyant reference rather than a proven byte optimum.
+(libCacheSim 0.3.5's ``BeladySize`` loops forever printing warnings when one title fills most of a small
+cache, so it is not offered.)
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import libcachesim as lcs
 import numpy as np
@@ -53,11 +72,29 @@ POLICIES: dict[str, Callable[..., lcs.CacheBase]] = {
     "lru": lcs.LRU,
     "lfu": lcs.LFU,
     "s3fifo": lcs.S3FIFO,
+    "sieve": lcs.Sieve,
     "belady": lcs.Belady,
 }
 """Cache policies by name: libCacheSim classes taking ``cache_size`` (MB) and ``hashpower``."""
 DEFAULT_POLICIES = ("lru", "lfu", "s3fifo", "belady")
+"""Reactive baselines of ``cdn replay``."""
+HYBRID_POLICY = "sieve"
+"""Policy of the cache part of a hybrid edge (``--policy`` of the hybrid mode)."""
 OFFLINE = frozenset({"belady"})
+Admission = Literal["all", "second"]
+ADMISSIONS: tuple[Admission, ...] = ("all", "second")
+"""Admission rules: every miss that fits, or a title's second request at the site within two days."""
+REQUEST_BUDGET = 50_000
+"""Requests per (edge site, day) above which one request stands for several views."""
+
+MISS, HIT, ADMIT, PINNED = 0, 1, 2, 3
+"""Outcome of one request: missed and not admitted, cache hit, missed and admitted, pinned by the plan."""
+ROW_COLUMNS = (C.DATE, "strategy", C.SITE, C.REGION, C.TITLE, "requests", "views", "hit_requests",
+               "upstream_hit_requests", "demand_gb", "hit_gb", "pinned_hit_gb", "upstream_hit_gb", "miss_views",
+               "origin_views", "fill_gb", "on_demand_gb")
+"""Columns of :attr:`CacheReplay.rows`, one row per (date, strategy, site, title) with requests."""
+TRAFFIC_COLUMNS = (C.DATE, "strategy", "entry", "server", "hour", C.GB)
+"""Columns of :attr:`CacheReplay.traffic`: GB that ``server`` sends to ``entry`` in each hour of a day."""
 
 
 def cache_policy(name: str) -> Callable[..., lcs.CacheBase]:
@@ -66,6 +103,14 @@ def cache_policy(name: str) -> Callable[..., lcs.CacheBase]:
         return POLICIES[name]
     except KeyError:
         raise InputError(f"unknown cache policy {name!r}; valid policies: {', '.join(POLICIES)}") from None
+
+
+def check_admission(name: str) -> Admission:
+    """``name`` as an admission rule; raise InputError listing the valid ones."""
+    for rule in ADMISSIONS:
+        if name == rule:
+            return rule
+    raise InputError(f"unknown admission rule {name!r}; valid rules: {', '.join(ADMISSIONS)}")
 
 
 @dataclass(frozen=True)
@@ -80,6 +125,8 @@ class Requests:
         Catalog index of the requested title.
     hour : ndarray of float
         Arrival time within the day, in hours.
+    views : ndarray of float
+        Views the request stands for (1 unless the site's day exceeded the request budget).
     next_access : ndarray of int
         Position of the next request for the same title in this stream (``2**62`` when none).
     """
@@ -87,14 +134,54 @@ class Requests:
     day: np.ndarray
     title: np.ndarray
     hour: np.ndarray
+    views: np.ndarray
     next_access: np.ndarray
 
 
+@dataclass(frozen=True)
+class CacheReplay:
+    """Outcome of :func:`replay_caches` or :func:`replay_hybrid`.
+
+    Attributes
+    ----------
+    rows : DataFrame
+        :data:`ROW_COLUMNS`: per (date, strategy, site, title): requests and the views they stand for,
+        hits at the edge (``hit_gb``, of which ``pinned_hit_gb`` from the pinned part) and upstream,
+        ``fill_gb`` (GB written into disks by admissions, edge and upstream) and ``on_demand_gb`` (GB
+        pulled from other sites during the day: missed views and admitted titles).
+    traffic : DataFrame
+        :data:`TRAFFIC_COLUMNS`: the on-demand GB by serving site, receiving site and hour, for routing.
+    """
+
+    rows: pd.DataFrame
+    traffic: pd.DataFrame
+
+
+def request_cap(counts: np.ndarray, budget: int) -> int:
+    """Largest cap ``m`` with ``sum(min(counts, m)) <= budget`` (at least 1; ``max(counts)`` when all fit).
+
+    Examples
+    --------
+    >>> request_cap(np.array([1, 2, 50, 100]), 1000), request_cap(np.array([1, 2, 50, 100]), 23)
+    (100, 10)
+    """
+    if counts.size == 0 or int(counts.sum()) <= budget:
+        return int(counts.max(initial=1))
+    ordered = np.sort(counts)
+    prefix = np.concatenate([[0], np.cumsum(ordered)])
+    lo, hi = 1, int(ordered[-1])
+    while lo < hi:  # largest m with total(m) <= budget
+        mid = (lo + hi + 1) // 2
+        k = int(np.searchsorted(ordered, mid))
+        lo, hi = (mid, hi) if prefix[k] + mid * (ordered.size - k) <= budget else (lo, mid - 1)
+    return lo
+
+
 def request_streams(scenario: Scenario, demand: pd.DataFrame, dates: Sequence[pd.Timestamp],
-                    seed: int = 0) -> dict[str, Requests]:
+                    seed: int = 0, budget: int | None = REQUEST_BUDGET) -> dict[str, Requests]:
     """Turn daily views per (region, title) into one request stream per edge site.
 
-    Fractional views are rounded stochastically (seeded); each view arrives at an hour drawn from
+    Fractional views are rounded stochastically (seeded); each request arrives at an hour drawn from
     the diurnal profile and a uniform time within it.
 
     Parameters
@@ -106,13 +193,18 @@ def request_streams(scenario: Scenario, demand: pd.DataFrame, dates: Sequence[pd
     dates : sequence of Timestamp
         The consecutive days to replay, in order.
     seed : int
-        Seed of the arrival draws; the same seed gives the same streams.
+        Seed of the rounding and arrival draws; the same seed gives the same streams.
+    budget : int or None
+        Requests per (site, day) above which each (site, day, title) keeps at most :func:`request_cap`
+        requests, each standing for an equal share of its views; None for one request per view.
 
     Returns
     -------
     dict
         Edge site id -> :class:`Requests` (sites with no requests are absent).
     """
+    if budget is not None and budget < 1:
+        raise InputError(f"request budget {budget}: expected at least 1 request per site and day")
     rng = np.random.default_rng(seed)
     profile = diurnal_profile(float(scenario.settings["peak_hour_share"]))
     title_index = {t: j for j, t in enumerate(scenario.catalog[C.TITLE])}
@@ -128,12 +220,20 @@ def request_streams(scenario: Scenario, demand: pd.DataFrame, dates: Sequence[pd
         views = group[C.VIEWS].to_numpy(float)
         counts = np.floor(views).astype(np.int64)
         counts += rng.random(views.size) < views - counts
-        day = np.repeat(group["day"].to_numpy(np.int64), counts)
-        title = np.repeat(group["title"].to_numpy(np.int64), counts)
+        days = group["day"].to_numpy(np.int64)
+        n_req = counts.copy()
+        if budget is not None:
+            for d in np.unique(days):
+                sel = days == d
+                n_req[sel] = np.minimum(counts[sel], request_cap(counts[sel], budget))
+        weight = counts[n_req > 0] / n_req[n_req > 0]
+        day = np.repeat(days[n_req > 0], n_req[n_req > 0])
+        title = np.repeat(group["title"].to_numpy(np.int64)[n_req > 0], n_req[n_req > 0])
+        per_view = np.repeat(weight, n_req[n_req > 0])
         hour = rng.choice(24, size=day.size, p=profile) + rng.random(day.size)
         order = np.lexsort((hour, day))
-        day, title, hour = day[order], title[order], hour[order]
-        streams[str(site)] = Requests(day=day, title=title, hour=hour, next_access=_next_access(title))
+        day, title, hour, per_view = day[order], title[order], hour[order], per_view[order]
+        streams[str(site)] = Requests(day=day, title=title, hour=hour, views=per_view, next_access=_next_access(title))
     return streams
 
 
@@ -147,35 +247,82 @@ def _next_access(title: np.ndarray) -> np.ndarray:
     return nxt
 
 
-def _run_site(policy: str, disk_gb: float, stream: Requests, size_mb: np.ndarray) -> np.ndarray:
-    """Feed one site's stream to a fresh cache; return per request 0 = miss, 1 = hit, 2 = miss admitted.
+def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.ndarray,
+              pinned: np.ndarray | None = None, admission: Admission = "all",
+              occupied_gb: list[tuple[int, float]] | None = None) -> np.ndarray:
+    """Feed one site's stream to a fresh cache; return each request's outcome (:data:`MISS` ... :data:`PINNED`).
 
+    Parameters
+    ----------
+    policy : str
+        Name in :data:`POLICIES`.
+    capacity_gb : float
+        Size of the cache (the whole disk for a reactive edge, the unpinned part for a hybrid one).
+    stream : Requests
+        The site's requests.
+    size_gb : ndarray
+        Size of every catalog title.
+    pinned : ndarray of bool, optional
+        (day, title): what the plan pins at this site each day. A pinned title's requests are
+        :data:`PINNED` and never reach the cache; on the first request of a day the titles pinned that
+        day are removed from the cache.
+    admission : {"all", "second"}
+        Admit every miss that fits, or only a title's second request within two days.
+    occupied_gb : list, optional
+        Receives ``(day, GB held by the cache)`` at the end of every day with requests reaching it.
+
+    Notes
+    -----
     Every libCacheSim policy here inserts a missed object that fits the cache (S3-FIFO into its small
-    queue), so a miss of a title no larger than the disk is an admission: the title is written.
+    queue), so under ``"all"`` a miss of a title no larger than the cache is an admission.
     """
-    capacity = round(disk_gb * _MB_PER_GB)
     outcome = np.zeros(stream.title.size, dtype=np.int8)
+    if pinned is not None and stream.title.size:
+        outcome[pinned[stream.day, stream.title]] = PINNED
+    size_mb = np.round(size_gb * _MB_PER_GB).astype(np.int64)
+    capacity = round(capacity_gb * _MB_PER_GB)
     if capacity <= 0 or not stream.title.size:
         return outcome
     # a hash table sized to the catalog, not libCacheSim's default 2**24 buckets
     hashpower = max(10, int(np.ceil(np.log2(max(size_mb.size, 2)))) + 1)
     cache = cache_policy(policy)(cache_size=capacity, hashpower=hashpower)
     request = lcs.Request()
-    get = cache._cache.get  # the C++ call itself, skipping one Python wrapper per request
+    get, find, remove = cache._cache.get, cache._cache.find, cache._cache.remove  # the C++ calls themselves
     sizes = size_mb[stream.title]
-    fits = (sizes <= capacity).tolist()
+    todo = np.flatnonzero((sizes <= capacity) & (outcome != PINNED))  # larger than the cache: always a miss
     offline = policy in OFFLINE
-    nexts = stream.next_access.tolist()
+    nexts = stream.next_access
     result = outcome.tolist()
-    for i, (obj, size) in enumerate(zip(stream.title.tolist(), sizes.tolist(), strict=True)):
-        if not fits[i]:
-            continue  # larger than the whole disk: always a miss, never admitted
+    day_of = stream.day[todo].tolist()
+    unpin = [np.flatnonzero(row).tolist() for row in pinned] if pinned is not None else None
+    second = admission == "second"
+    seen = np.full(size_mb.size, -10, dtype=np.int64).tolist()  # last day each title was requested
+    today = -1
+    for i, obj, size, day in zip(todo.tolist(), stream.title[todo].tolist(), sizes[todo].tolist(), day_of,
+                                 strict=True):
+        if day != today:
+            if occupied_gb is not None and today >= 0:
+                occupied_gb.append((today, cache.get_occupied_byte() / _MB_PER_GB))
+            today = day
+            if unpin is not None:
+                for title in unpin[day]:
+                    remove(title)
         request.obj_id = obj
         request.obj_size = size
         request.clock_time = i
         if offline:
-            request.next_access_vtime = nexts[i]
-        result[i] = 1 if get(request) else 2
+            request.next_access_vtime = int(nexts[i])
+        if second:
+            if find(request, True) is not None:
+                result[i] = HIT
+            elif seen[obj] >= day - 1:
+                get(request)
+                result[i] = ADMIT
+            seen[obj] = day
+        else:
+            result[i] = HIT if get(request) else ADMIT
+    if occupied_gb is not None and today >= 0:
+        occupied_gb.append((today, cache.get_occupied_byte() / _MB_PER_GB))
     return np.asarray(result, dtype=np.int8)
 
 
@@ -199,7 +346,7 @@ def upstream_sites(scenario: Scenario) -> dict[str, tuple[str, str]]:
 
 def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.ndarray],
                  upstream: dict[str, tuple[str, str]], sites: pd.DataFrame,
-                 size_mb: np.ndarray) -> dict[str, np.ndarray]:
+                 size_gb: np.ndarray) -> dict[str, np.ndarray]:
     """Feed each upstream cache the merged misses of its edges in arrival order; outcome per edge request."""
     result = {site: np.zeros(stream.title.size, dtype=np.int8) for site, stream in streams.items()}
     children: dict[str, list[str]] = {}
@@ -207,14 +354,14 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
         if upstream[site][0]:
             children.setdefault(upstream[site][0], []).append(site)
     for parent, kids in sorted(children.items()):
-        picks = [np.flatnonzero(edge[kid] != 1) for kid in kids]
-        day = np.concatenate([streams[k].day[p] for k, p in zip(kids, picks, strict=True)])
-        hour = np.concatenate([streams[k].hour[p] for k, p in zip(kids, picks, strict=True)])
-        title = np.concatenate([streams[k].title[p] for k, p in zip(kids, picks, strict=True)])
-        order = np.lexsort((hour, day))
-        merged = Requests(day=day[order], title=title[order], hour=hour[order], next_access=_next_access(title[order]))
+        picks = [np.flatnonzero((edge[kid] == MISS) | (edge[kid] == ADMIT)) for kid in kids]
+        part = {name: np.concatenate([getattr(streams[k], name)[p] for k, p in zip(kids, picks, strict=True)])
+                for name in ("day", "hour", "title", "views")}
+        order = np.lexsort((part["hour"], part["day"]))
+        merged = Requests(day=part["day"][order], title=part["title"][order], hour=part["hour"][order],
+                          views=part["views"][order], next_access=_next_access(part["title"][order]))
         outcome = np.empty(order.size, dtype=np.int8)
-        outcome[order] = _run_site(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_mb)
+        outcome[order] = run_cache(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_gb)
         start = 0
         for kid, pick in zip(kids, picks, strict=True):
             result[kid][pick] = outcome[start:start + pick.size]
@@ -222,9 +369,86 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
     return result
 
 
+def _replay_dates(start: pd.Timestamp, end: pd.Timestamp, warmup_days: int) -> list[pd.Timestamp]:
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if end < start:
+        raise InputError(f"cache replay: end {end:%Y-%m-%d} is before start {start:%Y-%m-%d}")
+    if warmup_days < 0:
+        raise InputError(f"warm-up days {warmup_days}: expected 0 or more")
+    return list(pd.date_range(start - pd.Timedelta(days=warmup_days), end, freq="D"))
+
+
+def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates: list[pd.Timestamp],
+           warmup_days: int, edge: np.ndarray, above: np.ndarray, server: np.ndarray,
+           up_site: str, origin: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows and hourly traffic of one site's reported days from its requests' outcomes.
+
+    ``above`` is each request's outcome at the upstream cache (all :data:`MISS` without one); ``server``
+    the catalog-independent site that sends a missed request's bytes (names, as an object array).
+    """
+    catalog = scenario.catalog
+    gpv = catalog[C.GB_PER_VIEW].to_numpy(float)
+    sizes = catalog[C.SIZE_GB].to_numpy(float)
+    report = stream.day >= warmup_days
+    day, title, views = stream.day[report], stream.title[report], stream.views[report]
+    at_edge, up, srv, hour = edge[report], above[report], server[report], stream.hour[report].astype(np.int64)
+    view_gb = views * gpv[title]
+    missed = (at_edge == MISS) | (at_edge == ADMIT)
+    pulled = np.where(at_edge == ADMIT, np.maximum(sizes[title], view_gb), np.where(missed, view_gb, 0.0))
+    up_write = np.where(missed & (up == ADMIT), sizes[title], 0.0)
+    key = day * len(catalog) + title
+    keys, inverse = np.unique(key, return_inverse=True)
+
+    def count(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(inverse, weights=weights, minlength=keys.size)
+
+    hit = (at_edge == HIT) | (at_edge == PINNED)
+    up_hit = missed & (up == HIT)
+    titles = keys % len(catalog)
+    day_dates = np.array(dates, dtype="datetime64[ns]")
+    rows = pd.DataFrame({
+        C.DATE: day_dates[keys // len(catalog)], "strategy": strategy, C.SITE: site,
+        C.REGION: dict(zip(scenario.region_site().values(), scenario.region_site(), strict=True))[site],
+        C.TITLE: catalog[C.TITLE].to_numpy(dtype=object)[titles],
+        "requests": count().astype(np.int64), "views": count(views),
+        "hit_requests": count(hit).astype(np.int64), "upstream_hit_requests": count(up_hit).astype(np.int64),
+        "demand_gb": count(view_gb), "hit_gb": count(np.where(hit, view_gb, 0.0)),
+        "pinned_hit_gb": count(np.where(at_edge == PINNED, view_gb, 0.0)),
+        "upstream_hit_gb": count(np.where(up_hit, view_gb, 0.0)),
+        "miss_views": count(np.where(missed, views, 0.0)),
+        "origin_views": count(np.where(missed & ~up_hit, views, 0.0)),
+        "fill_gb": count(np.where(at_edge == ADMIT, sizes[title], 0.0) + up_write),
+        "on_demand_gb": count(pulled + up_write),
+    })
+    # where the pulled bytes come from: the upstream cache when it held or just admitted the title
+    sender = np.where(missed & ((up == HIT) | (up == ADMIT)) & (up_site != ""), up_site, srv)
+    traffic = [pd.DataFrame({"day": day[missed], "entry": site, "server": sender[missed], "hour": hour[missed],
+                             C.GB: pulled[missed]})]
+    if up_write.any():
+        w = up_write > 0
+        traffic.append(pd.DataFrame({"day": day[w], "entry": up_site, "server": origin, "hour": hour[w],
+                                     C.GB: up_write[w]}))
+    flows = pd.concat(traffic, ignore_index=True).groupby(["day", "entry", "server", "hour"],
+                                                          as_index=False)[C.GB].sum()
+    flows.insert(0, C.DATE, day_dates[flows.pop("day").to_numpy()])
+    flows.insert(1, "strategy", strategy)
+    return rows, flows
+
+
+def _collect(rows: list[pd.DataFrame], flows: list[pd.DataFrame]) -> CacheReplay:
+    def frame(parts: list[pd.DataFrame], columns: Sequence[str], order: list[str]) -> pd.DataFrame:
+        if not parts:
+            return pd.DataFrame({c: [] for c in columns})
+        return pd.concat(parts, ignore_index=True)[list(columns)].sort_values(order, kind="stable").reset_index(
+            drop=True)
+
+    return CacheReplay(rows=frame(rows, ROW_COLUMNS, [C.DATE, "strategy", C.SITE, C.TITLE]),
+                       traffic=frame(flows, TRAFFIC_COLUMNS, [C.DATE, "strategy", "entry", "server", "hour"]))
+
+
 def replay_caches(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-                  policies: Sequence[str] = DEFAULT_POLICIES, warmup_days: int = 7,
-                  seed: int = 0) -> pd.DataFrame:
+                  policies: Sequence[str] = DEFAULT_POLICIES, warmup_days: int = 7, seed: int = 0,
+                  budget: int | None = REQUEST_BUDGET) -> CacheReplay:
     """Replay consecutive days of views against reactive edge caches, state carried from day to day.
 
     Parameters
@@ -236,19 +460,17 @@ def replay_caches(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     start, end : Timestamp
         First and last reported day.
     policies : sequence of str
-        Names from :data:`POLICIES`.
+        Names from :data:`POLICIES`; each is a strategy of the result.
     warmup_days : int
         Days before ``start`` replayed to fill the caches but not reported (caches start empty).
     seed : int
         Seed of the request streams.
+    budget : int or None
+        Request budget per (site, day) (see :func:`request_streams`).
 
     Returns
     -------
-    DataFrame
-        One row per (date, policy, region, title_id) with requests: ``date, policy, site_id, region,
-        title_id, requests, hit_requests, upstream_hit_requests, demand_gb, hit_gb, upstream_hit_gb,
-        miss_views`` (missed at the edge), ``origin_views`` (missed upstream too), ``fill_gb`` (size of the
-        admissions at the edge and upstream), ``upstream_site`` ("" when none) and ``origin_site``.
+    CacheReplay
 
     Raises
     ------
@@ -260,57 +482,374 @@ def replay_caches(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     >>> from cdn.scenario import load_scenario
     >>> scn = load_scenario("tests/data/tiny")
     >>> out = replay_caches(scn, scn.demand, pd.Timestamp("2024-01-08"), pd.Timestamp("2024-01-09"), ["lru"])
-    >>> sorted(out["date"].dt.strftime("%Y-%m-%d").unique())
+    >>> sorted(out.rows["date"].dt.strftime("%Y-%m-%d").unique())
     ['2024-01-08', '2024-01-09']
     """
     for name in policies:
         cache_policy(name)
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
-    if end < start:
-        raise InputError(f"cache replay: end {end:%Y-%m-%d} is before start {start:%Y-%m-%d}")
-    dates = list(pd.date_range(start - pd.Timedelta(days=warmup_days), end, freq="D"))
-    streams = request_streams(scenario, demand, dates, seed)
-    catalog = scenario.catalog
-    size_mb = np.round(catalog[C.SIZE_GB].to_numpy(float) * _MB_PER_GB).astype(np.int64)
+    dates = _replay_dates(start, end, warmup_days)
+    streams = request_streams(scenario, demand, dates, seed, budget)
+    size_gb = scenario.catalog[C.SIZE_GB].to_numpy(float)
     sites = scenario.sites.set_index(C.SITE)
-    site_region = {s: r for r, s in scenario.region_site().items()}
-    gpv = catalog[C.GB_PER_VIEW].to_numpy(float)
-    sizes = catalog[C.SIZE_GB].to_numpy(float)
-    title_ids = catalog[C.TITLE].to_numpy(dtype=object)
-    day_dates = np.array(dates, dtype="datetime64[ns]")
     upstream = upstream_sites(scenario)
-    frames = []
+    rows, flows = [], []
     for policy in policies:
-        edge = {site: _run_site(policy, float(sites.loc[site, C.DISK_GB]), stream, size_mb)
+        edge = {site: run_cache(policy, float(sites.loc[site, C.DISK_GB]), stream, size_gb)
                 for site, stream in streams.items()}
-        parent = _run_parents(policy, streams, edge, upstream, sites, size_mb)
+        parent = _run_parents(policy, streams, edge, upstream, sites, size_gb)
         for site, stream in streams.items():
-            report = stream.day >= warmup_days
-            key = stream.day[report] * len(catalog) + stream.title[report]
-            keys, inverse = np.unique(key, return_inverse=True)
-            at_edge, above = edge[site][report], parent[site][report]
-            count = functools.partial(np.bincount, inverse, minlength=keys.size)
-            requests = count()
-            hits, up_hits = count(weights=at_edge == 1), count(weights=(at_edge != 1) & (above == 1))
-            admitted = count(weights=at_edge == 2) + 0.0
-            up_admitted = count(weights=(at_edge != 1) & (above == 2)) + 0.0
-            titles = keys % len(catalog)
-            frames.append(pd.DataFrame({
-                C.DATE: day_dates[keys // len(catalog)], "policy": policy, C.SITE: site,
-                C.REGION: site_region[site], C.TITLE: title_ids[titles],
-                "requests": requests, "hit_requests": hits.astype(np.int64),
-                "upstream_hit_requests": up_hits.astype(np.int64),
-                "demand_gb": requests * gpv[titles], "hit_gb": hits * gpv[titles],
-                "upstream_hit_gb": up_hits * gpv[titles],
-                "miss_views": (requests - hits).astype(float),
-                "origin_views": (requests - hits - up_hits).astype(float),
-                "fill_gb": (admitted + up_admitted) * sizes[titles],
-                "upstream_site": upstream[site][0], "origin_site": upstream[site][1],
-            }))
-    columns = [C.DATE, "policy", C.SITE, C.REGION, C.TITLE, "requests", "hit_requests", "upstream_hit_requests",
-               "demand_gb", "hit_gb", "upstream_hit_gb", "miss_views", "origin_views", "fill_gb", "upstream_site",
-               "origin_site"]
-    if not frames:
-        return pd.DataFrame({c: [] for c in columns})
-    out = pd.concat(frames, ignore_index=True)[columns]
-    return out.sort_values([C.DATE, "policy", C.SITE, C.TITLE], kind="stable").reset_index(drop=True)
+            up_site, origin = upstream[site]
+            server = np.full(stream.title.size, origin, dtype=object)
+            r, f = _tally(scenario, policy, site, stream, dates, warmup_days, edge[site], parent[site], server,
+                          up_site, origin)
+            rows.append(r)
+            flows.append(f)
+    return _collect(rows, flows)
+
+
+def pinned_matrix(scenario: Scenario, holdings: Sequence[pd.DataFrame], site: str) -> np.ndarray:
+    """(day, title) booleans: the titles ``site`` holds in each day's holdings (``site_id, title_id``)."""
+    index = {t: j for j, t in enumerate(scenario.catalog[C.TITLE])}
+    out = np.zeros((len(holdings), len(index)), dtype=bool)
+    for d, held in enumerate(holdings):
+        titles = held.loc[held[C.SITE] == site, C.TITLE].map(index).dropna().astype(np.int64)
+        out[d, titles.to_numpy()] = True
+    return out
+
+
+def _plan_servers(scenario: Scenario, holdings: Sequence[pd.DataFrame], site: str, stream: Requests,
+                  costs: pd.DataFrame) -> np.ndarray:
+    """For each request, the cheapest other site holding its title in that day's plan (origins hold all)."""
+    tiers = dict(zip(scenario.sites[C.SITE], scenario.sites[C.TIER], strict=True))
+    order = [s for s in holders_by_cost(costs, site) if s != site]
+    origin = next(s for s in order if tiers[s] == C.ORIGIN)
+    order = order[:order.index(origin)]  # sites cheaper than the nearest origin
+    server = np.full(stream.title.size, origin, dtype=object)
+    index = {t: j for j, t in enumerate(scenario.catalog[C.TITLE])}
+    for d, held in enumerate(holdings):
+        on_day = np.flatnonzero(stream.day == d)
+        if not on_day.size or not order:
+            continue
+        near = held[held[C.SITE].isin(order)]
+        rank = near[C.SITE].map({s: k for k, s in enumerate(order)}).to_numpy(np.int64)
+        title = near[C.TITLE].map(index).to_numpy(np.int64)
+        best = np.full(len(index), len(order), dtype=np.int64)
+        np.minimum.at(best, title, rank)
+        pick = best[stream.title[on_day]]
+        found = pick < len(order)
+        server[on_day[found]] = np.asarray(order, dtype=object)[pick[found]]
+    return server
+
+
+def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                  holdings: Sequence[pd.DataFrame], pinned_share: Mapping[str, float], *,
+                  policy: str = HYBRID_POLICY, admission: Admission = "all", warmup_days: int = 7, seed: int = 0,
+                  budget: int | None = REQUEST_BUDGET, strategy: str = "hybrid") -> CacheReplay:
+    """Replay consecutive days against hybrid edges: the day's plan pinned, a cache in the rest of the disk.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Sites (edge ``disk_gb``), catalog, network, settings.
+    demand : DataFrame
+        ``date, region, title_id, views`` (actual demand).
+    start, end : Timestamp
+        First and last reported day.
+    holdings : sequence of DataFrame
+        ``site_id, title_id`` after each night's fill, one frame per day from ``start - warmup_days`` to
+        ``end``: each edge's pinned titles, and the storage holdings that serve its misses.
+    pinned_share : mapping
+        Edge site -> share of its disk given to the plan; the cache gets the rest. A missing site has 0.
+    policy : str
+        Cache policy of the unpinned part (:data:`POLICIES`).
+    admission : {"all", "second"}
+        Admission rule of the cache part.
+    warmup_days, seed, budget :
+        As in :func:`replay_caches`.
+    strategy : str
+        Name of the strategy in the result.
+
+    Returns
+    -------
+    CacheReplay
+
+    Raises
+    ------
+    InputError
+        Unknown policy or admission rule, a share outside [0, 1], a holdings list of the wrong length, or
+        a plan that pins more than its share of an edge's disk.
+    """
+    cache_policy(policy)
+    check_admission(admission)
+    dates = _replay_dates(start, end, warmup_days)
+    if len(holdings) != len(dates):
+        raise InputError(f"hybrid replay: {len(holdings)} days of holdings for {len(dates)} days")
+    for site, share in pinned_share.items():
+        if not 0.0 <= share <= 1.0:
+            raise InputError(f"pinned share of {site} = {share!r}; expected a share in [0, 1]")
+    streams = request_streams(scenario, demand, dates, seed, budget)
+    size_gb = scenario.catalog[C.SIZE_GB].to_numpy(float)
+    disks = scenario.sites.set_index(C.SITE)[C.DISK_GB].astype(float)
+    costs = path_costs(scenario.graph)
+    rows, flows = [], []
+    for site, stream in streams.items():
+        share = float(pinned_share.get(site, 0.0))
+        pinned = pinned_matrix(scenario, holdings, site)
+        pinned_gb = (pinned * size_gb).sum(axis=1)
+        limit = share * float(disks[site])
+        if (pinned_gb > limit * (1 + 1e-9) + 1e-9).any():
+            d = int(np.argmax(pinned_gb))
+            raise InputError(f"hybrid replay: the plan of {dates[d]:%Y-%m-%d} pins {pinned_gb[d]:,.1f} GB at {site}, "
+                             f"more than its pinned share {share:.2f} of {float(disks[site]):,.1f} GB")
+        outcome = run_cache(policy, float(disks[site]) - limit, stream, size_gb, pinned=pinned, admission=admission)
+        server = _plan_servers(scenario, holdings, site, stream, costs)
+        r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, outcome,
+                      np.zeros(outcome.size, dtype=np.int8), server, "", "")
+        rows.append(r)
+        flows.append(f)
+    return _collect(rows, flows)
+
+
+SHARE_GRID = (0.0, 0.25, 0.5, 0.75, 0.9, 1.0)
+"""Pinned shares tried per edge by :func:`choose_pinned_shares`."""
+BACKTEST_DAYS = 7
+"""Days before the plan date replayed to choose the split (the first two only warm the caches)."""
+SHARE_TOLERANCE = 0.002
+"""Hit ratio an edge may give up in the backtest, against a reactive cache of its whole disk, for less
+on-demand upstream traffic."""
+PIN_HALF_LIFE_DAYS = 1.0
+"""Half-life of the weighted mean of past days that ranks the backtest's pins."""
+_BACKTEST_WARMUP = 2
+
+
+def _daily_pins(demand_gb: np.ndarray, size_gb: np.ndarray, capacity_gb: float, budget_gb: float,
+                held: np.ndarray) -> np.ndarray:
+    """Pinned titles for one day: the best by yesterday's GB per GB of disk, new ones within the fill budget.
+
+    The titles that fit ``capacity_gb`` in order of ``demand_gb / size_gb`` are the target; those not held
+    are added in that order while the night's fill budget lasts; the rest of the disk keeps held titles
+    by the same order.
+    """
+    rank = np.argsort(-demand_gb / size_gb, kind="stable")
+    rank = rank[demand_gb[rank] > 0]
+    target = rank[np.cumsum(size_gb[rank]) <= capacity_gb]
+    new = target[~held[target]]
+    added = new[np.cumsum(size_gb[new]) <= budget_gb]
+    pins = np.zeros(size_gb.size, dtype=bool)
+    pins[target[held[target]]] = True
+    pins[added] = True
+    room = capacity_gb - size_gb[pins].sum()
+    rest = np.flatnonzero(held & ~pins)
+    rest = rest[np.argsort(-demand_gb[rest] / size_gb[rest], kind="stable")]
+    pins[rest[np.cumsum(size_gb[rest]) <= room]] = True
+    return pins
+
+
+def choose_pinned_shares(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST_DAYS,
+                         shares: Sequence[float] = SHARE_GRID, policy: str = HYBRID_POLICY,
+                         admission: Admission = "all", seed: int = 0,
+                         budget: int | None = REQUEST_BUDGET) -> tuple[dict[str, float], pd.DataFrame]:
+    """Choose each edge's pinned share by a backtest over the ``days`` days before ``date``.
+
+    For every share of the grid, each edge replays those days as a hybrid: each day it pins the titles
+    with the most GB per GB of disk in an exponentially weighted mean of the week before (weights halving
+    each day back, :data:`PIN_HALF_LIFE_DAYS`: a stand-in for the nightly forecast, with its error),
+    filled within the share of its disk and its nightly fill budget, and caches the rest with ``policy``.
+    The first two days warm the caches; on the others the edge's byte hit ratio, its disk writes (pins
+    filled plus admissions) and its on-demand upstream GB (missed views plus admitted titles, what loads
+    the backbone during the day) are measured. Each edge takes, among the shares whose hit ratio is at
+    least that of share 0 (the reactive cache of the whole disk) less :data:`SHARE_TOLERANCE`, the one
+    with the least on-demand upstream GB (ties: the larger share).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Only demand dated before ``date`` is read.
+    date : Timestamp
+        The plan date.
+    days : int
+        Backtest days (at least 3: two of warm-up).
+    shares : sequence of float
+        Shares in [0, 1] to try.
+    policy, admission, seed, budget :
+        As in :func:`replay_hybrid`.
+
+    Returns
+    -------
+    shares : dict
+        Edge site -> chosen pinned share.
+    backtest : DataFrame
+        ``site_id, pinned_share, edge_byte_hit_ratio, fill_gb, on_demand_gb, chosen``: one row per edge and
+        share (empty when there is too little history; every edge then gets the middle of the grid).
+    """
+    cache_policy(policy)
+    check_admission(admission)
+    if days < _BACKTEST_WARMUP + 1:
+        raise InputError(f"backtest days {days}: expected at least {_BACKTEST_WARMUP + 1}")
+    if not shares or any(not 0.0 <= s <= 1.0 for s in shares):
+        raise InputError(f"pinned shares {list(shares)!r}: expected shares in [0, 1]")
+    date = pd.Timestamp(date)
+    first = max(date - pd.Timedelta(days=days), scenario.first_date + pd.Timedelta(days=1))
+    dates = list(pd.date_range(first, date - pd.Timedelta(days=1), freq="D"))
+    edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str).tolist()
+    columns = [C.SITE, "pinned_share", "edge_byte_hit_ratio", "fill_gb", "on_demand_gb", "chosen"]
+    if len(dates) <= _BACKTEST_WARMUP:
+        middle = float(sorted(shares)[len(shares) // 2])
+        return {site: middle for site in edges}, pd.DataFrame({c: [] for c in columns})
+    history = scenario.demand[(scenario.demand[C.DATE] >= first - pd.Timedelta(days=7))
+                              & (scenario.demand[C.DATE] < date)]
+    streams = request_streams(scenario, history, dates, seed, budget)
+    catalog = scenario.catalog
+    title_index = {t: j for j, t in enumerate(catalog[C.TITLE])}
+    size_gb = catalog[C.SIZE_GB].to_numpy(float)
+    gpv = catalog[C.GB_PER_VIEW].to_numpy(float)
+    disks = scenario.sites.set_index(C.SITE)[C.DISK_GB].astype(float)
+    fill = scenario.fill_budget_gb()
+    region_of = {s: r for r, s in scenario.region_site().items()}
+    records = []
+    for site in edges:
+        stream = streams.get(site)
+        if stream is None:
+            continue
+        mine = history[history[C.REGION] == region_of.get(site)]
+        yesterday = np.zeros((len(dates), len(catalog)))  # weighted GB of the week before each day
+        for d, day in enumerate(dates):
+            for back in range(1, 8):
+                rows = mine[mine[C.DATE] == day - pd.Timedelta(days=back)]
+                idx = rows[C.TITLE].map(title_index).to_numpy(np.int64)
+                weight = 0.5 ** ((back - 1) / PIN_HALF_LIFE_DAYS)
+                np.add.at(yesterday[d], idx, weight * rows[C.VIEWS].to_numpy(float) * gpv[idx])
+        scored = stream.day >= _BACKTEST_WARMUP
+        view_gb = stream.views * gpv[stream.title]
+        for share in shares:
+            capacity = share * float(disks[site])
+            pins = np.zeros((len(dates), len(catalog)), dtype=bool)
+            held = np.zeros(len(catalog), dtype=bool)
+            pin_writes = 0.0
+            for d in range(len(dates)):
+                budget_gb = float(fill[site]) if d else np.inf  # a steady state before the first day
+                pins[d] = _daily_pins(yesterday[d], size_gb, capacity, budget_gb, held) if capacity > 0 else False
+                if d >= _BACKTEST_WARMUP:
+                    pin_writes += float(size_gb[pins[d] & ~held].sum())
+                held = pins[d]
+            outcome = run_cache(policy, float(disks[site]) - capacity, stream, size_gb, pinned=pins,
+                                admission=admission)
+            hit = scored & ((outcome == HIT) | (outcome == PINNED))
+            admit = scored & (outcome == ADMIT)
+            missed = scored & ((outcome == MISS) | (outcome == ADMIT))
+            demand_gb = float(view_gb[scored].sum())
+            records.append({
+                C.SITE: site, "pinned_share": float(share),
+                "edge_byte_hit_ratio": float(view_gb[hit].sum()) / demand_gb if demand_gb > 0 else 0.0,
+                "fill_gb": pin_writes + float(size_gb[stream.title[admit]].sum()),
+                "on_demand_gb": float(np.where(admit, np.maximum(size_gb[stream.title], view_gb),
+                                               np.where(missed, view_gb, 0.0)).sum()),
+            })
+    table = pd.DataFrame(records, columns=columns[:-1])
+    chosen: dict[str, float] = {}
+    flags = np.zeros(len(table), dtype=bool)
+    for site, group in table.groupby(C.SITE, sort=False):
+        reactive = group.loc[group["pinned_share"] == min(shares), "edge_byte_hit_ratio"].iloc[0]
+        near = group[group["edge_byte_hit_ratio"] >= reactive - SHARE_TOLERANCE]
+        pick = near.sort_values(["on_demand_gb", "pinned_share"], ascending=[True, False], kind="stable").index[0]
+        flags[table.index.get_loc(pick)] = True
+        chosen[str(site)] = float(table.loc[pick, "pinned_share"])
+    middle = float(sorted(shares)[len(shares) // 2])
+    for site in edges:
+        chosen.setdefault(site, middle)
+    return chosen, table.assign(chosen=flags)
+
+
+def edge_split(scenario: Scenario, date: pd.Timestamp, mode: str, pinned_share: float | None = None, *,
+               policy: str = HYBRID_POLICY, admission: Admission = "all",
+               seed: int = 0) -> tuple[dict[str, float] | None, dict[str, object]]:
+    """Each edge's pinned share for a plan mode, and the keys that record it in the plan's ``summary.json``.
+
+    ``proactive`` gives the plan every disk (no split); ``reactive`` pins nothing on edges (storage sites are
+    still planned); ``hybrid`` pins ``pinned_share`` of every edge when given, else the share chosen per
+    edge by :func:`choose_pinned_shares` over the week before ``date``.
+
+    Returns
+    -------
+    shares : dict or None
+        Edge site -> pinned share (None in proactive mode).
+    record : dict
+        ``mode`` and, outside proactive mode, ``pinned_share``, ``pinned_share_forced``, ``cache_policy``,
+        ``admission`` and ``pinned_share_backtest`` (the backtest's rows).
+    """
+    if mode not in ("proactive", "hybrid", "reactive"):
+        raise InputError(f"--mode {mode!r}: valid modes are proactive, hybrid, reactive")
+    cache_policy(policy)
+    check_admission(admission)
+    if pinned_share is not None and not 0.0 <= pinned_share <= 1.0:
+        raise InputError(f"--pinned-share {pinned_share}: expected a share in [0, 1]")
+    if mode == "proactive":
+        return None, {"mode": mode}
+    edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str).tolist()
+    backtest = pd.DataFrame()
+    if mode == "reactive":
+        shares = {site: 0.0 for site in edges}
+    elif pinned_share is not None:
+        shares = {site: float(pinned_share) for site in edges}
+    else:
+        shares, backtest = choose_pinned_shares(scenario, date, policy=policy, admission=admission, seed=seed)
+    return shares, {"mode": mode, "pinned_share": shares,
+                    "pinned_share_forced": mode == "reactive" or pinned_share is not None,
+                    "cache_policy": policy, "admission": admission,
+                    "pinned_share_backtest": backtest.to_dict("records")}
+
+
+def simulate_cached_day(scenario: Scenario, date: pd.Timestamp, mode: str, holdings: pd.DataFrame | None = None,
+                        plan_summary: Mapping[str, object] | None = None, fill_gb: float = 0.0, *,
+                        warmup_days: int = 7, seed: int = 0) -> tuple[dict[str, object], pd.DataFrame]:
+    """One day of actual demand on hybrid or reactive edges, the caches warmed on the days before it.
+
+    ``hybrid`` pins the plan's edge holdings with the split, cache policy and admission rule recorded in
+    the plan's ``summary.json`` (the same holdings on the warm-up days); ``reactive`` runs
+    :data:`HYBRID_POLICY` caches of the whole disks (:func:`replay_caches`, no plan needed).
+
+    Returns
+    -------
+    summary : dict
+        ``date, mode, demand_gb, edge_byte_hit_ratio, edge_hit_gb, pinned_hit_gb, backbone_gb,
+        peak_backbone_gbps, peak_link_utilisation, fill_gb`` (plan fill plus admissions),
+        ``offpeak_fill_gb, on_demand_gb, warmup_days, cache_policy, admission, pinned_share``.
+    per_site : DataFrame
+        ``site_id, demand_gb, hit_gb, pinned_hit_gb, edge_byte_hit_ratio, fill_gb, on_demand_gb``.
+    """
+    from cdn.simulate import route_served
+
+    date = pd.Timestamp(date)
+    warmup = max(0, min(warmup_days, (date - scenario.first_date).days))
+    record = dict(plan_summary or {})
+    if mode == "hybrid":
+        if holdings is None or "pinned_share" not in record:
+            raise InputError("--mode hybrid needs a plan made with --mode hybrid (its summary.json records each "
+                             "edge's pinned_share); give it with --plan OUT/<date>")
+        policy = str(record.get("cache_policy", HYBRID_POLICY))
+        admission = check_admission(str(record.get("admission", "all")))
+        shares = {str(k): float(v) for k, v in dict(record["pinned_share"]).items()}  # type: ignore[call-overload]
+        result = replay_hybrid(scenario, scenario.demand, date, date, [holdings] * (warmup + 1), shares,
+                               policy=policy, admission=admission, warmup_days=warmup, seed=seed)
+    elif mode == "reactive":
+        policy, admission, shares, fill_gb = HYBRID_POLICY, "all", {}, 0.0
+        result = replay_caches(scenario, scenario.demand, date, date, [policy], warmup_days=warmup, seed=seed)
+    else:
+        raise InputError(f"--mode {mode!r}: a cache simulation is hybrid or reactive")
+    rows, flow = result.rows, result.traffic
+    sim = route_served(scenario, flow["entry"], flow["server"], flow[C.GB], flow["hour"])
+    demand = float(rows["demand_gb"].sum())
+    admitted = float(rows["fill_gb"].sum())
+    per_site = rows.groupby(C.SITE, as_index=False)[["demand_gb", "hit_gb", "pinned_hit_gb", "fill_gb",
+                                                     "on_demand_gb"]].sum()
+    per_site.insert(4, "edge_byte_hit_ratio", per_site["hit_gb"] / per_site["demand_gb"])
+    summary: dict[str, object] = {
+        "date": f"{date:%Y-%m-%d}", "mode": mode, "demand_gb": demand,
+        "edge_byte_hit_ratio": float(rows["hit_gb"].sum()) / demand if demand > 0 else None,
+        "edge_hit_gb": float(rows["hit_gb"].sum()), "pinned_hit_gb": float(rows["pinned_hit_gb"].sum()),
+        "backbone_gb": sim["backbone_gb"], "peak_backbone_gbps": sim["peak_backbone_gbps"],
+        "peak_link_utilisation": sim["peak_link_utilisation"], "overloaded_links": sim["overloaded_links"],
+        "fill_gb": fill_gb + admitted, "offpeak_fill_gb": fill_gb, "on_demand_gb": float(rows["on_demand_gb"].sum()),
+        "warmup_days": warmup, "cache_policy": policy, "admission": admission, "pinned_share": shares,
+    }
+    return summary, per_site

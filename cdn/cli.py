@@ -49,6 +49,11 @@ ReplayTimeLimit = Annotated[
     float, typer.Option("--time-limit", help="Seconds per placement solve, each proactive and each oracle night; a "
                         "solve stopped there keeps its best plan so far.")
 ]
+PlanMode = Annotated[str, typer.Option("--mode", help="proactive (the plan fills every disk), hybrid (the plan "
+                                      "fills a pinned share of each edge, a demand-driven cache the rest) or "
+                                      "reactive (edges are caches only).")]
+PinnedShare = Annotated[float | None, typer.Option("--pinned-share", help="Hybrid mode: force every edge's pinned "
+                                                   "share (0-1); default: chosen per edge by backtest.")]
 PlanRoot = Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>/placement.csv and summary.json.")]
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace OUT even when it is a file or holds files "
                                          "edgefill did not write.")]
@@ -242,6 +247,8 @@ def nightly(
     gap: Gap = PLAN_GAP,
     scheduler: Scheduler = None,
     objective: ObjectiveName = "hit",
+    mode: PlanMode = "proactive",
+    pinned_share: PinnedShare = None,
 ) -> None:
     """The nightly job: forecast D, plan the fill, write it, and print what the plan is expected to do."""
     from cdn.atomic import check_output_dir
@@ -254,7 +261,7 @@ def nightly(
     day = plan_date(scenario, date)
     check_output_dir(out / f"{day:{DATE_FORMAT}}", remedy=PLAN_DIR_REMEDY)
     outcome = run_nightly(scenario, day, out, model=model, solver=solver, time_limit=time_limit, gap=gap,
-                          scheduler=scheduler, objective=objective)
+                          scheduler=scheduler, objective=objective, mode=mode, pinned_share=pinned_share)
     for line in describe(outcome):
         log(line)
 
@@ -270,6 +277,8 @@ def plan(
     gap: Gap = PLAN_GAP,
     model: ModelName = "auto",
     objective: ObjectiveName = "hit",
+    mode: PlanMode = "proactive",
+    pinned_share: PinnedShare = None,
 ) -> None:
     """Plan the night before D: forecast D .. D+6, choose what each site holds, write the fill plan."""
     from cdn.atomic import check_output_dir
@@ -279,7 +288,7 @@ def plan(
 
     check_output_dir(out / f"{parse_date(date):{DATE_FORMAT}}", remedy=PLAN_DIR_REMEDY)
     result = plan_command(data, date, out, solver=solver, time_limit=time_limit, gap=gap, model=model,
-                          objective=objective)
+                          objective=objective, mode=mode, pinned_share=pinned_share)
     gap_text = "n/a" if result.gap is None else f"{result.gap:.4%}"
     log(f"{out}/{date}: {result.status} ({result.solver}, {result.method}), expected edge byte hit ratio "
         f"{result.expected_edge_byte_hit_ratio:.3f}, fill {result.fill_gb:.1f} GB, evict {result.evict_gb:.1f} GB, "
@@ -295,14 +304,27 @@ def simulate(
     plan: Annotated[Path | None, typer.Option("--plan", help="Dated plan directory OUT/<date>; default: the "
                                               "scenario's placement.csv.")] = None,
     fail: Annotated[list[str] | None, typer.Option("--fail", help="Site or link (A-B) to remove; repeatable.")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="proactive (the plan's holdings), hybrid (the plan's pinned "
+                                      "share plus a demand-driven cache, caches warmed on the 7 days before) or "
+                                      "reactive (SIEVE caches of the whole disks).")] = "proactive",
     overwrite: Overwrite = False,
 ) -> None:
     """Route a day's actual demand over the network for a plan: hits, backbone, link load, failures."""
     from cdn.atomic import check_output_dir
-    from cdn.simulate import run_simulation
+    from cdn.errors import InputError
+    from cdn.simulate import run_cache_simulation, run_simulation
 
     check_output_dir(out, overwrite)
-
+    if mode != "proactive":
+        if fail:
+            raise InputError(f"--fail is only simulated in proactive mode, not --mode {mode}")
+        c = run_cache_simulation(data, plan, date, mode, out)
+        hit = "n/a (no demand)" if c["edge_byte_hit_ratio"] is None else f"{c['edge_byte_hit_ratio']:.4f}"
+        print(f"{out}: {c['date']} ({mode}, {c['cache_policy']} caches warmed {c['warmup_days']} days): edge byte "
+              f"hit ratio {hit}, backbone {c['backbone_gb']:,.1f} GB, peak backbone {c['peak_backbone_gbps']:,.2f} "
+              f"Gbps, disk writes {c['fill_gb']:,.1f} GB (off-peak fill {c['offpeak_fill_gb']:,.1f} GB), on-demand "
+              f"upstream {c['on_demand_gb']:,.1f} GB")
+        return
     sim = run_simulation(data, plan, date, fail or [], out)
     s = sim.summary
     hit = "n/a (no demand)" if s["edge_byte_hit_ratio"] is None else f"{s['edge_byte_hit_ratio']:.4f}"
@@ -344,31 +366,59 @@ def replay(
     data: DataDir,
     start: Annotated[str, typer.Option("--from", help="First night to replay (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--to", help="Last night to replay (YYYY-MM-DD).")],
-    out: Annotated[Path, typer.Option("--out", help="Output directory: summary.json, days.csv, plans, charts.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory: summary.json, days.csv, plans, warm-up "
+                                      "plans, charts.")],
     model: ModelName = "auto",
-    solver: SolverName = "highs",
+    solver: Annotated[str, typer.Option("--solver", help="Placement solver of the reported nights: greedy "
+                                        "(default, keeps a replay to minutes), highs, lagrangian or cbc.")] = "greedy",
     policy: Annotated[list[str] | None, typer.Option("--policy", help="Reactive cache policy (repeatable); "
                                                      "default lru, lfu, s3fifo, belady.")] = None,
     no_caches: Annotated[bool, typer.Option("--no-caches", help="Skip the reactive cache baselines.")] = False,
     no_oracle: Annotated[bool, typer.Option("--no-oracle", help="Skip the oracle plans.")] = False,
     time_limit: ReplayTimeLimit = REPLAY_TIME_LIMIT,
+    gap: Gap = PLAN_GAP,
     seed: Annotated[int, typer.Option("--seed", help="Seed of forecasts and cache request streams.")] = 0,
-    warmup: Annotated[int, typer.Option("--warmup", help="Nights before --from run but not reported.")] = 7,
+    warmup: Annotated[int, typer.Option("--warmup", help="Nights before --from run but not reported (fewer when "
+                                        "less than a week of history would remain).")] = 7,
+    warmup_solver: Annotated[str, typer.Option("--warmup-solver", help="Placement solver of the warm-up nights.")]
+    = "greedy",
+    mode: Annotated[list[str] | None, typer.Option("--mode", help="Strategies to run (repeatable): proactive "
+                                                   "(with the oracle), hybrid, reactive; default all three.")] = None,
+    pinned_share: PinnedShare = None,
+    cache: Annotated[str, typer.Option("--cache", help="Cache policy of the hybrid edges: sieve (default), s3fifo, "
+                                       "lru, lfu.")] = "sieve",
+    admission: Annotated[str, typer.Option("--admission", help="Hybrid caches admit every miss (all) or a title's "
+                                           "second request within two days (second).")] = "all",
+    request_budget: Annotated[int, typer.Option("--request-budget", help="Cache requests per edge and day above "
+                                                "which one request stands for several views.")] = 50_000,
     overwrite: Overwrite = False,
 ) -> None:
-    """Replay nights: forecast, plan, simulate the next day; against oracle plans and reactive caches."""
+    """Replay nights: proactive, hybrid, reactive caches and oracle plans on each next day's actual demand."""
     from cdn.atomic import check_output_dir
-    from cdn.caches import DEFAULT_POLICIES
+    from cdn.caches import DEFAULT_POLICIES, check_admission
+    from cdn.progress import log
+    from cdn.replay import MODES, replay_command
 
     check_output_dir(out, overwrite)
-    from cdn.replay import replay_command
 
     policies = [] if no_caches else (policy or list(DEFAULT_POLICIES))
-    result = replay_command(data, start, end, out, model, solver, policies, not no_oracle, time_limit, seed, warmup)
-    for name, s in result.summary["strategies"].items():
-        hit = "n/a" if s["edge_byte_hit_ratio"] is None else f"{s['edge_byte_hit_ratio']:.4f}"
-        print(f"{name:>10}: edge byte hit ratio {hit}, backbone {s['backbone_tb']:.2f} TB, fill {s['fill_tb']:.2f} TB"
-              f", peak backbone {s['peak_backbone_gbps']:.2f} Gbps")
+    result = replay_command(data, start, end, out, model=model, solver=solver, policies=policies,
+                            oracle=not no_oracle, time_limit=time_limit, gap=gap, seed=seed, warmup_days=warmup,
+                            warmup_solver=warmup_solver, modes=mode or list(MODES), pinned_share=pinned_share,
+                            cache=cache, admission=check_admission(admission), budget=request_budget)
+    s = result.summary
+    log(f"replay {s['from']}..{s['to']}: {s['days']} nights reported after {s['warmup_days']} warm-up nights "
+        f"(--warmup; warm-up plans in {out}/warmup/), solver {s['solver']} (warm-up {s['warmup_solver']}), "
+        f"model {s['model']}")
+    if s["hybrid"] is not None:
+        shares = sorted(s["hybrid"]["pinned_share"].values())
+        how = "forced" if s["hybrid"]["pinned_share_forced"] else "chosen by backtest"
+        log(f"hybrid: pinned share per edge {how}: {', '.join(f'{v:.2f}' for v in shares)}")
+    for name, v in s["strategies"].items():
+        hit = "n/a" if v["edge_byte_hit_ratio"] is None else f"{v['edge_byte_hit_ratio']:.4f}"
+        print(f"{name:>10}: edge byte hit ratio {hit}, peak backbone {v['peak_backbone_gbps']:,.2f} Gbps, "
+              f"backbone {v['backbone_tb']:,.2f} TB, disk writes {v['fill_tb']:,.2f} TB, upstream "
+              f"{v['offpeak_fill_gb'] / 1000:,.2f} TB off-peak + {v['on_demand_gb'] / 1000:,.2f} TB on demand")
     print(f"{out}: summary.json, days.csv, index.html")
 
 

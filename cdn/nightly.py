@@ -73,6 +73,8 @@ def run_nightly(
     churn_cost: float | None = None,
     scheduler: str | None = None,
     objective: str = "hit",
+    mode: str = "proactive",
+    pinned_share: float | None = None,
 ) -> NightlyOutcome:
     """Forecast ``date`` from the demand before it, plan the fill, write the plan and simulate it.
 
@@ -88,11 +90,15 @@ def run_nightly(
         Forecast model name and optional Dask scheduler address (see :func:`forecasting.forecast`).
     solver, time_limit, gap, churn_cost, objective :
         Placement options (see :func:`cdn.planning.make_plan`); ``churn_cost`` None keeps the default.
+    mode, pinned_share :
+        How each edge's disk is split between the plan and a demand-driven cache
+        (:func:`cdn.caches.edge_split`), recorded in ``summary.json``.
 
     Returns
     -------
     NightlyOutcome
     """
+    from cdn.caches import edge_split
     from cdn.forecast import forecast_scenario
     from cdn.planning import HORIZON_DAYS, check_objective, make_plan
     from cdn.simulate import simulate_day
@@ -101,13 +107,15 @@ def run_nightly(
     get_solver(solver)
     goal = check_objective(objective)
     seconds: dict[str, float] = {}
+    shares, record = edge_split(scenario, date, mode, pinned_share)
     start = time.monotonic()
     frame = forecast_scenario(scenario, date, horizon=HORIZON_DAYS, model=model, scheduler=scheduler)
     seconds["forecast"] = time.monotonic() - start
 
     start = time.monotonic()
     result = make_plan(scenario, date, frame, out_root, solver=solver, time_limit=time_limit, gap=gap,
-                       churn_cost=DEFAULT_CHURN_COST if churn_cost is None else churn_cost, objective=goal)
+                       churn_cost=DEFAULT_CHURN_COST if churn_cost is None else churn_cost, objective=goal,
+                       pinned_share=shares, summary_extra=record)
     seconds["plan"] = time.monotonic() - start
 
     start = time.monotonic()
@@ -118,7 +126,7 @@ def run_nightly(
               if len(actual_demand) else None)
     seconds["simulate"] = time.monotonic() - start
     plan_dir = Path(out_root) / f"{date:{DATE_FORMAT}}"
-    return NightlyOutcome(date=date, plan_dir=plan_dir, summary=result.summary(f"{date:{DATE_FORMAT}}"),
+    return NightlyOutcome(date=date, plan_dir=plan_dir, summary={**result.summary(f"{date:{DATE_FORMAT}}"), **record},
                           expected=expected, actual=actual, seconds=seconds)
 
 
@@ -134,6 +142,11 @@ def describe(outcome: NightlyOutcome) -> list[str]:
         f"peak backbone {e['peak_backbone_gbps']:,.2f} Gbps",
         f"  fill {s['fill_gb']:,.1f} GB, evict {s['evict_gb']:,.1f} GB",
     ]
+    if s.get("mode", "proactive") != "proactive":
+        shares = ", ".join(f"{site} {share:.2f}" for site, share in sorted(s["pinned_share"].items()))
+        how = "forced" if s["pinned_share_forced"] else "chosen by backtest"
+        lines.append(f"  {s['mode']} mode: pinned share of each edge's disk ({how}): {shares}; the rest is a "
+                     f"{s['cache_policy']} cache")
     if outcome.actual is not None:
         a = outcome.actual
         lines.append(f"  on the date's actual demand: edge byte hit ratio {a['edge_byte_hit_ratio']:.3f}, "

@@ -8,8 +8,10 @@ each site held before tonight (:func:`held_before`), solves, and writes ``OUT/<d
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -274,6 +276,8 @@ def make_plan(
     threads: int | None = None,
     objective: Objective = "hit",
     history_weight: float = HISTORY_WEIGHT,
+    pinned_share: Mapping[str, float] | None = None,
+    summary_extra: Mapping[str, Any] | None = None,
 ) -> PlacementResult:
     """Plan ``date`` from a forecast and write ``OUT/<date>/placement.csv`` and ``summary.json``.
 
@@ -298,6 +302,11 @@ def make_plan(
     history_weight : float
         Weight of the recent observed bytes in the value signal (:func:`value_signal`); 0 plans from the
         forecast alone (the replay's oracle, whose forecast is the actual demand).
+    pinned_share : mapping, optional
+        Edge site -> share of its disk the plan may fill (hybrid and reactive modes, :mod:`cdn.caches`: the
+        rest is a demand-driven cache); edges not named keep their whole disk.
+    summary_extra : mapping, optional
+        Keys added to ``summary.json`` (the mode and its split).
 
     Returns
     -------
@@ -311,8 +320,12 @@ def make_plan(
     """
     day = parse_date(date)
     signal = value_signal(scenario, None if solver == "naive" else forecast, day, history_weight=history_weight)
+    sites = scenario.sites
+    if pinned_share:
+        share = sites[C.SITE].map(pinned_share).fillna(1.0).where(sites[C.TIER] == C.EDGE, 1.0)
+        sites = sites.assign(**{C.DISK_GB: sites[C.DISK_GB] * share})
     problem = PlacementProblem(
-        sites=scenario.sites,
+        sites=sites,
         catalog=scenario.catalog[[C.TITLE, C.SIZE_GB]],
         demand_gb=signal.demand,
         graph=scenario.graph,
@@ -326,16 +339,18 @@ def make_plan(
     result = solve(problem, solver=solver, time_limit=time_limit, gap=gap, threads=threads)
     result.details.update({"horizon_days": HORIZON_DAYS, "discount": DISCOUNT,
                            "history_weight": 1.0 if solver == "naive" or forecast is None else history_weight})
-    write_plan(result, out_root, day)
+    write_plan(result, out_root, day, summary_extra)
     return result
 
 
-def write_plan(result: PlacementResult, out_root: str | Path, date: pd.Timestamp) -> Path:
+def write_plan(result: PlacementResult, out_root: str | Path, date: pd.Timestamp,
+               summary_extra: Mapping[str, Any] | None = None) -> Path:
     """Write a plan directory ``OUT/<date>/`` atomically (see :func:`cdn.atomic.atomic_directory`)."""
     target = Path(out_root) / f"{date:{DATE_FORMAT}}"
     with atomic_directory(target, mark=True) as tmp:
         result.plan.to_csv(tmp / PLAN_FILE, index=False, columns=list(C.PLAN_COLUMNS))
-        (tmp / SUMMARY_FILE).write_text(json.dumps(result.summary(f"{date:{DATE_FORMAT}}"), indent=2) + "\n")
+        summary = {**result.summary(f"{date:{DATE_FORMAT}}"), **(summary_extra or {})}
+        (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
     return target
 
 
@@ -349,11 +364,16 @@ def plan_command(
     model: str = "auto",
     churn_cost: float = DEFAULT_CHURN_COST,
     objective: str = "hit",
+    mode: str = "proactive",
+    pinned_share: float | None = None,
 ) -> PlacementResult:
     """``cdn plan``: load the scenario, forecast D .. D+6 from demand strictly before D, plan and write.
 
-    Solver ``naive`` needs no forecast: it ranks by the last :data:`HISTORY_DAYS` days' bytes.
+    Solver ``naive`` needs no forecast: it ranks by the last :data:`HISTORY_DAYS` days' bytes. ``mode`` and
+    ``pinned_share`` split each edge's disk (see :func:`cdn.caches.edge_split`); the split is recorded in
+    ``summary.json``.
     """
+    from cdn.caches import edge_split
     from cdn.forecast import forecast_scenario
     from cdn.scenario import load_scenario
     from placement import get_solver
@@ -362,6 +382,7 @@ def plan_command(
     chosen = check_objective(objective)
     scenario = load_scenario(data)
     day = scenario.check_history_date(parse_date(date), "--date")
+    shares, record = edge_split(scenario, day, mode, pinned_share)
     frame = None if solver == "naive" else forecast_scenario(scenario, day, horizon=HORIZON_DAYS, model=model)
     return make_plan(scenario, day, frame, out, solver=solver, time_limit=time_limit, gap=gap,
-                     churn_cost=churn_cost, objective=chosen)
+                     churn_cost=churn_cost, objective=chosen, pinned_share=shares, summary_extra=record)

@@ -646,13 +646,45 @@ def run_simulation(data: str | Path, plan: str | Path | None, date: str, failure
     return simulation
 
 
+def run_cache_simulation(data: str | Path, plan: str | Path | None, date: str, mode: str,
+                         out: str | Path) -> dict[str, Any]:
+    """``cdn simulate --mode hybrid|reactive``: one day on edges with demand-driven caches, written to ``out``.
+
+    Writes ``summary.json`` and ``sites.csv`` (see :func:`cdn.caches.simulate_cached_day`) atomically and
+    returns the summary.
+    """
+    from cdn.caches import simulate_cached_day
+    from cdn.planning import SUMMARY_FILE
+    from cdn.scenario import load_scenario
+
+    scenario = load_scenario(data)
+    day = parse_date(date)
+    if not scenario.first_date <= day <= scenario.last_date:
+        raise InputError(f"--date {date}: the scenario's demand runs from {scenario.first_date:%Y-%m-%d} to "
+                         f"{scenario.last_date:%Y-%m-%d}")
+    holdings, fill_gb, record = None, 0.0, None
+    if plan is not None:
+        holdings, fill_gb = plan_holdings(scenario, plan)
+        path = Path(plan) / SUMMARY_FILE
+        try:
+            record = json.loads(path.read_text()) if path.is_file() else None
+        except json.JSONDecodeError as err:
+            raise InputError(f"{path}: not valid JSON: {err}") from err
+    summary, per_site = simulate_cached_day(scenario, day, mode, holdings, record, fill_gb)
+    summary["plan"] = str(plan) if plan is not None else None
+    with atomic_directory(out, overwrite=True) as tmp:
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        per_site.to_csv(tmp / "sites.csv", index=False)
+    return summary
+
+
 def route_served(scenario: Scenario, entry: Sequence[str], server: Sequence[str],
-                 gb: Sequence[float]) -> dict[str, Any]:
+                 gb: Sequence[float], hour: Sequence[int] | None = None) -> dict[str, Any]:
     """Backbone GB, peak backbone Gbps and peak link utilisation of bytes served from given sites.
 
-    For demand whose server is already known (a reactive cache hierarchy decides it request by request):
-    each GB goes from ``server`` to ``entry`` along the cheapest path, spread over the day by the diurnal
-    profile, with no serving caps.
+    For demand whose server is already known (a cache decides it request by request): each GB goes
+    from ``server`` to ``entry`` along the cheapest path, in its ``hour`` when given, else spread over the
+    day by the diurnal profile, with no serving caps.
 
     Parameters
     ----------
@@ -662,6 +694,8 @@ def route_served(scenario: Scenario, entry: Sequence[str], server: Sequence[str]
         Site where the bytes are delivered (the region's site) and site that serves them.
     gb : sequence of float
         GB per (entry, server) row.
+    hour : sequence of int, optional
+        Hour of the day (0-23) of each row.
 
     Returns
     -------
@@ -672,14 +706,23 @@ def route_served(scenario: Scenario, entry: Sequence[str], server: Sequence[str]
     names = sorted(graph.nodes)
     pos = {s: i for i, s in enumerate(names)}
     n = len(names)
-    daily = np.zeros((n, n))
     rows = np.array([pos[s] for s in entry], dtype=np.int64)
     cols = np.array([pos[s] for s in server], dtype=np.int64)
-    if rows.size:
-        _accumulate(daily, rows, cols, np.asarray(gb, dtype=float))
+    amount = np.asarray(gb, dtype=float)
+    if hour is None:
+        daily = np.zeros((n, n))
+        if rows.size:
+            _accumulate(daily, rows, cols, amount)
+        flows: np.ndarray = diurnal_profile(float(scenario.settings["peak_hour_share"]))[:, None, None] * daily[None]
+    else:
+        hours = np.asarray(hour, dtype=np.int64)
+        if hours.size and (hours.min() < 0 or hours.max() >= HOURS):
+            raise InputError(f"route_served: hours must be 0..{HOURS - 1}")
+        flows = np.bincount((hours * n + rows) * n + cols, weights=amount, minlength=HOURS * n * n).astype(
+            float).reshape(HOURS, n, n)
+        daily = flows.sum(axis=0)
     paths = {int(s): cheapest_paths(graph, names[int(s)]) for s in np.unique(rows)}
-    profile = diurnal_profile(float(scenario.settings["peak_hour_share"]))
-    links, hourly = _link_table(graph, names, paths, profile[:, None, None] * daily[None], daily)
+    links, hourly = _link_table(graph, names, paths, flows, daily)
     backbone = (links[C.KIND] != C.ACCESS).to_numpy()
     return {
         "backbone_gb": float(links.loc[backbone, "gb"].sum()),

@@ -6,6 +6,7 @@ of disk, E2 (r2) 40 GB. One view a day fixes the arrival order.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,9 +16,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cdn.caches import POLICIES, _next_access, cache_policy, replay_caches, request_streams, upstream_sites
+from cdn.caches import (
+    PINNED,
+    POLICIES,
+    SHARE_GRID,
+    _next_access,
+    cache_policy,
+    check_admission,
+    edge_split,
+    replay_caches,
+    replay_hybrid,
+    request_cap,
+    request_streams,
+    run_cache,
+    upstream_sites,
+)
 from cdn.errors import InputError
 from cdn.scenario import load_scenario
+from cdn.simulate import route_served, simulate_day
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 START = pd.Timestamp("2024-01-01")
@@ -35,13 +51,13 @@ def one_view_a_day(region: str, titles: list[str]) -> pd.DataFrame:
 
 def outcomes(tiny, demand: pd.DataFrame, policy: str) -> pd.DataFrame:
     end = demand["date"].max()
-    return replay_caches(tiny, demand, START, end, [policy], warmup_days=0).set_index("date")
+    return replay_caches(tiny, demand, START, end, [policy], warmup_days=0).rows.set_index("date")
 
 
 def test_unknown_policy_lists_the_valid_ones():
-    with pytest.raises(InputError, match="lru, lfu, s3fifo, belady"):
+    with pytest.raises(InputError, match="lru, lfu, s3fifo, sieve, belady"):
         cache_policy("arc2")
-    assert set(POLICIES) >= {"lru", "lfu", "s3fifo", "belady"}
+    assert set(POLICIES) >= {"lru", "lfu", "s3fifo", "sieve", "belady"}
 
 
 @pytest.mark.parametrize(("policy", "last_is_hit"), [("lru", False), ("lfu", True), ("belady", True)])
@@ -69,11 +85,12 @@ def test_upstream_cache_is_the_nearest_storage_site_with_disk(tiny):
 
 def test_caches_keep_their_content_across_days_and_warmup_is_not_reported(tiny):
     demand = one_view_a_day("r2", ["t3", "t3", "t3"])
-    out = replay_caches(tiny, demand, START + pd.Timedelta(days=1), START + pd.Timedelta(days=2), ["lru"],
-                        warmup_days=1)
+    result = replay_caches(tiny, demand, START + pd.Timedelta(days=1), START + pd.Timedelta(days=2), ["lru"],
+                           warmup_days=1)
+    out = result.rows
     assert out["date"].min() == START + pd.Timedelta(days=1)
     assert out["hit_requests"].tolist() == [1, 1] and out["fill_gb"].sum() == 0.0
-    assert out["upstream_site"].tolist() == ["S", "S"]
+    assert result.traffic.empty  # every request a hit: nothing pulled from upstream
 
 
 def test_s3fifo_keeps_only_titles_that_fit_its_small_queue(tiny):
@@ -91,7 +108,7 @@ def test_a_title_larger_than_the_disk_is_never_admitted(tiny):
     assert outcomes(tiny, demand, "lru")["hit_requests"].tolist() == [0, 1]
     catalog = tiny.catalog.assign(size_gb=np.where(tiny.catalog["title_id"] == "t1", 41.0, tiny.catalog["size_gb"]))
     bigger = replace(tiny, catalog=catalog)
-    out = replay_caches(bigger, demand, START, START + pd.Timedelta(days=1), ["lru"], warmup_days=0)
+    out = replay_caches(bigger, demand, START, START + pd.Timedelta(days=1), ["lru"], warmup_days=0).rows
     # never admitted at E2 (40 GB); the upstream cache S (100 GB) takes it and serves the second view
     assert out["hit_requests"].sum() == 0 and out["fill_gb"].tolist() == [41.0, 0.0]
     assert out["upstream_hit_requests"].tolist() == [0, 1]
@@ -122,17 +139,159 @@ demand_st = st.lists(
 @given(demand=demand_st, seed=st.integers(0, 3))
 def test_hits_are_bounded_bytes_add_up_and_the_seed_fixes_the_stream(tiny, demand, seed):
     end = START + pd.Timedelta(days=4)
-    out = replay_caches(tiny, demand, START, end, list(POLICIES), warmup_days=0, seed=seed)
+    result = replay_caches(tiny, demand, START, end, list(POLICIES), warmup_days=0, seed=seed)
     again = replay_caches(tiny, demand, START, end, list(POLICIES), warmup_days=0, seed=seed)
-    pd.testing.assert_frame_equal(out, again)
+    pd.testing.assert_frame_equal(result.rows, again.rows)
+    pd.testing.assert_frame_equal(result.traffic, again.traffic)
+    out = result.rows
     assert (out["hit_requests"] + out["upstream_hit_requests"] <= out["requests"]).all()
     assert np.allclose(out["origin_views"], out["requests"] - out["hit_requests"] - out["upstream_hit_requests"])
     assert (out["hit_gb"] <= out["demand_gb"] + 1e-9).all()
     gpv = out["title_id"].map(tiny.catalog.set_index("title_id")["gb_per_view"])
     assert np.allclose(out["demand_gb"], out["requests"] * gpv)
     # every policy sees the same requests; whole views are requested exactly
-    per_policy = out.groupby("policy")["requests"].sum()
+    per_policy = out.groupby("strategy")["requests"].sum()
     assert per_policy.nunique() <= 1
     whole = demand[demand["views"] == demand["views"].round()]
     if len(whole) == len(demand) and len(out):
         assert per_policy.iloc[0] == int(demand["views"].sum())
+
+
+# ------------------------------------------------------------------------------------------------
+# hybrid edges: a pinned part from the plan, a cache in the rest
+# ------------------------------------------------------------------------------------------------
+NOTHING = pd.DataFrame({"site_id": pd.Series(dtype=str), "title_id": pd.Series(dtype=str)})
+
+
+def held(*pairs: tuple[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(list(pairs), columns=["site_id", "title_id"]) if pairs else NOTHING
+
+
+def no_storage_disk(tiny):
+    return replace(tiny, sites=tiny.sites.assign(disk_gb=np.where(tiny.sites["site_id"] == "S", 0.0,
+                                                                   tiny.sites["disk_gb"])))
+
+
+def test_a_surprise_hit_is_served_from_the_edge_after_its_first_request_in_hybrid_mode_only(tiny):
+    # the plan pins t2 (20 GB) in E1's pinned half (30 GB); nobody forecast t3, which gets 5 views
+    demand = pd.DataFrame({"date": [START, START], "region": ["r1", "r1"], "title_id": ["t2", "t3"],
+                           "views": [2.0, 5.0]})
+    plan = held(("E1", "t2"))
+    hybrid = replay_hybrid(tiny, demand, START, START, [plan], {"E1": 0.5}, warmup_days=0).rows.set_index("title_id")
+    assert hybrid.loc["t3", "hit_requests"] == 4 and hybrid.loc["t3", "hit_gb"] == 4.0  # all but the first
+    assert hybrid.loc["t2", "pinned_hit_gb"] == 4.0 and hybrid.loc["t2", "hit_requests"] == 2
+    proactive = simulate_day(tiny, plan, demand).per_site.set_index("site_id")
+    assert proactive.loc["E1", "edge_hit_gb"] == 4.0  # only t2: every t3 byte comes from upstream
+    pinned_only = replay_hybrid(tiny, demand, START, START, [plan], {"E1": 1.0}, warmup_days=0).rows
+    assert pinned_only.set_index("title_id").loc["t3", "hit_requests"] == 0
+
+
+def test_admissions_are_upstream_traffic_in_the_hour_of_the_miss_and_disk_writes(tiny):
+    demand = one_view_a_day("r2", ["t3"])  # E2 (40 GB) misses t3 (10 GB, 1 GB a view) and admits it
+    reactive = replay_caches(tiny, demand, START, START, ["lru"], warmup_days=0)
+    stream = request_streams(tiny, demand, [START])["E2"]
+    # the edge writes 10 GB, its upstream cache S admits it too (10 GB from the origin) and sends it on
+    assert reactive.rows["fill_gb"].tolist() == [20.0] and reactive.rows["on_demand_gb"].tolist() == [20.0]
+    flows = reactive.traffic.set_index(["entry", "server"])
+    assert flows.loc[("E2", "S"), "gb"] == 10.0 and flows.loc[("S", "O"), "gb"] == 10.0
+    assert set(reactive.traffic["hour"]) == {int(stream.hour[0])}
+    hybrid = replay_hybrid(tiny, demand, START, START, [held(("S", "t3"))], {"E2": 0.0}, warmup_days=0)
+    assert hybrid.rows["fill_gb"].tolist() == [10.0] and hybrid.rows["on_demand_gb"].tolist() == [10.0]
+    assert hybrid.traffic[["entry", "server", "gb"]].values.tolist() == [["E2", "S", 10.0]]  # the plan's holder
+    sim = route_served(tiny, hybrid.traffic["entry"], hybrid.traffic["server"], hybrid.traffic["gb"],
+                       hybrid.traffic["hour"])
+    assert sim["peak_backbone_gbps"] == pytest.approx(10.0 * 8 / 3600)  # the whole title in one hour
+
+
+def test_second_request_admission_keeps_one_off_titles_off_the_disk(tiny):
+    demand = pd.DataFrame({"date": [START, START, START + pd.Timedelta(days=1)], "region": ["r2"] * 3,
+                           "title_id": ["t2", "t3", "t3"], "views": [1.0, 1.0, 2.0]})
+    out = replay_hybrid(tiny, demand, START, START + pd.Timedelta(days=1), [NOTHING, NOTHING], {"E2": 0.0},
+                        admission="second", warmup_days=0).rows.set_index(["date", "title_id"])
+    assert out["fill_gb"].sum() == 10.0  # only t3, admitted on its second request; t2 never written
+    assert out.loc[(START + pd.Timedelta(days=1), "t3"), "hit_requests"] == 1
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(demand=demand_st, seed=st.integers(0, 3), policy=st.sampled_from(["lru", "s3fifo", "sieve", "belady"]))
+def test_hybrid_with_no_pinned_share_is_the_reactive_cache(tiny, demand, seed, policy):
+    scn = no_storage_disk(tiny)  # no upstream cache level: the reactive edges alone
+    end = START + pd.Timedelta(days=4)
+    reactive = replay_caches(scn, demand, START, end, [policy], warmup_days=0, seed=seed)
+    hybrid = replay_hybrid(scn, demand, START, end, [NOTHING] * 5, {"E1": 0.0, "E2": 0.0}, policy=policy,
+                           warmup_days=0, seed=seed)
+    columns = ["date", "site_id", "title_id", "requests", "hit_requests", "hit_gb", "fill_gb", "on_demand_gb"]
+    pd.testing.assert_frame_equal(hybrid.rows[columns], reactive.rows[columns])
+    pd.testing.assert_frame_equal(hybrid.traffic.drop(columns="strategy"), reactive.traffic.drop(columns="strategy"))
+
+
+pins_st = st.lists(st.sets(st.sampled_from(["t1", "t2", "t3", "007"])), min_size=5, max_size=5)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(demand=demand_st, pins=pins_st, share=st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]),
+       policy=st.sampled_from(["lru", "s3fifo", "sieve"]), admission=st.sampled_from(["all", "second"]))
+def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, policy, admission):
+    sizes = tiny.catalog.set_index("title_id")["size_gb"]
+    disk = 60.0  # E1
+    days = []
+    for titles in pins:  # what a plan may pin: titles in order while they fit the pinned share
+        kept, used = [], 0.0
+        for title in sorted(titles):
+            if used + sizes[title] <= share * disk:
+                kept.append(title)
+                used += sizes[title]
+        days.append(kept)
+    stream = request_streams(tiny, demand, list(pd.date_range(START, periods=5))).get("E1")
+    if stream is None:
+        return
+    catalog = tiny.catalog["title_id"].tolist()
+    pinned = np.array([[t in kept for t in catalog] for kept in days])
+    occupied: list[tuple[int, float]] = []
+    outcome = run_cache(policy, disk * (1 - share), stream, tiny.catalog["size_gb"].to_numpy(float), pinned=pinned,
+                        admission=admission, occupied_gb=occupied)
+    for day, cached in occupied:
+        assert sizes[days[day]].sum() + cached <= disk + 1e-9
+    assert ((outcome == PINNED) == pinned[stream.day, stream.title]).all()
+
+
+def test_the_request_budget_keeps_every_view_and_bounds_the_requests(tiny):
+    demand = pd.DataFrame({"date": [START] * 3, "region": ["r1"] * 3, "title_id": ["t1", "t2", "t3"],
+                           "views": [1000.0, 30.0, 2.0]})
+    exact = request_streams(tiny, demand, [START], budget=None)["E1"]
+    capped = request_streams(tiny, demand, [START], budget=100)["E1"]
+    assert exact.title.size == 1032 and capped.title.size == 100
+    assert capped.views.sum() == pytest.approx(1032.0)
+    per_title = pd.Series(capped.views).groupby(capped.title).agg(["size", "sum"])
+    # few views keep one request per view; the 1,000 views of t1 become 68 requests (68 + 30 + 2 = 100)
+    assert per_title.loc[1].tolist() == [30, 30.0] and per_title.loc[2].tolist() == [2, 2.0]
+    assert per_title.loc[0, "size"] == request_cap(np.array([1000, 30, 2]), 100) == 68
+
+
+def test_the_split_is_chosen_per_edge_and_recorded_in_the_plan(tmp_path):
+    from cdn.planning import plan_command
+
+    result = plan_command(TINY, "2024-01-12", tmp_path, solver="greedy", model="snaive7", mode="hybrid")
+    summary = json.loads((tmp_path / "2024-01-12" / "summary.json").read_text())
+    assert summary["mode"] == "hybrid" and set(summary["pinned_share"]) == {"E1", "E2"}
+    assert {row["pinned_share"] for row in summary["pinned_share_backtest"]} == set(SHARE_GRID)
+    chosen = [row for row in summary["pinned_share_backtest"] if row["chosen"]]
+    assert {row["site_id"]: row["pinned_share"] for row in chosen} == summary["pinned_share"]
+    sizes = load_scenario(TINY).catalog.set_index("title_id")["size_gb"]
+    holdings = result.holdings.assign(gb=result.holdings["title_id"].map(sizes)).groupby("site_id")["gb"].sum()
+    for site, disk in (("E1", 60.0), ("E2", 40.0)):
+        assert holdings.get(site, 0.0) <= summary["pinned_share"][site] * disk + 1e-9
+    forced = plan_command(TINY, "2024-01-12", tmp_path / "r", solver="greedy", model="snaive7", mode="reactive")
+    assert not forced.holdings["site_id"].isin(["E1", "E2"]).any()  # reactive edges pin nothing
+
+
+def test_bad_modes_shares_and_admission_rules_are_refused(tiny):
+    with pytest.raises(InputError, match="valid modes are proactive, hybrid, reactive"):
+        edge_split(tiny, pd.Timestamp("2024-01-12"), "push")
+    with pytest.raises(InputError, match=r"--pinned-share 1.5: expected a share in \[0, 1\]"):
+        edge_split(tiny, pd.Timestamp("2024-01-12"), "hybrid", 1.5)
+    with pytest.raises(InputError, match="valid rules: all, second"):
+        check_admission("third")
+    with pytest.raises(InputError, match=r"pins 40\.0 GB at E1, more than its pinned share 0\.50 of 60\.0 GB"):
+        replay_hybrid(tiny, one_view_a_day("r1", ["t1"]), START, START, [held(("E1", "t1"))], {"E1": 0.5},
+                      warmup_days=0)

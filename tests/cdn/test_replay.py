@@ -38,20 +38,20 @@ def test_writes_the_contract_summary_and_one_row_per_date_and_strategy(replayed)
     out, result = replayed
     summary = json.loads((out / "summary.json").read_text())
     assert summary["from"] == DATES[0] and summary["to"] == DATES[-1]
-    assert list(summary["strategies"]) == ["proactive", "naive", "oracle", "lru", "lfu"]
+    assert list(summary["strategies"]) == ["proactive", "hybrid", "naive", "lru", "lfu", "oracle"]
     for values in summary["strategies"].values():
         assert {"edge_byte_hit_ratio", "backbone_gb", "fill_gb", "peak_backbone_gbps"} <= set(values)
         assert 0.0 <= values["edge_byte_hit_ratio"] <= 1.0
     days = pd.read_csv(out / "days.csv", dtype={"date": str})
     assert tuple(days.columns) == DAY_COLUMNS
-    assert len(days) == len(DATES) * 5 and not days.duplicated(["date", "strategy"]).any()
+    assert len(days) == len(DATES) * 6 and not days.duplicated(["date", "strategy"]).any()
     assert sorted(days["date"].unique()) == DATES
     for name, values in summary["strategies"].items():
         rows = days[days["strategy"] == name]
         assert values["edge_byte_hit_ratio"] == pytest.approx(rows["hit_gb"].sum() / rows["demand_gb"].sum())
         assert values["backbone_gb"] == pytest.approx(rows["backbone_gb"].sum())
         assert values["peak_backbone_gbps"] == pytest.approx(rows["peak_backbone_gbps"].max())
-    for name in ("hit_ratio.png", "backbone.png", "index.html"):
+    for name in ("hit_ratio.png", "backbone.png", "peak_backbone.png", "hit_vs_writes.png", "index.html"):
         assert (out / name).stat().st_size > 1000
     assert summary == result.summary
 
@@ -70,7 +70,13 @@ def test_proactive_days_agree_with_simulating_the_written_plans(tiny, replayed):
 
 def test_plans_chain_from_last_nights_placement(replayed):
     out, _ = replayed
-    assert (out / "plans" / "proactive" / "2024-01-08" / "placement.csv").is_file()  # the warm-up night
+    # the warm-up night is written apart from the reported ones
+    assert not (out / "plans" / "proactive" / "2024-01-08").exists()
+    first = pd.read_csv(out / "warmup" / "proactive" / "2024-01-08" / "placement.csv", dtype=str, keep_default_na=False)
+    kept = first.loc[first["action"].isin(["add", "keep"]), ["site_id", "title_id"]]
+    night = pd.read_csv(out / "plans" / "proactive" / DATES[0] / "placement.csv", dtype=str, keep_default_na=False)
+    assert set(map(tuple, night.loc[night["action"].isin(["keep", "evict"]), ["site_id", "title_id"]].values)) <= set(
+        map(tuple, kept.values))
     before = pd.read_csv(out / "plans" / "proactive" / DATES[0] / "placement.csv", dtype=str, keep_default_na=False)
     after = pd.read_csv(out / "plans" / "proactive" / DATES[1] / "placement.csv", dtype=str, keep_default_na=False)
     held = set(zip(*before.loc[before["action"].isin(["add", "keep"]), ["site_id", "title_id"]].T.values,
@@ -86,8 +92,10 @@ def test_cache_rows_are_the_cache_replay_and_oracle_beats_no_cache(tiny, replaye
     caches = replay_caches(tiny, tiny.demand, pd.Timestamp(DATES[0]), pd.Timestamp(DATES[-1]), ["lru"],
                            warmup_days=1)
     lru = result.days[result.days["strategy"] == "lru"]
-    assert lru["hit_gb"].sum() == pytest.approx(caches["hit_gb"].sum())
-    assert lru["fill_gb"].sum() == pytest.approx(caches["fill_gb"].sum())
+    assert lru["hit_gb"].sum() == pytest.approx(caches.rows["hit_gb"].sum())
+    assert lru["fill_gb"].sum() == pytest.approx(caches.rows["fill_gb"].sum())
+    assert lru["on_demand_gb"].sum() == pytest.approx(caches.traffic["gb"].sum())
+    assert (lru["offpeak_fill_gb"] == 0).all()
     totals = result.summary["strategies"]
     assert totals["oracle"]["backbone_gb"] <= totals["oracle"]["backbone_gb_origin_only"]
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cdn.cli import app
-from cdn.defaults import REPLAY_TIME_LIMIT
+from cdn.defaults import PLAN_GAP, REPLAY_TIME_LIMIT
 from cdn.replay import replay
 from cdn.scenario import load_scenario
 
@@ -68,21 +68,23 @@ def replay_in_process(out: Path, *extra: str) -> None:
 
 def test_replay_gives_every_solve_the_default_time_limit(tmp_path: Path, solve_calls: list[dict]) -> None:
     replay_in_process(tmp_path / "replay")
-    assert len(solve_calls) == 6  # two nights, proactive, naive and oracle
-    assert [call["time_limit"] for call in solve_calls] == [REPLAY_TIME_LIMIT] * 6
+    assert len(solve_calls) == 8  # two nights, proactive, naive, hybrid and oracle
+    assert [call["time_limit"] for call in solve_calls] == [REPLAY_TIME_LIMIT] * 8
+    assert [call["gap"] for call in solve_calls] == [PLAN_GAP] * 8
     summary = json.loads((tmp_path / "replay" / "summary.json").read_text())
     assert summary["time_limit"] == REPLAY_TIME_LIMIT
 
 
 def test_replay_time_limit_option_reaches_every_solve(tmp_path: Path, solve_calls: list[dict]) -> None:
     replay_in_process(tmp_path / "replay", "--time-limit", "7.5")
-    assert [call["time_limit"] for call in solve_calls] == [7.5] * 6
+    assert [call["time_limit"] for call in solve_calls] == [7.5] * 8
 
 
 def test_library_replay_has_the_same_default(tmp_path: Path, solve_calls: list[dict]) -> None:
     replay(load_scenario(TINY), "2024-01-10", "2024-01-10", tmp_path / "replay", model="ewma", solver="greedy",
            policies=[], warmup_days=0)
-    assert [call["time_limit"] for call in solve_calls] == [REPLAY_TIME_LIMIT] * 3
+    assert [call["time_limit"] for call in solve_calls] == [REPLAY_TIME_LIMIT] * 4
+    assert [call["gap"] for call in solve_calls] == [PLAN_GAP] * 4
 
 
 def test_replay_help_shows_the_default_time_limit() -> None:

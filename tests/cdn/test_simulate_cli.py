@@ -40,3 +40,37 @@ def test_unknown_failure_exits_2_without_output(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "'E9' is neither a site nor a link" in done.stderr and "Traceback" not in done.stderr
     assert not out.exists()
+
+
+def test_plan_and_simulate_in_hybrid_and_reactive_mode(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cdn.cli import app
+
+    runner = CliRunner()
+    done = runner.invoke(app, ["plan", "--data", str(TINY), "--date", "2024-01-12", "--out", str(tmp_path / "p"),
+                               "--solver", "greedy", "--model", "snaive7", "--mode", "hybrid", "--pinned-share", "0.5"])
+    assert done.exit_code == 0, done.output
+    plan = json.loads((tmp_path / "p" / "2024-01-12" / "summary.json").read_text())
+    assert plan["mode"] == "hybrid" and plan["pinned_share"] == {"E1": 0.5, "E2": 0.5} and plan["pinned_share_forced"]
+    done = runner.invoke(app, ["simulate", "--data", str(TINY), "--date", "2024-01-12", "--plan",
+                               str(tmp_path / "p" / "2024-01-12"), "--mode", "hybrid", "--out", str(tmp_path / "h")])
+    assert done.exit_code == 0, done.output
+    hybrid = json.loads((tmp_path / "h" / "summary.json").read_text())
+    assert hybrid["mode"] == "hybrid" and hybrid["warmup_days"] == 7 and hybrid["cache_policy"] == "sieve"
+    assert 0.0 <= hybrid["edge_byte_hit_ratio"] <= 1.0 and hybrid["fill_gb"] >= hybrid["offpeak_fill_gb"]
+    assert "disk writes" in done.output and (tmp_path / "h" / "sites.csv").is_file()
+    done = runner.invoke(app, ["simulate", "--data", str(TINY), "--date", "2024-01-12", "--mode", "reactive",
+                               "--out", str(tmp_path / "r")])
+    assert done.exit_code == 0, done.output
+    assert json.loads((tmp_path / "r" / "summary.json").read_text())["offpeak_fill_gb"] == 0.0
+
+
+def test_hybrid_simulation_of_a_proactive_plan_exits_2(tmp_path: Path) -> None:
+    plan = tmp_path / "plans" / "2024-01-02"
+    plan.mkdir(parents=True)
+    (plan / "placement.csv").write_text("site_id,title_id,action,size_gb,priority,source\nE1,t1,keep,40,,\n")
+    done = run("simulate", "--data", str(TINY), "--plan", str(plan), "--date", "2024-01-02", "--mode", "hybrid",
+               "--out", str(tmp_path / "sim"))
+    assert done.returncode == 2 and "needs a plan made with --mode hybrid" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "sim").exists()
