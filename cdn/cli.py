@@ -1,7 +1,10 @@
 """The ``cdn`` command line: validate, generate, forecast, report, plan, nightly, simulate, replay.
 
 Every command turns the errors of :data:`cdn.errors.USER_ERRORS` (the application's and the
-libraries') into a message on standard error and exit status 2, never a traceback.
+libraries') into a message on standard error and exit status 2, never a traceback. One vocabulary: the
+same option name means the same thing in every command (the shared ``Annotated`` aliases below), options
+that take several values may be repeated or given comma-separated, and on/off options are ``--x/--no-x``.
+``cdn -v COMMAND`` shows every progress update, ``cdn -q COMMAND`` no progress (cdn.progress).
 """
 
 from __future__ import annotations
@@ -23,16 +26,16 @@ app = typer.Typer(
     name="cdn",
     help="edgefill: nightly pre-positioning of video titles on CDN edge sites.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 report_app = typer.Typer(help="Reports over a scenario (forecast accuracy).", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
 DataDir = Annotated[Path, typer.Option("--data", help="Scenario directory (data contract format).")]
-ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto (default), ewma, prophet or snaive7.")]
+ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto, ewma, prophet or snaive7.")]
 SolverName = Annotated[
-    str, typer.Option("--solver", help="Placement solver: highs (default), lagrangian, greedy, or cbc when installed.")
+    str, typer.Option("--solver", help="Placement solver: highs, lagrangian, greedy, or cbc when installed.")
 ]
 TimeLimit = Annotated[float, typer.Option("--time-limit", help="Seconds per placement solve; the best plan found by "
                                           "then is written.")]
@@ -45,6 +48,38 @@ ReplayTimeLimit = Annotated[
                         "solve stopped there keeps its best plan so far.")
 ]
 PlanRoot = Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>/placement.csv and summary.json.")]
+Seed = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same output.")]
+Format = Annotated[str, typer.Option("--format", help="Demand file format: csv or parquet.")]
+Overwrite = Annotated[bool, typer.Option("--overwrite/--no-overwrite", help="Replace OUT if it exists.")]
+SEVERAL = "repeat the option or separate values with commas"
+
+
+def several(values: list[str] | None) -> list[str]:
+    """Values of an option that takes several: repeated (``--fail A --fail B``) or comma-separated (``A,B``)."""
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+def _version(show: bool) -> None:
+    if show:
+        from cdn import __version__
+
+        print(f"edgefill {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show every progress update and detail line.")]
+    = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Show no progress, only results, warnings and errors.")]
+    = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """edgefill: nightly pre-positioning of video titles on CDN edge sites."""
+    from cdn import progress
+
+    progress.set_verbosity(progress.VERBOSE if verbose else progress.QUIET if quiet else progress.NORMAL)
 
 
 def handles_errors(func: F) -> F:
@@ -82,16 +117,16 @@ def generate(
     sites: Annotated[int, typer.Option("--sites", help="Number of edge sites, one per client region.")] = 12,
     titles: Annotated[int, typer.Option("--titles", help="Number of catalog titles.")] = 2000,
     days: Annotated[int, typer.Option("--days", help="Days of demand history.")] = 120,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same arguments, byte-identical files.")] = 0,
+    seed: Seed = 0,
     start: Annotated[str, typer.Option("--start", help="First day of demand, YYYY-MM-DD.")] = "2024-01-01",
     topology: Annotated[
         Path | None, typer.Option("--topology", help="Topology Zoo GraphML file to attach edge sites to.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="Demand file format: csv or parquet.")] = "csv",
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUT if it exists.")] = False,
-    empty_caches: Annotated[
-        bool, typer.Option("--empty-caches", help="Write no placement.csv: sites start empty, not full.")
-    ] = False,
+    fmt: Format = "csv",
+    overwrite: Overwrite = False,
+    warm_caches: Annotated[bool, typer.Option("--warm-caches/--empty-caches", help="Write a placement.csv that "
+                                              "fills each edge disk with its region's top titles, or none (sites "
+                                              "start empty).")] = True,
 ) -> None:
     """Generate a realistic scenario (Zipf popularity, launches, weekly cycle, regional languages)."""
     import time
@@ -101,7 +136,7 @@ def generate(
 
     began = time.monotonic()
     scenario = generate_scenario(sites=sites, titles=titles, days=days, seed=seed, start=start, topology=topology,
-                                  warm=not empty_caches)
+                                  warm=warm_caches)
     rows = write_scenario(scenario, out, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
     log(f"{out}: {len(scenario.sites)} sites, {len(scenario.catalog)} titles, {rows} demand rows over {days} days "
         f"({time.monotonic() - began:.1f}s)")
@@ -116,7 +151,7 @@ def forecast(
     horizon: Annotated[int, typer.Option("--horizon", help="Days to forecast: D .. D+H-1.")] = 1,
     model: ModelName = "auto",
     scheduler: Scheduler = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same file.")] = 0,
+    seed: Seed = 0,
 ) -> None:
     """Forecast daily views per (region, title) and write the contract's forecast file."""
     import time
@@ -139,16 +174,16 @@ def report_accuracy(
     cutoffs: Annotated[int, typer.Option("--cutoffs", help="Number of daily cutoffs (the last N).")] = 8,
     horizon: Annotated[int, typer.Option("--horizon", help="Days forecast at each cutoff.")] = 1,
     models: Annotated[
-        list[str] | None, typer.Option("--models", help="Models to compare (repeatable); default all registered.")
+        list[str] | None, typer.Option("--models", help=f"Models to compare ({SEVERAL}); default: all registered.")
     ] = None,
     scheduler: Scheduler = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    seed: Seed = 0,
 ) -> None:
     """Rolling-origin backtests: WAPE, MASE, bias, coverage, hit-ratio regret; offline HTML report."""
     from cdn.progress import log
     from cdn.report import accuracy_report
 
-    names = [m for item in models or [] for m in item.split(",") if m] or None
+    names = several(models) or None
     payload = accuracy_report(data, out, cutoffs=cutoffs, horizon=horizon, models=names, scheduler=scheduler,
                               seed=seed)
     for row in payload["overall"]:
@@ -170,6 +205,7 @@ def nightly(
     time_limit: TimeLimit = PLAN_TIME_LIMIT,
     gap: Gap = PLAN_GAP,
     scheduler: Scheduler = None,
+    seed: Seed = 0,
 ) -> None:
     """The nightly job: forecast D, plan the fill, write it, and print what the plan is expected to do."""
     from cdn.nightly import describe, plan_date, run_nightly
@@ -179,7 +215,7 @@ def nightly(
     scenario = load_scenario(data)
     day = plan_date(scenario, date)
     outcome = run_nightly(scenario, day, out, model=model, solver=solver, time_limit=time_limit, gap=gap,
-                          scheduler=scheduler)
+                          scheduler=scheduler, seed=seed)
     for line in describe(outcome):
         log(line)
 
@@ -194,16 +230,20 @@ def plan(
     time_limit: TimeLimit = PLAN_TIME_LIMIT,
     gap: Gap = PLAN_GAP,
     model: ModelName = "auto",
+    scheduler: Scheduler = None,
+    seed: Seed = 0,
 ) -> None:
     """Plan the night before D: forecast D, choose what each site holds, write the fill plan."""
     from cdn.planning import plan_command
     from cdn.progress import log
+    from cdn.units import percent, ratio, volume
 
-    result = plan_command(data, date, out, solver=solver, time_limit=time_limit, gap=gap, model=model)
-    gap_text = "n/a" if result.gap is None else f"{result.gap:.4%}"
+    result = plan_command(data, date, out, solver=solver, time_limit=time_limit, gap=gap, model=model,
+                          scheduler=scheduler, seed=seed)
     log(f"{out}/{date}: {result.status} ({result.solver}, {result.method}), expected edge byte hit ratio "
-        f"{result.expected_edge_byte_hit_ratio:.3f}, fill {result.fill_gb:.1f} GB, evict {result.evict_gb:.1f} GB, "
-        f"gap {gap_text}, {result.seconds:.1f}s" + (f"; note: {result.reason}" if result.reason else ""))
+        f"{ratio(result.expected_edge_byte_hit_ratio)}, fill {volume(result.fill_gb)}, "
+        f"evict {volume(result.evict_gb)}, gap to bound {percent(result.gap, digits=2)}, {result.seconds:.1f}s"
+        + (f"; note: {result.reason}" if result.reason else ""))
 
 
 @app.command()
@@ -214,17 +254,23 @@ def simulate(
     out: Annotated[Path, typer.Option("--out", help="Directory for summary.json and the CSV tables.")],
     plan: Annotated[Path | None, typer.Option("--plan", help="Dated plan directory OUT/<date>; default: the "
                                               "scenario's placement.csv.")] = None,
-    fail: Annotated[list[str] | None, typer.Option("--fail", help="Site or link (A-B) to remove; repeatable.")] = None,
+    fail: Annotated[list[str] | None, typer.Option("--fail", help=f"Site or link (A-B) to remove ({SEVERAL}).")]
+    = None,
 ) -> None:
     """Route a day's actual demand over the network for a plan: hits, backbone, link load, failures."""
+    from cdn.planning import plan_of_date
+    from cdn.progress import warn
     from cdn.simulate import run_simulation
+    from cdn.units import traffic, utilisation
 
-    sim = run_simulation(data, plan, date, fail or [], out)
+    if plan is not None and (planned := plan_of_date(plan)) not in (None, date):
+        warn(f"--plan {plan} is the plan for {planned}, not for --date {date}: its holdings meet another day's "
+             "demand")
+    sim = run_simulation(data, plan, date, several(fail), out)
     s = sim.summary
-    hit = "n/a (no demand)" if s["edge_byte_hit_ratio"] is None else f"{s['edge_byte_hit_ratio']:.4f}"
-    print(f"{out}: {s['date']}: edge byte hit ratio {hit}, backbone {s['backbone_gb']:.1f} GB"
-          f", peak link utilisation {s['peak_link_utilisation']:.3f}, {len(s['overloaded_links'])} overloaded "
-          f"link(s), unreachable regions: {', '.join(s['unreachable_regions']) or 'none'}")
+    print(f"{out}: {s['date']}: {traffic(s)}, busiest link at {utilisation(s['peak_link_utilisation'])}, "
+          f"{len(s['overloaded_links'])} overloaded link(s), unreachable regions: "
+          f"{', '.join(s['unreachable_regions']) or 'none'}")
 
 
 @app.command("convert-movietweetings")
@@ -238,9 +284,9 @@ def convert_movietweetings(
     views_per_rating: Annotated[float, typer.Option("--views-per-rating", help="Views per rating (K).")] = 100.0,
     min_ratings: Annotated[int, typer.Option("--min-ratings", help="Drop titles with fewer ratings.")] = 20,
     region_skew: Annotated[float, typer.Option("--region-skew", help="Region i gets users ~ i^-skew.")] = 0.7,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the network's random choices.")] = 0,
-    fmt: Annotated[str, typer.Option("--format", help="Demand file format: csv or parquet.")] = "csv",
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUT if it exists.")] = False,
+    seed: Seed = 0,
+    fmt: Format = "csv",
+    overwrite: Overwrite = False,
 ) -> None:
     """Convert MovieTweetings ratings into a scenario on a real network (rules in docs/data.md)."""
     from cdn.movietweetings import convert_movietweetings as convert
@@ -264,24 +310,24 @@ def replay(
                                       "charts.")],
     model: ModelName = "auto",
     solver: SolverName = "highs",
-    policy: Annotated[list[str] | None, typer.Option("--policy", help="Reactive cache policy (repeatable); "
-                                                     "default lru, lfu, s3fifo, belady.")] = None,
-    no_caches: Annotated[bool, typer.Option("--no-caches", help="Skip the reactive cache baselines.")] = False,
-    no_oracle: Annotated[bool, typer.Option("--no-oracle", help="Skip the oracle plans.")] = False,
+    policy: Annotated[list[str] | None, typer.Option("--policy", help=f"Reactive cache policies ({SEVERAL}); "
+                                                     "default: lru, lfu, s3fifo, belady.")] = None,
+    caches: Annotated[bool, typer.Option("--caches/--no-caches", help="Replay the reactive cache baselines.")] = True,
+    oracle: Annotated[bool, typer.Option("--oracle/--no-oracle", help="Solve the oracle plans.")] = True,
     time_limit: ReplayTimeLimit = REPLAY_TIME_LIMIT,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of forecasts and cache request streams.")] = 0,
+    seed: Seed = 0,
     warmup: Annotated[int, typer.Option("--warmup", help="Nights before --from run but not reported.")] = 7,
 ) -> None:
     """Replay nights: forecast, plan, simulate the next day; against oracle plans and reactive caches."""
     from cdn.caches import DEFAULT_POLICIES
     from cdn.replay import replay_command
 
-    policies = [] if no_caches else (policy or list(DEFAULT_POLICIES))
-    result = replay_command(data, start, end, out, model, solver, policies, not no_oracle, time_limit, seed, warmup)
+    policies = (several(policy) or list(DEFAULT_POLICIES)) if caches else []
+    result = replay_command(data, start, end, out, model, solver, policies, oracle, time_limit, seed, warmup)
+    from cdn.units import traffic, volume
+
     for name, s in result.summary["strategies"].items():
-        hit = "n/a" if s["edge_byte_hit_ratio"] is None else f"{s['edge_byte_hit_ratio']:.4f}"
-        print(f"{name:>10}: edge byte hit ratio {hit}, backbone {s['backbone_tb']:.2f} TB, fill {s['fill_tb']:.2f} TB"
-              f", peak backbone {s['peak_backbone_gbps']:.2f} Gbps")
+        print(f"{name:>10}: {traffic(s)}, fill {volume(s['fill_gb'])}")
     print(f"{out}: summary.json, days.csv, index.html")
 
 

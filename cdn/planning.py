@@ -2,7 +2,8 @@
 
 :func:`make_plan` turns the contract's forecast frame into expected GB per (region, title), reads what
 each site held before tonight (:func:`held_before`), solves, and writes ``OUT/<date>/placement.csv`` and
-``summary.json`` atomically. :func:`plan_command` is what ``cdn plan`` runs.
+``summary.json`` atomically; :func:`plan_night` plans in memory and writes nothing. :func:`plan_command` is
+what ``cdn plan`` runs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.errors import InputError
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date
+from cdn.units import dumps_json
 from placement import DEFAULT_CHURN_COST, PlacementProblem, PlacementResult, solve
 
 PLAN_FILE = "placement.csv"
@@ -43,6 +45,24 @@ def read_plan(path: Path) -> pd.DataFrame:
         raise InputError(f"{path} line {int(np.flatnonzero(bad.to_numpy())[0]) + 2}, column action: "
                          f"{plan.loc[bad, C.ACTION].iloc[0]!r} is not add, keep or evict")
     return plan
+
+
+def plan_of_date(plan_dir: str | Path) -> str | None:
+    """The date a plan directory was made for (YYYY-MM-DD): its ``summary.json`` date, else its name if a date.
+
+    None when neither says (a plan written by another tool).
+    """
+    path = Path(plan_dir)
+    try:
+        date = json.loads((path / SUMMARY_FILE).read_text()).get("date")
+    except (OSError, ValueError, AttributeError):
+        date = None
+    if isinstance(date, str):
+        return date
+    try:
+        return f"{parse_date(path.name):{DATE_FORMAT}}"
+    except InputError:
+        return None
 
 
 def held_before(scenario: Scenario, out_root: str | Path, date: pd.Timestamp | str) -> pd.DataFrame:
@@ -135,19 +155,54 @@ def make_plan(
     an identical ``placement.csv`` and a ``summary.json`` that differs only in ``seconds``.
     """
     day = parse_date(date)
-    demand = expected_gb(scenario, forecast, day)
+    result = plan_night(scenario, day, forecast, held=held_before(scenario, out_root, day), solver=solver,
+                        time_limit=time_limit, gap=gap, churn_cost=churn_cost, threads=threads)
+    write_plan(result, out_root, day)
+    return result
+
+
+def plan_night(
+    scenario: Scenario,
+    date: pd.Timestamp | str,
+    forecast: pd.DataFrame,
+    held: pd.DataFrame | None = None,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    gap: float | None = None,
+    churn_cost: float = DEFAULT_CHURN_COST,
+    threads: int | None = None,
+) -> PlacementResult:
+    """Plan ``date`` from a forecast in memory, writing nothing (:func:`make_plan` writes the plan).
+
+    Parameters
+    ----------
+    scenario, date, forecast, solver, time_limit, gap, churn_cost, threads :
+        As for :func:`make_plan`.
+    held : DataFrame, optional
+        ``site_id, title_id`` held before tonight; default the scenario's ``placement.csv``.
+
+    Returns
+    -------
+    PlacementResult
+        ``plan`` is the fill plan, ``holdings`` what each site holds after it.
+    """
+    from cdn.progress import solve_progress, task
+
+    day = parse_date(date)
     problem = PlacementProblem(
         sites=scenario.sites,
         catalog=scenario.catalog[[C.TITLE, C.SIZE_GB]],
-        demand_gb=demand,
+        demand_gb=expected_gb(scenario, forecast, day),
         graph=scenario.graph,
-        held=held_before(scenario, out_root, day),
+        held=scenario.placement[[C.SITE, C.TITLE]].astype(str) if held is None else held[[C.SITE, C.TITLE]],
         fill_budget_gb=scenario.fill_budget_gb(),
         peak_hour_share=float(scenario.settings["peak_hour_share"]),
         churn_cost=churn_cost,
     )
-    result = solve(problem, solver=solver, time_limit=time_limit, gap=gap, threads=threads)
-    write_plan(result, out_root, day)
+    with task(f"plan {day:{DATE_FORMAT}} ({solver})") as step:
+        result = solve(problem, solver=solver, time_limit=time_limit, gap=gap, threads=threads,
+                       progress=solve_progress(step, time_limit, gap))
+        step.update(f"{result.status}, gap {'n/a' if result.gap is None else f'{result.gap:.2%}'}")
     return result
 
 
@@ -156,7 +211,7 @@ def write_plan(result: PlacementResult, out_root: str | Path, date: pd.Timestamp
     target = Path(out_root) / f"{date:{DATE_FORMAT}}"
     with atomic_directory(target, overwrite=True) as tmp:
         result.plan.to_csv(tmp / PLAN_FILE, index=False, columns=list(C.PLAN_COLUMNS))
-        (tmp / SUMMARY_FILE).write_text(json.dumps(result.summary(f"{date:{DATE_FORMAT}}"), indent=2) + "\n")
+        (tmp / SUMMARY_FILE).write_text(dumps_json(result.summary(f"{date:{DATE_FORMAT}}")))
     return target
 
 
@@ -169,6 +224,8 @@ def plan_command(
     gap: float | None = None,
     model: str = "auto",
     churn_cost: float = DEFAULT_CHURN_COST,
+    scheduler: str | None = None,
+    seed: int = 0,
 ) -> PlacementResult:
     """``cdn plan``: load the scenario, forecast D from demand strictly before D, plan and write."""
     from cdn.forecast import forecast_scenario
@@ -178,6 +235,6 @@ def plan_command(
     get_solver(solver)  # an unknown solver fails before the scenario is read and forecast
     scenario = load_scenario(data)
     day = parse_date(date)
-    frame = forecast_scenario(scenario, day, model=model)
+    frame = forecast_scenario(scenario, day, model=model, scheduler=scheduler, seed=seed)
     return make_plan(scenario, day, frame, out, solver=solver, time_limit=time_limit, gap=gap,
                      churn_cost=churn_cost)

@@ -27,7 +27,6 @@ backbone GB, fill GB (nightly fills, or every admission for caches) and peak bac
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,9 +40,10 @@ from cdn.atomic import atomic_directory
 from cdn.caches import DEFAULT_POLICIES, cache_policy, replay_caches
 from cdn.defaults import REPLAY_TIME_LIMIT
 from cdn.errors import InputError
-from cdn.progress import log, track
+from cdn.progress import task, track
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date
 from cdn.simulate import simulate_day
+from cdn.units import dumps_json, round_floats
 
 DAY_COLUMNS = ("date", "strategy", "edge_byte_hit_ratio", "backbone_gb", "fill_gb", "peak_backbone_gbps",
                "demand_gb", "hit_gb", "churn_gb", "peak_link_utilisation", "backbone_gb_origin_only")
@@ -212,19 +212,19 @@ def replay(
                 rows.append(_plan_night(scenario, date, actual, plans / "oracle", solver, time_limit, "oracle"))
         rows = [row for row in rows if pd.Timestamp(row["date"]) >= first]
         if policies:
-            log(f"replay: reactive caches {', '.join(policies)} over {len(dates)} days (+{warmup} warm-up)")
-            caches = replay_caches(scenario, scenario.demand, first, last, policies, warmup_days=warmup, seed=seed)
+            with task(f"replay: reactive caches {', '.join(policies)} over {len(dates)} days (+{warmup} warm-up)"):
+                caches = replay_caches(scenario, scenario.demand, first, last, policies, warmup_days=warmup, seed=seed)
             rows.extend(_cache_rows(scenario, caches, dates))
         days = pd.DataFrame(rows, columns=list(DAY_COLUMNS))
         order = {name: i for i, name in enumerate(["proactive", "oracle", *policies])}
         days = days.sort_values(["date", "strategy"], key=lambda s: s.map(order) if s.name == "strategy" else s,
                                 kind="stable").reset_index(drop=True)
-        summary = {"from": f"{first:{DATE_FORMAT}}", "to": f"{last:{DATE_FORMAT}}", "days": len(dates),
+        summary = round_floats({"from": f"{first:{DATE_FORMAT}}", "to": f"{last:{DATE_FORMAT}}", "days": len(dates),
                    "warmup_days": warmup, "model": model, "solver": solver, "policies": list(policies),
                    "time_limit": time_limit, "seed": seed,
-                   "strategies": summarise(days)}
+                   "strategies": summarise(days)})  # as summary.json holds it
         days.to_csv(tmp / "days.csv", index=False)
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (tmp / "summary.json").write_text(dumps_json(summary))
         write_charts(days, summary, tmp)
     return Replay(days=days, summary=summary)
 

@@ -15,7 +15,6 @@ carries (a GB crossing two such links counts twice).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.errors import InputError
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date
+from cdn.units import dumps_json
 from placement.network import cheapest_paths, holders_by_cost, path_costs
 
 HOURS = 24
@@ -77,7 +77,7 @@ class Simulation:
         The directory appears complete or not at all; an existing directory is replaced.
         """
         with atomic_directory(out, overwrite=True) as tmp:
-            (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
+            (tmp / "summary.json").write_text(dumps_json(self.summary))
             self.per_site.to_csv(tmp / "sites.csv", index=False)
             self.per_link.to_csv(tmp / "links.csv", index=False)
             self.per_tier.to_csv(tmp / "tiers.csv", index=False)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
 
 Status = Literal["optimal", "feasible", "fallback"]
+ProgressFn = Callable[[str, float | None, float | None], None]
+"""Called during a solve with ``(phase, objective, bound)``: the phase (``greedy``, ``lagrangian``, ``milp``),
+the cost of the best plan so far and the phase's best lower bound (None while not known)."""
 
 
 @dataclass(frozen=True)
