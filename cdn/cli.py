@@ -104,8 +104,8 @@ def validate(data: Annotated[Path, typer.Argument(help="Scenario directory to ch
 
     scenario = load_scenario(data)
     print(
-        f"{data}: valid scenario: {len(scenario.catalog)} titles, {len(scenario.sites)} sites, "
-        f"{len(scenario.links)} links, {len(scenario.demand)} demand rows from "
+        f"{data}: valid scenario: {len(scenario.catalog):,} titles, {len(scenario.sites):,} sites, "
+        f"{len(scenario.links):,} links, {len(scenario.demand):,} demand rows from "
         f"{scenario.first_date:%Y-%m-%d} to {scenario.last_date:%Y-%m-%d}"
     )
 

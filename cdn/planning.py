@@ -186,7 +186,7 @@ def plan_night(
     PlacementResult
         ``plan`` is the fill plan, ``holdings`` what each site holds after it.
     """
-    from cdn.progress import solve_progress, task
+    from cdn.progress import detail, solve_progress, task
 
     day = parse_date(date)
     problem = PlacementProblem(
@@ -203,6 +203,9 @@ def plan_night(
         result = solve(problem, solver=solver, time_limit=time_limit, gap=gap, threads=threads,
                        progress=solve_progress(step, time_limit, gap))
         step.update(f"{result.status}, gap {'n/a' if result.gap is None else f'{result.gap:.2%}'}")
+    bound = "none" if result.bound is None else f"{result.bound:,.1f}"
+    detail(f"plan {day:{DATE_FORMAT}}: {result.method}, cost {result.objective:,.1f} (greedy "
+           f"{result.greedy_objective:,.1f}), bound {bound}, {result.seconds:.1f}s")
     return result
 
 

@@ -3,10 +3,10 @@
 Every step that may take more than a few seconds runs inside :func:`task` (or :func:`track` for a
 loop): on a terminal a live line with a spinner, a bar and counts, the elapsed time, the time left
 and the step's latest status (a solve's gap and bound); in a log (standard error not a terminal) a
-line when the step starts, about every 10% of its count or every :data:`LOG_EVERY` seconds of
+line when a counted step starts, about every 10% of its count or every :data:`LOG_EVERY` seconds of
 status, and when it ends. Steps nest (a replay night holds its forecast and solve): on a terminal
-they share one display. ``cdn -q`` shows no progress, ``cdn -v`` also every status update and the
-:func:`detail` lines.
+they share one display, in a log the inner ones are written only with ``-v``. ``cdn -q`` shows no
+progress, ``cdn -v`` also every status update and the :func:`detail` lines.
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ def task(description: str, total: int | None = None) -> Iterator[Task]:
                 bar.remove_task(tid)
         return
     shown = verbosity() >= (NORMAL if depth == 0 else VERBOSE)  # in a log, nested steps only with -v
-    if shown:
+    if shown and (total is not None or verbosity() >= VERBOSE):  # a step without counts: its end line suffices
         log(f"{description}: 0/{total}" if total is not None else f"{description} ...")
     _state["depth"] = depth + 1
     try:

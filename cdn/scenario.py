@@ -503,7 +503,14 @@ def load_scenario(path: str | Path) -> Scenario:
     >>> scenario.region_site()["R01"]  # doctest: +SKIP
     'E01'
     """
-    root = Path(path)
+    from cdn.progress import task
+
+    with task(f"load {path}"):
+        return _load(Path(path))
+
+
+def _load(root: Path) -> Scenario:
+    """:func:`load_scenario` without its progress line."""
     problems = _Collector()
     if not root.is_dir():
         raise ScenarioError(str(root), [Problem(str(root), "is not a directory")])
