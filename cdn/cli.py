@@ -4,7 +4,7 @@ Every command turns the errors of :data:`cdn.errors.USER_ERRORS` (the applicatio
 libraries') into a message on standard error and exit status 2, never a traceback. One vocabulary: the
 same option name means the same thing in every command (the shared ``Annotated`` aliases below), options
 that take several values may be repeated or given comma-separated, and on/off options are ``--x/--no-x``.
-``cdn -v COMMAND`` shows every progress update, ``cdn -q COMMAND`` no progress (cdn.progress).
+``-v`` shows every progress update, ``-q`` no progress (cdn.progress), before or after the command.
 """
 
 from __future__ import annotations
@@ -69,10 +69,10 @@ def _version(show: bool) -> None:
 
 @app.callback()
 def main_options(
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show every progress update and detail line.")]
-    = False,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Show no progress, only results, warnings and errors.")]
-    = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show every progress update and detail line "
+                                          "(also after the command).")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Show no progress, only results, warnings and errors "
+                                        "(also after the command).")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
@@ -138,8 +138,8 @@ def generate(
     scenario = generate_scenario(sites=sites, titles=titles, days=days, seed=seed, start=start, topology=topology,
                                   warm=warm_caches)
     rows = write_scenario(scenario, out, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
-    log(f"{out}: {len(scenario.sites)} sites, {len(scenario.catalog)} titles, {rows} demand rows over {days} days "
-        f"({time.monotonic() - began:.1f}s)")
+    log(f"{out}: {len(scenario.sites):,} sites, {len(scenario.catalog):,} titles, {rows:,} demand rows over "
+        f"{days} days ({time.monotonic() - began:.1f}s)")
 
 
 @app.command()
@@ -162,7 +162,7 @@ def forecast(
     began = time.monotonic()
     frame = run_forecast(data, as_of, horizon, model, out, scheduler=scheduler, seed=seed)
     series = len(frame[["region", "title_id"]].drop_duplicates())
-    log(f"{out}: {len(frame)} rows, {series} series, model {model}, {horizon} day(s) from {as_of} "
+    log(f"{out}: {len(frame):,} rows, {series:,} series, model {model}, {horizon} day(s) from {as_of} "
         f"({time.monotonic() - began:.1f}s)")
 
 
@@ -296,7 +296,7 @@ def convert_movietweetings(
     scenario = convert(read_ratings(ratings), read_movies(movies), topology, edges=edges,
                        views_per_rating=views_per_rating, min_ratings=min_ratings, region_skew=region_skew, seed=seed)
     write_converted(scenario, out, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
-    log(f"{out}: {len(scenario.sites)} sites, {len(scenario.catalog)} titles, {len(scenario.demand)} demand rows "
+    log(f"{out}: {len(scenario.sites):,} sites, {len(scenario.catalog):,} titles, {len(scenario.demand):,} demand rows "
         f"from {scenario.params['first_day']} to {scenario.params['last_day']}")
 
 
@@ -331,6 +331,15 @@ def replay(
     print(f"{out}: summary.json, days.csv, index.html")
 
 
-def main() -> None:
-    """Entry point of the ``cdn`` console script."""
-    app()
+VERBOSITY_FLAGS = ("-v", "--verbose", "-q", "--quiet")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``cdn`` console script.
+
+    ``-v`` and ``-q`` belong to ``cdn`` itself but are accepted anywhere (``cdn nightly ... -q``): they are
+    moved before the command.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    app(args=[a for a in args if a in VERBOSITY_FLAGS] + [a for a in args if a not in VERBOSITY_FLAGS],
+        prog_name="cdn")

@@ -121,3 +121,13 @@ def test_quiet_hides_progress_and_verbose_shows_solve_updates(tmp_path: Path) ->
     assert "plan 2024-01-12 (highs): done in" in normal.output
     verbose = invoke("-v", *args, "--out", str(tmp_path / "v"))
     assert "plan 2024-01-12 (highs): greedy, cost" in verbose.output
+
+
+def test_verbosity_flags_work_after_the_command(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    from cdn.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["plan", "--data", str(TINY), "--date", "2024-01-12", "--model", "ewma", "--out", str(tmp_path), "-q"])
+    assert done.value.code == 0
+    err = capfd.readouterr().err
+    assert "expected edge byte hit ratio" in err and "forecast 2024-01-12" not in err
