@@ -12,6 +12,7 @@ progress, ``cdn -v`` also every status update and the :func:`detail` lines.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -163,7 +164,8 @@ def task(description: str, total: int | None = None) -> Iterator[Task]:
     if verbosity() >= NORMAL and _console.is_terminal:
         outer = not _live
         if outer:
-            _live.append(Progress(*_columns(), console=_console, transient=False))
+            # output to a piped stdout stays there; on a terminal it is printed above the display
+            _live.append(Progress(*_columns(), console=_console, transient=False, redirect_stdout=sys.stdout.isatty()))
             _live[0].start()
         bar = _live[0]
         tid = bar.add_task(description, total=total, status="", until=None, counted=total is not None)
