@@ -213,6 +213,11 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
             step.advance()
 
 
+PHASES = {"greedy": "greedy start", "lagrangian": "Lagrangian decomposition", "model": "building the MILP",
+          "milp": "MILP search"}
+"""How each phase of :data:`placement.result.ProgressFn` is shown."""
+
+
 def solve_progress(step: Task, time_limit: float | None, gap: float | None) -> ProgressFn:
     """A :data:`placement.result.ProgressFn` that shows a solve's best plan, bound and gap on ``step``.
 
@@ -227,7 +232,7 @@ def solve_progress(step: Task, time_limit: float | None, gap: float | None) -> P
         if objective is not None:
             best[0] = min(best[0], objective)
         cost = best[0] if math.isfinite(best[0]) else None
-        parts = [phase]
+        parts = [PHASES.get(phase, phase)]
         if cost and bound is not None:
             parts.append(f"gap {100 * max(cost - bound, 0.0) / abs(cost):.2f}%"
                          + (f" (target {100 * gap:.2f}%)" if gap is not None else ""))

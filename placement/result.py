@@ -11,8 +11,9 @@ import pandas as pd
 
 Status = Literal["optimal", "feasible", "fallback"]
 ProgressFn = Callable[[str, float | None, float | None], None]
-"""Called during a solve with ``(phase, objective, bound)``: the phase (``greedy``, ``lagrangian``, ``milp``),
-the cost of the best plan so far and the phase's best lower bound (None while not known)."""
+"""Called during a solve with ``(phase, objective, bound)``: the phase (``greedy`` start, ``lagrangian``
+decomposition, building the ``model``, ``milp`` search), the cost of the phase's best plan so far and its best
+lower bound (None while not known)."""
 
 
 @dataclass(frozen=True)

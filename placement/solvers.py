@@ -177,6 +177,8 @@ def _milp(backend: str) -> SolverFn:
         pricing = decomposed.bound if restricted else -math.inf
         rounds = 0
         lp_value: float | None = None
+        if options.progress is not None:
+            options.progress("model", None, None)
         model = Model(problem, start, allowed)
         while restricted and rounds < PRICING_ROUNDS:
             rounds += 1

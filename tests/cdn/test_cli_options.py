@@ -120,7 +120,7 @@ def test_quiet_hides_progress_and_verbose_shows_solve_updates(tmp_path: Path) ->
     assert "forecast 2024-01-12 (ewma, 1 day): done in" in normal.output
     assert "plan 2024-01-12 (highs): done in" in normal.output
     verbose = invoke("-v", *args, "--out", str(tmp_path / "v"))
-    assert "plan 2024-01-12 (highs): greedy, cost" in verbose.output
+    assert "plan 2024-01-12 (highs): greedy start, cost" in verbose.output
 
 
 def test_verbosity_flags_work_after_the_command(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:

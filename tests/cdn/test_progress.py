@@ -54,13 +54,13 @@ def test_a_solve_shows_its_gap_bound_and_the_time_at_most_left(capsys: pytest.Ca
     with progress.task("plan") as step:
         report = progress.solve_progress(step, time_limit=60.0, gap=0.01)
         report("greedy", 1200.0, None)
-        assert step.status == "greedy, cost 1,200"
+        assert step.status == "greedy start, cost 1,200"
         report("milp", 1000.0, 950.0)
-        assert step.status == "milp, gap 5.00% (target 1.00%), cost 1,000, bound 950"
+        assert step.status == "MILP search, gap 5.00% (target 1.00%), cost 1,000, bound 950"
         report("greedy", 1200.0, None)
-        assert step.status == "greedy, cost 1,000"  # the best plan so far, whichever phase found it
+        assert step.status == "greedy start, cost 1,000"  # the best plan so far, whichever phase found it
         report("lagrangian", 990.0, 980.0)
-        assert step.status == "lagrangian, gap 1.01% (target 1.00%), cost 990, bound 980"
+        assert step.status == "Lagrangian decomposition, gap 1.01% (target 1.00%), cost 990, bound 980"
 
 
 def test_a_terminal_gets_one_display_with_counts_and_status(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,7 +13,7 @@ def test_progress_reports_plans_no_better_than_the_bound(make_line_problem, solv
     calls: list[tuple[str, float | None, float | None]] = []
     result = solve(random_problem(make_line_problem, 3), solver=solver, progress=lambda *a: calls.append(a))
     assert calls[0][0] == "greedy" and calls[0][1] == pytest.approx(result.greedy_objective)
-    assert {phase for phase, _, _ in calls} <= {"greedy", "lagrangian", "milp"}
+    assert {phase for phase, _, _ in calls} <= {"greedy", "lagrangian", "model", "milp"}
     for _, objective, bound in calls:
         if objective is not None and bound is not None:
             assert bound <= objective + 1e-6 * abs(objective)
