@@ -1,7 +1,10 @@
 """The ``cdn`` command line: validate, generate, forecast, report, plan, nightly, simulate, replay.
 
 Every command turns the errors of :data:`cdn.errors.USER_ERRORS` (the application's and the
-libraries') into a message on standard error and exit status 2, never a traceback.
+libraries') into a message on standard error and exit status 2, never a traceback. One vocabulary: the
+same option name means the same thing in every command (the shared ``Annotated`` aliases below), options
+that take several values may be repeated or given comma-separated, and on/off options are ``--x/--no-x``.
+``-v`` shows every progress update, ``-q`` no progress (cdn.progress), before or after the command.
 """
 
 from __future__ import annotations
@@ -23,14 +26,14 @@ app = typer.Typer(
     name="cdn",
     help="edgefill: nightly pre-positioning of video titles on CDN edge sites.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 report_app = typer.Typer(help="Reports over a scenario (forecast accuracy).", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
 DataDir = Annotated[Path, typer.Option("--data", help="Scenario directory (data contract format).")]
-ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto (default), ewma, prophet or snaive7.")]
+ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto, ewma, prophet or snaive7.")]
 SolverName = Annotated[
     str, typer.Option("--solver", help="Placement solver: highs (default), lagrangian, greedy, naive (last 7 days' "
                       "bytes per GB: the reference to beat), or cbc when installed.")
@@ -55,8 +58,39 @@ PlanMode = Annotated[str, typer.Option("--mode", help="proactive (the plan fills
 PinnedShare = Annotated[float | None, typer.Option("--pinned-share", help="Hybrid mode: force every edge's pinned "
                                                    "share (0-1); default: chosen per edge by backtest.")]
 PlanRoot = Annotated[Path, typer.Option("--out", help="Plan root; writes OUT/<D>/placement.csv and summary.json.")]
-Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace OUT even when it is a file or holds files "
-                                         "edgefill did not write.")]
+Seed = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same output.")]
+Format = Annotated[str, typer.Option("--format", help="Demand file format: csv or parquet.")]
+Overwrite = Annotated[bool, typer.Option("--overwrite/--no-overwrite", help="Replace OUT even when it is a file or "
+                                         "holds files edgefill did not write.")]
+SEVERAL = "repeat the option or separate values with commas"
+
+
+def several(values: list[str] | None) -> list[str]:
+    """Values of an option that takes several: repeated (``--fail A --fail B``) or comma-separated (``A,B``)."""
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+def _version(show: bool) -> None:
+    if show:
+        from cdn import __version__
+
+        print(f"edgefill {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show every progress update and detail line "
+                                          "(also after the command).")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Show no progress, only results, warnings and errors "
+                                        "(also after the command).")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """edgefill: nightly pre-positioning of video titles on CDN edge sites."""
+    from cdn import progress
+
+    progress.set_verbosity(progress.VERBOSE if verbose else progress.QUIET if quiet else progress.NORMAL)
 
 
 def _os_message(err: OSError) -> str:
@@ -137,8 +171,8 @@ def validate(data: Annotated[Path, typer.Argument(help="Scenario directory to ch
 
     scenario = load_scenario(data)
     print(
-        f"{data}: valid scenario: {len(scenario.catalog)} titles, {len(scenario.sites)} sites, "
-        f"{len(scenario.links)} links, {len(scenario.demand)} demand rows from "
+        f"{data}: valid scenario: {len(scenario.catalog):,} titles, {len(scenario.sites):,} sites, "
+        f"{len(scenario.links):,} links, {len(scenario.demand):,} demand rows from "
         f"{scenario.first_date:%Y-%m-%d} to {scenario.last_date:%Y-%m-%d}"
     )
 
@@ -150,16 +184,16 @@ def generate(
     sites: Annotated[int, typer.Option("--sites", help="Number of edge sites, one per client region.")] = 12,
     titles: Annotated[int, typer.Option("--titles", help="Number of catalog titles.")] = 2000,
     days: Annotated[int, typer.Option("--days", help="Days of demand history.")] = 120,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same arguments, byte-identical files.")] = 0,
+    seed: Seed = 0,
     start: Annotated[str, typer.Option("--start", help="First day of demand, YYYY-MM-DD.")] = "2024-01-01",
     topology: Annotated[
         Path | None, typer.Option("--topology", help="Topology Zoo GraphML file to attach edge sites to.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="Demand file format: csv or parquet.")] = "csv",
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUT if it exists.")] = False,
-    empty_caches: Annotated[
-        bool, typer.Option("--empty-caches", help="Write no placement.csv: sites start empty, not full.")
-    ] = False,
+    fmt: Format = "csv",
+    overwrite: Overwrite = False,
+    warm_caches: Annotated[bool, typer.Option("--warm-caches/--empty-caches", help="Write a placement.csv that "
+                                              "fills each edge disk with its region's top titles, or none (sites "
+                                              "start empty).")] = True,
 ) -> None:
     """Generate a realistic scenario (Zipf popularity, launches, weekly cycle, regional languages)."""
     import time
@@ -169,10 +203,10 @@ def generate(
 
     began = time.monotonic()
     scenario = generate_scenario(sites=sites, titles=titles, days=days, seed=seed, start=start, topology=topology,
-                                  warm=not empty_caches)
+                                  warm=warm_caches)
     rows = write_scenario(scenario, out, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
-    log(f"{out}: {len(scenario.sites)} sites, {len(scenario.catalog)} titles, {rows} demand rows over {days} days "
-        f"({time.monotonic() - began:.1f}s)")
+    log(f"{out}: {len(scenario.sites):,} sites, {len(scenario.catalog):,} titles, {rows:,} demand rows over "
+        f"{days} days ({time.monotonic() - began:.1f}s)")
 
 
 @app.command()
@@ -184,7 +218,7 @@ def forecast(
     horizon: Annotated[int, typer.Option("--horizon", help="Days to forecast: D .. D+H-1.")] = 1,
     model: ModelName = "auto",
     scheduler: Scheduler = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same file.")] = 0,
+    seed: Seed = 0,
 ) -> None:
     """Forecast daily views per (region, title) and write the contract's forecast file."""
     import time
@@ -198,7 +232,7 @@ def forecast(
     began = time.monotonic()
     frame = run_forecast(data, as_of, horizon, model, out, scheduler=scheduler, seed=seed)
     series = len(frame[["region", "title_id"]].drop_duplicates())
-    log(f"{out}: {len(frame)} rows, {series} series, model {model}, {horizon} day(s) from {as_of} "
+    log(f"{out}: {len(frame):,} rows, {series:,} series, model {model}, {horizon} day(s) from {as_of} "
         f"({time.monotonic() - began:.1f}s)")
 
 
@@ -210,10 +244,10 @@ def report_accuracy(
     cutoffs: Annotated[int, typer.Option("--cutoffs", help="Number of daily cutoffs (the last N).")] = 8,
     horizon: Annotated[int, typer.Option("--horizon", help="Days forecast at each cutoff.")] = 1,
     models: Annotated[
-        list[str] | None, typer.Option("--models", help="Models to compare (repeatable); default all registered.")
+        list[str] | None, typer.Option("--models", help=f"Models to compare ({SEVERAL}); default: all registered.")
     ] = None,
     scheduler: Scheduler = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    seed: Seed = 0,
     overwrite: Overwrite = False,
 ) -> None:
     """Rolling-origin backtests: WAPE, MASE, bias, coverage, hit-ratio regret; offline HTML report."""
@@ -224,7 +258,7 @@ def report_accuracy(
     check_output_dir(out, overwrite)
     check_scheduler(scheduler)
 
-    names = [m for item in models or [] for m in item.split(",") if m] or None
+    names = several(models) or None
     payload = accuracy_report(data, out, cutoffs=cutoffs, horizon=horizon, models=names, scheduler=scheduler,
                               seed=seed)
     for row in payload["overall"]:
@@ -249,6 +283,7 @@ def nightly(
     objective: ObjectiveName = "hit",
     mode: PlanMode = "proactive",
     pinned_share: PinnedShare = None,
+    seed: Seed = 0,
 ) -> None:
     """The nightly job: forecast D, plan the fill, write it, and print what the plan is expected to do."""
     from cdn.atomic import check_output_dir
@@ -261,7 +296,7 @@ def nightly(
     day = plan_date(scenario, date)
     check_output_dir(out / f"{day:{DATE_FORMAT}}", remedy=PLAN_DIR_REMEDY)
     outcome = run_nightly(scenario, day, out, model=model, solver=solver, time_limit=time_limit, gap=gap,
-                          scheduler=scheduler, objective=objective, mode=mode, pinned_share=pinned_share)
+                          scheduler=scheduler, objective=objective, mode=mode, pinned_share=pinned_share, seed=seed)
     for line in describe(outcome):
         log(line)
 
@@ -279,20 +314,24 @@ def plan(
     objective: ObjectiveName = "hit",
     mode: PlanMode = "proactive",
     pinned_share: PinnedShare = None,
+    scheduler: Scheduler = None,
+    seed: Seed = 0,
 ) -> None:
     """Plan the night before D: forecast D .. D+6, choose what each site holds, write the fill plan."""
     from cdn.atomic import check_output_dir
     from cdn.planning import plan_command
     from cdn.progress import log
     from cdn.scenario import DATE_FORMAT, parse_date
+    from cdn.units import percent, ratio, volume
 
     check_output_dir(out / f"{parse_date(date):{DATE_FORMAT}}", remedy=PLAN_DIR_REMEDY)
+    check_scheduler(scheduler)
     result = plan_command(data, date, out, solver=solver, time_limit=time_limit, gap=gap, model=model,
-                          objective=objective, mode=mode, pinned_share=pinned_share)
-    gap_text = "n/a" if result.gap is None else f"{result.gap:.4%}"
+                          objective=objective, mode=mode, pinned_share=pinned_share, scheduler=scheduler, seed=seed)
     log(f"{out}/{date}: {result.status} ({result.solver}, {result.method}), expected edge byte hit ratio "
-        f"{result.expected_edge_byte_hit_ratio:.3f}, fill {result.fill_gb:.1f} GB, evict {result.evict_gb:.1f} GB, "
-        f"gap {gap_text}, {result.seconds:.1f}s" + (f"; note: {result.reason}" if result.reason else ""))
+        f"{ratio(result.expected_edge_byte_hit_ratio)}, fill {volume(result.fill_gb)}, "
+        f"evict {volume(result.evict_gb)}, gap to bound {percent(result.gap, digits=2)}, {result.seconds:.1f}s"
+        + (f"; note: {result.reason}" if result.reason else ""))
 
 
 @app.command()
@@ -303,7 +342,8 @@ def simulate(
     out: Annotated[Path, typer.Option("--out", help="Directory for summary.json and the CSV tables.")],
     plan: Annotated[Path | None, typer.Option("--plan", help="Dated plan directory OUT/<date>; default: the "
                                               "scenario's placement.csv.")] = None,
-    fail: Annotated[list[str] | None, typer.Option("--fail", help="Site or link (A-B) to remove; repeatable.")] = None,
+    fail: Annotated[list[str] | None, typer.Option("--fail", help=f"Site or link (A-B) to remove ({SEVERAL}).")]
+    = None,
     mode: Annotated[str, typer.Option("--mode", help="proactive (the plan's holdings), hybrid (the plan's pinned "
                                       "share plus a demand-driven cache, caches warmed on the 7 days before) or "
                                       "reactive (SIEVE caches of the whole disks).")] = "proactive",
@@ -312,25 +352,28 @@ def simulate(
     """Route a day's actual demand over the network for a plan: hits, backbone, link load, failures."""
     from cdn.atomic import check_output_dir
     from cdn.errors import InputError
+    from cdn.planning import plan_of_date
+    from cdn.progress import warn
     from cdn.simulate import run_cache_simulation, run_simulation
+    from cdn.units import traffic, utilisation, volume
 
     check_output_dir(out, overwrite)
+    if plan is not None and (planned := plan_of_date(plan)) not in (None, date):
+        warn(f"--plan {plan} is the plan for {planned}, not for --date {date}: its holdings meet another day's "
+             "demand")
     if mode != "proactive":
         if fail:
             raise InputError(f"--fail is only simulated in proactive mode, not --mode {mode}")
         c = run_cache_simulation(data, plan, date, mode, out)
-        hit = "n/a (no demand)" if c["edge_byte_hit_ratio"] is None else f"{c['edge_byte_hit_ratio']:.4f}"
-        print(f"{out}: {c['date']} ({mode}, {c['cache_policy']} caches warmed {c['warmup_days']} days): edge byte "
-              f"hit ratio {hit}, backbone {c['backbone_gb']:,.1f} GB, peak backbone {c['peak_backbone_gbps']:,.2f} "
-              f"Gbps, disk writes {c['fill_gb']:,.1f} GB (off-peak fill {c['offpeak_fill_gb']:,.1f} GB), on-demand "
-              f"upstream {c['on_demand_gb']:,.1f} GB")
+        print(f"{out}: {c['date']} ({mode}, {c['cache_policy']} caches warmed {c['warmup_days']} days): "
+              f"{traffic(c)}, disk writes {volume(c['fill_gb'])} (off-peak fill {volume(c['offpeak_fill_gb'])}), "
+              f"on-demand upstream {volume(c['on_demand_gb'])}")
         return
-    sim = run_simulation(data, plan, date, fail or [], out)
+    sim = run_simulation(data, plan, date, several(fail), out)
     s = sim.summary
-    hit = "n/a (no demand)" if s["edge_byte_hit_ratio"] is None else f"{s['edge_byte_hit_ratio']:.4f}"
-    print(f"{out}: {s['date']}: edge byte hit ratio {hit}, backbone {s['backbone_gb']:.1f} GB"
-          f", peak link utilisation {s['peak_link_utilisation']:.3f}, {len(s['overloaded_links'])} overloaded "
-          f"link(s), unreachable regions: {', '.join(s['unreachable_regions']) or 'none'}")
+    print(f"{out}: {s['date']}: {traffic(s)}, busiest link at {utilisation(s['peak_link_utilisation'])}, "
+          f"{len(s['overloaded_links'])} overloaded link(s), unreachable regions: "
+          f"{', '.join(s['unreachable_regions']) or 'none'}")
 
 
 @app.command("convert-movietweetings")
@@ -344,9 +387,9 @@ def convert_movietweetings(
     views_per_rating: Annotated[float, typer.Option("--views-per-rating", help="Views per rating (K).")] = 100.0,
     min_ratings: Annotated[int, typer.Option("--min-ratings", help="Drop titles with fewer ratings.")] = 20,
     region_skew: Annotated[float, typer.Option("--region-skew", help="Region i gets users ~ i^-skew.")] = 0.7,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the network's random choices.")] = 0,
-    fmt: Annotated[str, typer.Option("--format", help="Demand file format: csv or parquet.")] = "csv",
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUT if it exists.")] = False,
+    seed: Seed = 0,
+    fmt: Format = "csv",
+    overwrite: Overwrite = False,
 ) -> None:
     """Convert MovieTweetings ratings into a scenario on a real network (rules in docs/data.md)."""
     from cdn.movietweetings import convert_movietweetings as convert
@@ -356,7 +399,7 @@ def convert_movietweetings(
     scenario = convert(read_ratings(ratings), read_movies(movies), topology, edges=edges,
                        views_per_rating=views_per_rating, min_ratings=min_ratings, region_skew=region_skew, seed=seed)
     write_converted(scenario, out, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
-    log(f"{out}: {len(scenario.sites)} sites, {len(scenario.catalog)} titles, {len(scenario.demand)} demand rows "
+    log(f"{out}: {len(scenario.sites):,} sites, {len(scenario.catalog):,} titles, {len(scenario.demand):,} demand rows "
         f"from {scenario.params['first_day']} to {scenario.params['last_day']}")
 
 
@@ -370,20 +413,22 @@ def replay(
                                       "plans, charts.")],
     model: ModelName = "auto",
     solver: Annotated[str, typer.Option("--solver", help="Placement solver of the reported nights: greedy "
-                                        "(default, keeps a replay to minutes), highs, lagrangian or cbc.")] = "greedy",
-    policy: Annotated[list[str] | None, typer.Option("--policy", help="Reactive cache policy (repeatable); "
-                                                     "default lru, lfu, s3fifo, belady.")] = None,
-    no_caches: Annotated[bool, typer.Option("--no-caches", help="Skip the reactive cache baselines.")] = False,
-    no_oracle: Annotated[bool, typer.Option("--no-oracle", help="Skip the oracle plans.")] = False,
+                                        "(default, keeps a replay to minutes), highs, lagrangian, naive or cbc.")
+    ] = "greedy",
+    policy: Annotated[list[str] | None, typer.Option("--policy", help=f"Reactive cache policies ({SEVERAL}); "
+                                                     "default: lru, lfu, s3fifo, belady.")] = None,
+    caches: Annotated[bool, typer.Option("--caches/--no-caches", help="Replay the reactive cache baselines.")] = True,
+    oracle: Annotated[bool, typer.Option("--oracle/--no-oracle", help="Solve the oracle plans.")] = True,
     time_limit: ReplayTimeLimit = REPLAY_TIME_LIMIT,
     gap: Gap = PLAN_GAP,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of forecasts and cache request streams.")] = 0,
+    seed: Seed = 0,
     warmup: Annotated[int, typer.Option("--warmup", help="Nights before --from run but not reported (fewer when "
                                         "less than a week of history would remain).")] = 7,
     warmup_solver: Annotated[str, typer.Option("--warmup-solver", help="Placement solver of the warm-up nights.")]
     = "greedy",
-    mode: Annotated[list[str] | None, typer.Option("--mode", help="Strategies to run (repeatable): proactive "
-                                                   "(with the oracle), hybrid, reactive; default all three.")] = None,
+    mode: Annotated[list[str] | None, typer.Option("--mode", help=f"Strategies to run ({SEVERAL}): proactive "
+                                                   "(with naive and the oracle), hybrid, reactive; default all three."
+                                                   )] = None,
     pinned_share: PinnedShare = None,
     cache: Annotated[str, typer.Option("--cache", help="Cache policy of the hybrid edges: sieve (default), s3fifo, "
                                        "lru, lfu.")] = "sieve",
@@ -401,10 +446,12 @@ def replay(
 
     check_output_dir(out, overwrite)
 
-    policies = [] if no_caches else (policy or list(DEFAULT_POLICIES))
+    from cdn.units import traffic, volume
+
+    policies = (several(policy) or list(DEFAULT_POLICIES)) if caches else []
     result = replay_command(data, start, end, out, model=model, solver=solver, policies=policies,
-                            oracle=not no_oracle, time_limit=time_limit, gap=gap, seed=seed, warmup_days=warmup,
-                            warmup_solver=warmup_solver, modes=mode or list(MODES), pinned_share=pinned_share,
+                            oracle=oracle, time_limit=time_limit, gap=gap, seed=seed, warmup_days=warmup,
+                            warmup_solver=warmup_solver, modes=several(mode) or list(MODES), pinned_share=pinned_share,
                             cache=cache, admission=check_admission(admission), budget=request_budget)
     s = result.summary
     log(f"replay {s['from']}..{s['to']}: {s['days']} nights reported after {s['warmup_days']} warm-up nights "
@@ -415,10 +462,8 @@ def replay(
         how = "forced" if s["hybrid"]["pinned_share_forced"] else "chosen by backtest"
         log(f"hybrid: pinned share per edge {how}: {', '.join(f'{v:.2f}' for v in shares)}")
     for name, v in s["strategies"].items():
-        hit = "n/a" if v["edge_byte_hit_ratio"] is None else f"{v['edge_byte_hit_ratio']:.4f}"
-        print(f"{name:>10}: edge byte hit ratio {hit}, peak backbone {v['peak_backbone_gbps']:,.2f} Gbps, "
-              f"backbone {v['backbone_tb']:,.2f} TB, disk writes {v['fill_tb']:,.2f} TB, upstream "
-              f"{v['offpeak_fill_gb'] / 1000:,.2f} TB off-peak + {v['on_demand_gb'] / 1000:,.2f} TB on demand")
+        print(f"{name:>10}: {traffic(v)}, disk writes {volume(v['fill_gb'])}, upstream "
+              f"{volume(v['offpeak_fill_gb'])} off-peak + {volume(v['on_demand_gb'])} on demand")
     print(f"{out}: summary.json, days.csv, index.html")
 
 
@@ -461,10 +506,19 @@ def _stop_at_once_on_interrupt(tmpdir: Path) -> None:
     threading.Thread(target=watch, name="edgefill-interrupt", daemon=True).start()
 
 
-def main() -> None:
-    """Entry point of the ``cdn`` console script: a private temporary directory per run, prompt Ctrl-C."""
+VERBOSITY_FLAGS = ("-v", "--verbose", "-q", "--quiet")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``cdn`` console script: a private temporary directory per run, prompt Ctrl-C.
+
+    ``-v`` and ``-q`` belong to ``cdn`` itself but are accepted anywhere (``cdn nightly ... -q``): they are
+    moved before the command.
+    """
     from cdn.atomic import run_tmpdir
 
+    args = sys.argv[1:] if argv is None else argv
     with run_tmpdir() as tmpdir:
         _stop_at_once_on_interrupt(tmpdir)
-        app()
+        app(args=[a for a in args if a in VERBOSITY_FLAGS] + [a for a in args if a not in VERBOSITY_FLAGS],
+            prog_name="cdn")

@@ -51,10 +51,12 @@ def forecast_scenario(scenario: Scenario, as_of: pd.Timestamp, horizon: int = 1,
     Every region named by a site gets forecasts for the catalog's new releases; see
     :func:`forecasting.forecast` for the models and the frame returned.
     """
+    from cdn.progress import task
     from forecasting import forecast
 
-    return forecast(scenario.history(as_of), as_of, horizon=horizon, model=model, catalog=scenario.catalog,
-                    regions=sorted(scenario.region_site()), scheduler=scheduler, seed=seed)
+    with task(f"forecast {as_of:{DATE_FORMAT}} ({model}, {horizon} day{'s' if horizon > 1 else ''})"):
+        return forecast(scenario.history(as_of), as_of, horizon=horizon, model=model, catalog=scenario.catalog,
+                        regions=sorted(scenario.region_site()), scheduler=scheduler, seed=seed)
 
 
 def run_forecast(data: str | Path, as_of: str, horizon: int, model: str, out: str | Path,

@@ -18,6 +18,7 @@ import pandas as pd
 
 from cdn import columns as C
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date
+from cdn.units import percent, traffic, volume
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def run_nightly(
     objective: str = "hit",
     mode: str = "proactive",
     pinned_share: float | None = None,
+    seed: int = 0,
 ) -> NightlyOutcome:
     """Forecast ``date`` from the demand before it, plan the fill, write the plan and simulate it.
 
@@ -86,8 +88,8 @@ def run_nightly(
         The plan date D; only demand dated strictly before D is read.
     out_root : str or Path
         Plan root OUT; the plan goes to ``OUT/<D>/`` and the previous night's plan is read from it.
-    model, scheduler :
-        Forecast model name and optional Dask scheduler address (see :func:`forecasting.forecast`).
+    model, scheduler, seed :
+        Forecast model name, optional Dask scheduler address and seed (see :func:`forecasting.forecast`).
     solver, time_limit, gap, churn_cost, objective :
         Placement options (see :func:`cdn.planning.make_plan`); ``churn_cost`` None keeps the default.
     mode, pinned_share :
@@ -101,6 +103,7 @@ def run_nightly(
     from cdn.caches import edge_split
     from cdn.forecast import forecast_scenario
     from cdn.planning import HORIZON_DAYS, check_objective, make_plan
+    from cdn.progress import task
     from cdn.simulate import simulate_day
     from placement import DEFAULT_CHURN_COST, get_solver
 
@@ -109,7 +112,7 @@ def run_nightly(
     seconds: dict[str, float] = {}
     shares, record = edge_split(scenario, date, mode, pinned_share)
     start = time.monotonic()
-    frame = forecast_scenario(scenario, date, horizon=HORIZON_DAYS, model=model, scheduler=scheduler)
+    frame = forecast_scenario(scenario, date, horizon=HORIZON_DAYS, model=model, scheduler=scheduler, seed=seed)
     seconds["forecast"] = time.monotonic() - start
 
     start = time.monotonic()
@@ -120,10 +123,11 @@ def run_nightly(
 
     start = time.monotonic()
     expected_demand = frame.loc[frame[C.DATE] == date, [C.REGION, C.TITLE, C.YHAT]].rename(columns={C.YHAT: C.VIEWS})
-    expected = simulate_day(scenario, result.holdings, expected_demand, fill_gb=result.fill_gb).summary
-    actual_demand = scenario.day(date)
-    actual = (simulate_day(scenario, result.holdings, actual_demand, fill_gb=result.fill_gb).summary
-              if len(actual_demand) else None)
+    with task(f"simulate {date:{DATE_FORMAT}}"):
+        expected = simulate_day(scenario, result.holdings, expected_demand, fill_gb=result.fill_gb).summary
+        actual_demand = scenario.day(date)
+        actual = (simulate_day(scenario, result.holdings, actual_demand, fill_gb=result.fill_gb).summary
+                  if len(actual_demand) else None)
     seconds["simulate"] = time.monotonic() - start
     plan_dir = Path(out_root) / f"{date:{DATE_FORMAT}}"
     return NightlyOutcome(date=date, plan_dir=plan_dir, summary={**result.summary(f"{date:{DATE_FORMAT}}"), **record},
@@ -133,14 +137,13 @@ def run_nightly(
 def describe(outcome: NightlyOutcome) -> list[str]:
     """Short human-readable lines on a night's outcome, for the command line."""
     s, e = outcome.summary, outcome.expected
-    gap = "n/a" if s.get("gap") is None else f"{100 * s['gap']:.2f}%"
+    gap = "n/a" if s.get("gap") is None else percent(s["gap"], digits=2)
     lines = [
         f"plan {outcome.date:%Y-%m-%d} written to {outcome.plan_dir}",
         f"  status {s['status']} ({s['solver']}), gap to bound {gap}"
         + (f", reason: {s['reason']}" if s.get("reason") else ""),
-        f"  expected edge byte hit ratio {e['edge_byte_hit_ratio']:.3f}, backbone {e['backbone_gb']:,.0f} GB, "
-        f"peak backbone {e['peak_backbone_gbps']:,.2f} Gbps",
-        f"  fill {s['fill_gb']:,.1f} GB, evict {s['evict_gb']:,.1f} GB",
+        f"  expected {traffic(e)}",
+        f"  fill {volume(s['fill_gb'])}, evict {volume(s['evict_gb'])}",
     ]
     if s.get("mode", "proactive") != "proactive":
         shares = ", ".join(f"{site} {share:.2f}" for site, share in sorted(s["pinned_share"].items()))
@@ -148,9 +151,7 @@ def describe(outcome: NightlyOutcome) -> list[str]:
         lines.append(f"  {s['mode']} mode: pinned share of each edge's disk ({how}): {shares}; the rest is a "
                      f"{s['cache_policy']} cache")
     if outcome.actual is not None:
-        a = outcome.actual
-        lines.append(f"  on the date's actual demand: edge byte hit ratio {a['edge_byte_hit_ratio']:.3f}, "
-                     f"backbone {a['backbone_gb']:,.0f} GB")
+        lines.append(f"  on the date's actual demand: {traffic(outcome.actual)}")
     t = outcome.seconds
     lines.append(f"  time: forecast {t['forecast']:.1f}s, plan {t['plan']:.1f}s, simulate {t['simulate']:.1f}s")
     return lines

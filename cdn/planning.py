@@ -2,7 +2,8 @@
 
 :func:`make_plan` turns the contract's forecast frame into expected GB per (region, title), reads what
 each site held before tonight (:func:`held_before`), solves, and writes ``OUT/<date>/placement.csv`` and
-``summary.json`` atomically. :func:`plan_command` is what ``cdn plan`` runs.
+``summary.json`` atomically; :func:`plan_night` plans in memory and writes nothing. :func:`plan_command` is
+what ``cdn plan`` runs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.errors import InputError
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date, utf8_error
+from cdn.units import dumps_json
 from placement import DEFAULT_CHURN_COST, PlacementProblem, PlacementResult, solve
 from placement.problem import OBJECTIVES, Objective
 
@@ -49,6 +51,24 @@ def read_plan(path: Path) -> pd.DataFrame:
         raise InputError(f"{path} line {int(np.flatnonzero(bad.to_numpy())[0]) + 2}, column action: "
                          f"{plan.loc[bad, C.ACTION].iloc[0]!r} is not add, keep or evict")
     return plan
+
+
+def plan_of_date(plan_dir: str | Path) -> str | None:
+    """The date a plan directory was made for (YYYY-MM-DD): its ``summary.json`` date, else its name if a date.
+
+    None when neither says (a plan written by another tool).
+    """
+    path = Path(plan_dir)
+    try:
+        date = json.loads((path / SUMMARY_FILE).read_text()).get("date")
+    except (OSError, ValueError, AttributeError):
+        date = None
+    if isinstance(date, str):
+        return date
+    try:
+        return f"{parse_date(path.name):{DATE_FORMAT}}"
+    except InputError:
+        return None
 
 
 def held_before(scenario: Scenario, out_root: str | Path, date: pd.Timestamp | str) -> pd.DataFrame:
@@ -319,6 +339,44 @@ def make_plan(
     an identical ``placement.csv`` and a ``summary.json`` that differs only in ``seconds``.
     """
     day = parse_date(date)
+    result = plan_night(scenario, day, forecast, held=held_before(scenario, out_root, day), solver=solver,
+                        time_limit=time_limit, gap=gap, churn_cost=churn_cost, threads=threads, objective=objective,
+                        history_weight=history_weight, pinned_share=pinned_share)
+    write_plan(result, out_root, day, summary_extra)
+    return result
+
+
+def plan_night(
+    scenario: Scenario,
+    date: pd.Timestamp | str,
+    forecast: pd.DataFrame | None,
+    held: pd.DataFrame | None = None,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    gap: float | None = None,
+    churn_cost: float = DEFAULT_CHURN_COST,
+    threads: int | None = None,
+    objective: Objective = "hit",
+    history_weight: float = HISTORY_WEIGHT,
+    pinned_share: Mapping[str, float] | None = None,
+) -> PlacementResult:
+    """Plan ``date`` from a forecast in memory, writing nothing (:func:`make_plan` writes the plan).
+
+    Parameters
+    ----------
+    scenario, date, forecast, solver, time_limit, gap, churn_cost, threads, objective, history_weight, pinned_share :
+        As for :func:`make_plan`.
+    held : DataFrame, optional
+        ``site_id, title_id`` held before tonight; default the scenario's ``placement.csv``.
+
+    Returns
+    -------
+    PlacementResult
+        ``plan`` is the fill plan, ``holdings`` what each site holds after it.
+    """
+    from cdn.progress import detail, solve_progress, task
+
+    day = parse_date(date)
     signal = value_signal(scenario, None if solver == "naive" else forecast, day, history_weight=history_weight)
     sites = scenario.sites
     if pinned_share:
@@ -329,17 +387,22 @@ def make_plan(
         catalog=scenario.catalog[[C.TITLE, C.SIZE_GB]],
         demand_gb=signal.demand,
         graph=scenario.graph,
-        held=held_before(scenario, out_root, day),
+        held=scenario.placement[[C.SITE, C.TITLE]].astype(str) if held is None else held[[C.SITE, C.TITLE]],
         fill_budget_gb=scenario.fill_budget_gb(),
         peak_hour_share=float(scenario.settings["peak_hour_share"]),
         churn_cost=churn_cost / signal.days,
         objective=objective,
         prior_gb=signal.prior,
     )
-    result = solve(problem, solver=solver, time_limit=time_limit, gap=gap, threads=threads)
+    with task(f"plan {day:{DATE_FORMAT}} ({solver})") as step:
+        result = solve(problem, solver=solver, time_limit=time_limit, gap=gap, threads=threads,
+                       progress=solve_progress(step, time_limit, gap))
+        step.update(f"{result.status}, gap {'n/a' if result.gap is None else f'{result.gap:.2%}'}")
+    bound = "none" if result.bound is None else f"{result.bound:,.1f}"
+    detail(f"plan {day:{DATE_FORMAT}}: {result.method}, cost {result.objective:,.1f} (greedy "
+           f"{result.greedy_objective:,.1f}), bound {bound}, {result.seconds:.1f}s")
     result.details.update({"horizon_days": HORIZON_DAYS, "discount": DISCOUNT,
                            "history_weight": 1.0 if solver == "naive" or forecast is None else history_weight})
-    write_plan(result, out_root, day, summary_extra)
     return result
 
 
@@ -350,7 +413,7 @@ def write_plan(result: PlacementResult, out_root: str | Path, date: pd.Timestamp
     with atomic_directory(target, mark=True) as tmp:
         result.plan.to_csv(tmp / PLAN_FILE, index=False, columns=list(C.PLAN_COLUMNS))
         summary = {**result.summary(f"{date:{DATE_FORMAT}}"), **(summary_extra or {})}
-        (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
+        (tmp / SUMMARY_FILE).write_text(dumps_json(summary))
     return target
 
 
@@ -366,6 +429,8 @@ def plan_command(
     objective: str = "hit",
     mode: str = "proactive",
     pinned_share: float | None = None,
+    scheduler: str | None = None,
+    seed: int = 0,
 ) -> PlacementResult:
     """``cdn plan``: load the scenario, forecast D .. D+6 from demand strictly before D, plan and write.
 
@@ -383,6 +448,7 @@ def plan_command(
     scenario = load_scenario(data)
     day = scenario.check_history_date(parse_date(date), "--date")
     shares, record = edge_split(scenario, day, mode, pinned_share)
-    frame = None if solver == "naive" else forecast_scenario(scenario, day, horizon=HORIZON_DAYS, model=model)
+    frame = None if solver == "naive" else forecast_scenario(scenario, day, horizon=HORIZON_DAYS, model=model,
+                                                             scheduler=scheduler, seed=seed)
     return make_plan(scenario, day, frame, out, solver=solver, time_limit=time_limit, gap=gap,
                      churn_cost=churn_cost, objective=chosen, pinned_share=shares, summary_extra=record)

@@ -35,7 +35,6 @@ nightly fills plus every admission) and churn.
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 from collections.abc import Sequence
@@ -61,9 +60,10 @@ from cdn.caches import (
 )
 from cdn.defaults import PLAN_GAP, REPLAY_TIME_LIMIT
 from cdn.errors import InputError
-from cdn.progress import log, track
+from cdn.progress import log, task, track
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date
 from cdn.simulate import route_served, simulate_day
+from cdn.units import dumps_json, round_floats
 
 DAY_COLUMNS = ("date", "strategy", "edge_byte_hit_ratio", "backbone_gb", "fill_gb", "peak_backbone_gbps",
                "demand_gb", "hit_gb", "offpeak_fill_gb", "on_demand_gb", "churn_gb", "peak_link_utilisation",
@@ -313,33 +313,34 @@ def replay(
             _move_warmup(plans, tmp / "warmup", [d for d in nights if d < first])
         rows = [row for row in rows if pd.Timestamp(row["date"]) >= first]
         if "hybrid" in modes:
-            log(f"replay: hybrid edges ({cache} cache, admission {admission}) over {len(dates)} days (+{warmup} "
-                "warm-up)")
-            hybrid = replay_hybrid(scenario, scenario.demand, first, last, [hybrid_nights[d].holdings for d in nights],
-                                   shares, policy=cache, admission=admission, warmup_days=warmup, seed=seed,
-                                   budget=budget)
+            with task(f"replay: hybrid edges ({cache} cache, admission {admission}) over {len(dates)} days "
+                      f"(+{warmup} warm-up)"):
+                hybrid = replay_hybrid(scenario, scenario.demand, first, last,
+                                       [hybrid_nights[d].holdings for d in nights], shares, policy=cache,
+                                       admission=admission, warmup_days=warmup, seed=seed, budget=budget)
             rows.extend(cache_rows(scenario, hybrid, dates, hybrid_nights))
         reactive = list(policies) if "reactive" in modes else []
         if reactive:
-            log(f"replay: reactive caches {', '.join(reactive)} over {len(dates)} days (+{warmup} warm-up)")
-            caches = replay_caches(scenario, scenario.demand, first, last, reactive, warmup_days=warmup, seed=seed,
-                                   budget=budget)
+            with task(f"replay: reactive caches {', '.join(reactive)} over {len(dates)} days (+{warmup} warm-up)"):
+                caches = replay_caches(scenario, scenario.demand, first, last, reactive, warmup_days=warmup,
+                                       seed=seed, budget=budget)
             rows.extend(cache_rows(scenario, caches, dates))
         days = pd.DataFrame(rows, columns=list(DAY_COLUMNS))
         order = {name: i for i, name in enumerate(STRATEGY_ORDER)}
         days = days.sort_values(["date", "strategy"],
                                 key=lambda s: s.map(lambda v: order.get(v, len(order))) if s.name == "strategy" else s,
                                 kind="stable").reset_index(drop=True)
-        summary = {"from": f"{first:{DATE_FORMAT}}", "to": f"{last:{DATE_FORMAT}}", "days": len(dates),
-                   "warmup_days": warmup, "model": model, "solver": solver,
-                   "warmup_solver": warmup_solver or solver, "gap": gap, "time_limit": time_limit,
-                   "modes": list(modes), "policies": reactive, "seed": seed, "request_budget": budget,
-                   "hybrid": ({"cache": cache, "admission": admission, "pinned_share": shares,
-                               "pinned_share_forced": pinned_share is not None,
-                               "backtest": backtest.to_dict("records")} if "hybrid" in modes else None),
-                   "strategies": summarise(days)}
+        summary = round_floats({
+            "from": f"{first:{DATE_FORMAT}}", "to": f"{last:{DATE_FORMAT}}", "days": len(dates),
+            "warmup_days": warmup, "model": model, "solver": solver,
+            "warmup_solver": warmup_solver or solver, "gap": gap, "time_limit": time_limit,
+            "modes": list(modes), "policies": reactive, "seed": seed, "request_budget": budget,
+            "hybrid": ({"cache": cache, "admission": admission, "pinned_share": shares,
+                        "pinned_share_forced": pinned_share is not None,
+                        "backtest": backtest.to_dict("records")} if "hybrid" in modes else None),
+            "strategies": summarise(days)})  # as summary.json holds it
         days.to_csv(tmp / "days.csv", index=False)
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (tmp / "summary.json").write_text(dumps_json(summary))
         write_charts(days, summary, tmp)
     return Replay(days=days, summary=summary)
 

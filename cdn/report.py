@@ -20,7 +20,7 @@ from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.errors import InputError
 from cdn.forecast import edge_greedy_placement
-from cdn.progress import log
+from cdn.progress import task
 from cdn.scenario import load_scenario
 
 DEFAULT_MODELS = ("snaive7", "ewma", "prophet", "auto")
@@ -187,8 +187,9 @@ def accuracy_report(data: str | Path, out: str | Path, cutoffs: int = 8, horizon
     scenario = load_scenario(data)
     cut = last_cutoffs(scenario.demand, cutoffs, horizon)
     gpv = scenario.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.GB_PER_VIEW]
-    result = backtest(scenario.demand, cut, horizon, names, catalog=scenario.catalog, scheduler=scheduler,
-                      seed=seed, placement=edge_greedy_placement(scenario), gb_per_view=gpv, progress=log)
+    with task(f"backtests: {len(names)} model(s) x {len(cut)} cutoff(s)", total=len(names) * len(cut)) as step:
+        result = backtest(scenario.demand, cut, horizon, names, catalog=scenario.catalog, scheduler=scheduler,
+                          seed=seed, placement=edge_greedy_placement(scenario), gb_per_view=gpv, progress=step.advance)
     tables = metric_tables(result)
     meta = {"scenario": str(data), "cutoffs": [f"{c:%Y-%m-%d}" for c in cut], "horizon": horizon, "models": names}
     payload: dict[str, Any] = {**meta, **{name: _records(t) for name, t in tables.items()}}

@@ -91,6 +91,14 @@ class Scenario:
     placement: pd.DataFrame
     graph: nx.Graph = field(repr=False)
 
+    def __repr__(self) -> str:
+        """One line: where it comes from, its size and its demand's dates (``print(scenario)``)."""
+        tiers = self.sites[C.TIER].value_counts()
+        sites = ", ".join(f"{int(tiers[t])} {t}" for t in C.TIERS if t in tiers)
+        days = f"{self.first_date:%Y-%m-%d}..{self.last_date:%Y-%m-%d}" if len(self.demand) else "no demand"
+        return (f"Scenario({str(self.path)!r}: {len(self.catalog):,} titles, {len(self.sites)} sites ({sites}), "
+                f"{len(self.links)} links, {len(self.demand):,} demand rows {days})")
+
     @property
     def first_date(self) -> pd.Timestamp:
         """First date with demand."""
@@ -602,7 +610,14 @@ def load_scenario(path: str | Path) -> Scenario:
     >>> scenario.region_site()["R01"]  # doctest: +SKIP
     'E01'
     """
-    root = Path(path)
+    from cdn.progress import task
+
+    with task(f"load {path}"):
+        return _load(Path(path))
+
+
+def _load(root: Path) -> Scenario:
+    """:func:`load_scenario` without its progress line."""
     problems = _Collector()
     if not root.is_dir():
         raise ScenarioError(str(root), [Problem(str(root), "is not a directory")])

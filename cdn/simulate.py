@@ -31,6 +31,7 @@ from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.errors import InputError
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date
+from cdn.units import dumps_json
 from placement.network import cheapest_paths, holders_by_cost, path_costs
 
 HOURS = 24
@@ -77,7 +78,7 @@ class Simulation:
         The directory appears complete or not at all; an existing directory is replaced.
         """
         with atomic_directory(out, overwrite=True, mark=True) as tmp:
-            (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
+            (tmp / "summary.json").write_text(dumps_json(self.summary))
             self.per_site.to_csv(tmp / "sites.csv", index=False)
             self.per_link.to_csv(tmp / "links.csv", index=False)
             self.per_tier.to_csv(tmp / "tiers.csv", index=False)
@@ -672,8 +673,8 @@ def run_cache_simulation(data: str | Path, plan: str | Path | None, date: str, m
             raise InputError(f"{path}: not valid JSON: {err}") from err
     summary, per_site = simulate_cached_day(scenario, day, mode, holdings, record, fill_gb)
     summary["plan"] = str(plan) if plan is not None else None
-    with atomic_directory(out, overwrite=True) as tmp:
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    with atomic_directory(out, overwrite=True, mark=True) as tmp:
+        (tmp / "summary.json").write_text(dumps_json(summary))
         per_site.to_csv(tmp / "sites.csv", index=False)
     return summary
 

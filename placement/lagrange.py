@@ -30,6 +30,7 @@ import pulp
 from placement.greedy import knapsack, site_order
 from placement.milp import Relaxation, _variables, relax, solve_lp_problem
 from placement.problem import Compiled, evaluate
+from placement.result import ProgressFn
 
 DEFAULT_GAP = 0.01
 """Relative gap at which :func:`decompose` stops, and against which the ``lagrangian`` solver reports, by default."""
@@ -197,7 +198,7 @@ def initial_pi(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
 
 def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = None, gap: float | None = None,
               max_iterations: int = 1000, passes: int = 5, repair_every: int = 20, patience: int = 20,
-              sweeps: int = 3) -> Decomposition:
+              sweeps: int = 3, progress: ProgressFn | None = None) -> Decomposition:
     """Plan and bound a problem of any size.
 
     Parameters
@@ -220,6 +221,8 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
         Iterations without a better bound after which the step factor is halved.
     sweeps : int
         Rounds of the dual ascent of ``alpha`` per iteration (:func:`placement.milp.relax`).
+    progress : callable, optional
+        Called as ``progress("lagrangian", objective, bound)`` every 10 iterations.
     """
     began = time.perf_counter()
     deadline = math.inf if time_limit is None else began + time_limit
@@ -249,6 +252,8 @@ def decompose(problem: Compiled, start: np.ndarray, time_limit: float | None = N
         if it == 1 or it % 10 == 0:
             trace.append({"iteration": it, "bound": round(rel.bound, 3), "best": round(best, 3),
                           "seconds": round(time.perf_counter() - began, 2)})
+            if progress is not None:
+                progress("lagrangian", objective, best)
         if it % repair_every == 0 or theta < 1e-4:  # Lagrangian heuristic: repair the relaxation, then descend
             plan, _, ran = improve(problem, repair(problem, rel, mu, nu), passes, deadline)
             done += ran

@@ -32,6 +32,7 @@ import numpy as np
 import pulp
 
 from placement.problem import Compiled
+from placement.result import ProgressFn
 
 
 def _variables(prob: pulp.LpProblem, name: str, count: int, cat: str, up: float | None) -> list[pulp.LpVariable]:
@@ -205,8 +206,10 @@ class Model:
 
 
 def solve_milp(model: Model, backend: str, time_limit: float | None, gap: float | None,
-               threads: int | None) -> dict[str, Any]:
+               threads: int | None, progress: ProgressFn | None = None) -> dict[str, Any]:
     """Solve the model; return status, objective, bound and holdings (``None`` holdings = no solution).
+
+    ``progress`` (HiGHS only) is called as ``progress("milp", objective, bound)`` at most twice a second.
 
     ``status`` is ``optimal`` (proved within the gap), ``feasible`` (a solution, stopped early) or
     ``none`` (no solution: the caller falls back); ``reason`` says why when not optimal.
@@ -214,7 +217,7 @@ def solve_milp(model: Model, backend: str, time_limit: float | None, gap: float 
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "cbc.log"
         try:
-            model.prob.solve(_solver(backend, True, time_limit, gap, threads, log_path=log))
+            model.prob.solve(_solver(backend, True, time_limit, gap, threads, log_path=log, progress=progress))
         except (pulp.PulpSolverError, IndexError) as err:  # PuLP's HiGHS reader fails on rows HiGHS dropped
             return {"status": "none", "reason": f"{backend} failed: {err}", "holdings": None,
                     "objective": None, "bound": None}
@@ -276,13 +279,30 @@ def _highs_banner_silenced() -> None:
         os.close(devnull)
 
 
+def _highs_progress(progress: ProgressFn) -> dict[str, Any]:
+    """HiGHS callback options that report the MIP's incumbent and dual bound to ``progress`` every 0.5 s."""
+    import highspy
+
+    last = [-math.inf]
+
+    def report(kind: Any, message: str, out: Any, into: Any, user: Any) -> None:
+        if out.running_time - last[0] >= 0.5:
+            last[0] = out.running_time
+            objective, bound = float(out.mip_primal_bound), float(out.mip_dual_bound)
+            progress("milp", objective if math.isfinite(objective) else None, bound if math.isfinite(bound) else None)
+
+    return {"callbackTuple": (report, None),
+            "callbacksToActivate": [highspy.cb.HighsCallbackType.kCallbackMipInterrupt]}
+
+
 def _solver(backend: str, mip: bool, time_limit: float | None, gap: float | None,
-            threads: int | None, log_path: Path | None = None) -> pulp.LpSolver:
+            threads: int | None, log_path: Path | None = None, progress: ProgressFn | None = None) -> pulp.LpSolver:
     if backend == "highs":
         _highs_banner_silenced()
         # no MIP start for HiGHS: 1.16 with presolve accepted a start at a wrong objective in the reduced
         # space (see docs/placement.md); the caller keeps the greedy plan as the incumbent instead
-        return pulp.HiGHS(mip=mip, msg=False, timeLimit=time_limit, gapRel=gap, threads=threads)
+        callbacks = _highs_progress(progress) if progress is not None and mip else {}
+        return pulp.HiGHS(mip=mip, msg=False, timeLimit=time_limit, gapRel=gap, threads=threads, **callbacks)
     options = [f"threads {threads}"] if threads else []
     return pulp.COIN_CMD(mip=mip, msg=False, timeLimit=time_limit, gapRel=gap, options=options, warmStart=mip,
                          logPath=None if log_path is None else str(log_path))

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
 
 Status = Literal["optimal", "feasible", "fallback"]
+ProgressFn = Callable[[str, float | None, float | None], None]
+"""Called during a solve with ``(phase, objective, bound)``: the phase (``greedy`` start, ``lagrangian``
+decomposition, building the ``model``, ``milp`` search), the cost of the phase's best plan so far and its best
+lower bound (None while not known)."""
 
 
 @dataclass(frozen=True)

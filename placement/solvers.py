@@ -24,16 +24,17 @@ from placement.lagrange import DEFAULT_GAP as LAGRANGIAN_GAP
 from placement.lagrange import Decomposition, decompose, routed_objective
 from placement.milp import Model, fits, lagrangian_bound, model_duals, solve_lp, solve_milp
 from placement.problem import Compiled, PlacementProblem, compile_problem, evaluate
-from placement.result import PlacementResult, Status
+from placement.result import PlacementResult, ProgressFn, Status
 
 
 @dataclass(frozen=True)
 class Options:
-    """Solver options: time limit (s), relative gap and threads (None = the solver's default)."""
+    """Solver options: time limit (s), relative gap and threads (None = the solver's default), progress callback."""
 
     time_limit: float | None = None
     gap: float | None = None
     threads: int | None = None
+    progress: ProgressFn | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def _decomposition_outcome(problem: Compiled, dec: Decomposition, target: float,
 @register_solver("lagrangian")
 def _lagrangian(problem: Compiled, start: np.ndarray, options: Options) -> Outcome:
     target = LAGRANGIAN_GAP if options.gap is None else options.gap
-    dec = decompose(problem, start, time_limit=options.time_limit, gap=target)
+    dec = decompose(problem, start, time_limit=options.time_limit, gap=target, progress=options.progress)
     return _decomposition_outcome(problem, dec, target, {})
 
 
@@ -180,7 +181,7 @@ def _milp(backend: str) -> SolverFn:
             # it gets the whole time limit where no restricted MILP can follow, else half of it
             share = 1.0 if serving_options(problem, initial_columns(problem, start)) > RESTRICTED_MAX_OPTIONS else 0.5
             limit = None if options.time_limit is None else options.time_limit * share
-            dec = decompose(problem, start, time_limit=limit, gap=target)
+            dec = decompose(problem, start, time_limit=limit, gap=target, progress=options.progress)
             decomposed = _decomposition_outcome(problem, dec, target, dict(details))
             start, details = decomposed.holdings, decomposed.details
             allowed = initial_columns(problem, start)
@@ -191,6 +192,8 @@ def _milp(backend: str) -> SolverFn:
         rounds = 0
         bound: float | None
         lp_value: float | None = None
+        if options.progress is not None:
+            options.progress("model", None, None)
         model = Model(problem, start, allowed)
         while restricted and rounds < PRICING_ROUNDS:
             rounds += 1
@@ -224,7 +227,7 @@ def _milp(backend: str) -> SolverFn:
         elif restricted:
             method = "restricted-milp"
         model.set_start(start)
-        solved = solve_milp(model, backend, left(), options.gap, options.threads)
+        solved = solve_milp(model, backend, left(), options.gap, options.threads, options.progress)
         details["seconds_to_solution"] = round(time.perf_counter() - began, 3)
         if solved["holdings"] is None and rounded_start:  # the rounded LP solution is a valid plan
             return Outcome(holdings=keep_leftovers(problem, start), status="feasible", method="lp-rounding",
@@ -279,6 +282,7 @@ def solve(
     time_limit: float | None = None,
     gap: float | None = None,
     threads: int | None = None,
+    progress: ProgressFn | None = None,
 ) -> PlacementResult:
     """Plan one night: choose what every storage and edge site holds and write the fill plan.
 
@@ -295,6 +299,8 @@ def solve(
         Relative gap at which the solver may stop (e.g. 0.01).
     threads : int, optional
         Solver threads.
+    progress : callable, optional
+        :data:`ProgressFn` called as the solve finds better plans and bounds (for a progress display).
 
     Returns
     -------
@@ -323,8 +329,10 @@ def solve(
     compiled = compile_problem(problem)
     start = greedy_holdings(compiled)
     greedy_eval = evaluate(compiled, start)
+    if progress is not None:
+        progress("greedy", greedy_eval.objective, None)
     left = None if time_limit is None else max(time_limit - (time.perf_counter() - began), 1.0)  # compile counts
-    outcome = fn(compiled, start, Options(time_limit=left, gap=gap, threads=threads))
+    outcome = fn(compiled, start, Options(time_limit=left, gap=gap, threads=threads, progress=progress))
     used = "greedy" if outcome.status == "fallback" else solver
     origins = sorted(problem.sites.loc[problem.sites[C.TIER] == C.ORIGIN, C.SITE].astype(str))
     chosen = outcome.holdings if solver == "naive" else fill_idle(compiled, keep_leftovers(compiled, outcome.holdings))

@@ -1,10 +1,21 @@
-"""Progress: plain log lines when standard error is not a terminal, a bar with counts when it is."""
+"""Progress: plain log lines when standard error is not a terminal, a live display with counts when it is."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
+
 import pytest
+from rich.console import Console
 
 from cdn import progress
+
+
+@pytest.fixture(autouse=True)
+def normal_verbosity() -> Iterator[None]:
+    progress.set_verbosity(progress.NORMAL)
+    yield
+    progress.set_verbosity(progress.NORMAL)
 
 
 def test_plain_lines_at_start_every_tenth_and_end(capsys: pytest.CaptureFixture[str]) -> None:
@@ -12,10 +23,63 @@ def test_plain_lines_at_start_every_tenth_and_end(capsys: pytest.CaptureFixture[
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines[0] == "step: 0/25"
     assert [line.split(" (")[0] for line in lines[1:-1]] == [f"step: {n}/25" for n in range(3, 25, 3)]
+    assert "left" in lines[1]
     assert lines[-1].startswith("step: 25/25 done in ")
 
 
-def test_a_terminal_gets_a_bar_with_counts(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True)
-    assert sum(progress.track(iter(range(4)), "bar", total=4)) == 6
-    assert "4/4" in capsys.readouterr().err
+def test_quiet_shows_no_progress_but_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    progress.set_verbosity(progress.QUIET)
+    assert sum(progress.track(range(5), "step")) == 10
+    with progress.task("solve") as step:
+        step.update("gap 1%")
+    progress.warn("plan of another day")
+    assert capsys.readouterr().err == "warning: plan of another day\n"
+
+
+def test_nested_steps_log_only_when_verbose(capsys: pytest.CaptureFixture[str]) -> None:
+    for _ in progress.track(range(2), "nights"):
+        with progress.task("solve"):
+            pass
+    assert "solve" not in capsys.readouterr().err
+    progress.set_verbosity(progress.VERBOSE)
+    for _ in progress.track(range(2), "nights"):
+        with progress.task("solve") as step:
+            step.update("milp, gap 0.50%")
+    err = capsys.readouterr().err
+    assert "solve: milp, gap 0.50%" in err and "solve: done in" in err
+
+
+def test_a_solve_shows_its_gap_bound_and_the_time_at_most_left(capsys: pytest.CaptureFixture[str]) -> None:
+    progress.set_verbosity(progress.VERBOSE)
+    with progress.task("plan") as step:
+        report = progress.solve_progress(step, time_limit=60.0, gap=0.01)
+        report("greedy", 1200.0, None)
+        assert step.status == "greedy start, cost 1,200"
+        report("milp", 1000.0, 950.0)
+        assert step.status == "MILP search, gap 5.00% (target 1.00%), cost 1,000, bound 950"
+        report("greedy", 1200.0, None)
+        assert step.status == "greedy start, cost 1,000"  # the best plan so far, whichever phase found it
+        report("lagrangian", 990.0, 980.0)
+        assert step.status == "Lagrangian decomposition, gap 1.01% (target 1.00%), cost 990, bound 980"
+
+
+def test_a_terminal_gets_one_display_with_counts_and_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(progress, "_console", Console(file=screen, force_terminal=True, width=150))
+    with progress.task("replay nights", total=3) as nights:
+        for _ in range(3):
+            with progress.task("plan") as step:
+                step.update("milp, gap 0.40%", left=12.0)
+            nights.advance()
+    text = screen.getvalue()
+    assert "replay nights" in text and "3/3" in text
+    assert not progress._live  # the display is closed
+
+
+def test_tracking_something_without_a_length(capsys: pytest.CaptureFixture[str]) -> None:
+    assert list(progress.track(iter("abc"), "letters")) == ["a", "b", "c"]
+    assert capsys.readouterr().err == ""  # a step of a moment without counts logs nothing
+    progress.set_verbosity(progress.VERBOSE)
+    list(progress.track(iter("abc"), "letters"))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "letters ..." and lines[-1].startswith("letters: done in ")
