@@ -334,6 +334,9 @@ def test_a_held_title_gone_from_the_catalog_gets_an_evict_row(tmp_path: Path) ->
     assert code == 0, err
     plan = pd.read_csv(tmp_path / "plans" / "2024-01-10" / "placement.csv", dtype=str, keep_default_na=False)
     assert plan.loc[plan[C.TITLE] == "retired", [C.SITE, C.ACTION]].values.tolist() == [["S", C.EVICT]]
+    code, _, err = invoke("simulate", "--data", TINY, "--date", "2024-01-10", "--plan",
+                          tmp_path / "plans" / "2024-01-10", "--out", tmp_path / "sim")
+    assert code == 0, err  # evicting a title gone from the catalog is a valid plan
 
 
 def test_lagrangian_reports_against_the_gap_it_stops_at(scenario: Path) -> None:
