@@ -562,18 +562,20 @@ def check_plan(scenario: Scenario, plan: pd.DataFrame, path: str | Path) -> pd.D
     Raises
     ------
     InputError
-        Naming the plan file and line of the first row at a site not in sites.csv or of a title not in
-        catalog.csv, or the site whose ``add`` and ``keep`` rows need more than its ``disk_gb``.
+        Naming the plan file and line of the first row at a site not in sites.csv or adding or keeping a
+        title not in catalog.csv (evicting one is how a plan removes a title gone from the catalog), or
+        the site whose ``add`` and ``keep`` rows need more than its ``disk_gb``.
     """
+    kept = plan[C.ACTION].isin([C.ADD, C.KEEP])
     for column, known, where in ((C.SITE, set(scenario.sites[C.SITE]), "sites.csv"),
                                  (C.TITLE, set(scenario.catalog[C.TITLE]), "catalog.csv")):
-        unknown = ~plan[column].astype(str).isin(known)
+        unknown = ~plan[column].astype(str).isin(known) & (kept | (column == C.SITE))
         if unknown.any():
             line = int(np.flatnonzero(unknown.to_numpy())[0]) + 2
             raise InputError(f"{path} line {line}, column {column}: {plan[column][unknown].iloc[0]!r} is not in "
                              f"{where} of {scenario.path}" + (f" ({int(unknown.sum())} rows)" if unknown.sum() > 1
                                                               else ""))
-    held = plan[plan[C.ACTION].isin([C.ADD, C.KEEP])]
+    held = plan[kept]
     sizes = held[C.TITLE].map(scenario.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.SIZE_GB])
     used = sizes.groupby(held[C.SITE]).sum()
     sites = scenario.sites.set_index(C.SITE)
