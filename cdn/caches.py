@@ -76,7 +76,7 @@ POLICIES: dict[str, Callable[..., lcs.CacheBase]] = {
     "belady": lcs.Belady,
 }
 """Cache policies by name: libCacheSim classes taking ``cache_size`` (MB) and ``hashpower``."""
-DEFAULT_POLICIES = ("lru", "lfu", "s3fifo", "belady")
+DEFAULT_POLICIES = ("lru", "lfu", "s3fifo", "sieve", "belady")
 """Reactive baselines of ``cdn replay``."""
 HYBRID_POLICY = "sieve"
 """Policy of the cache part of a hybrid edge (``--policy`` of the hybrid mode)."""

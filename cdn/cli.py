@@ -290,7 +290,7 @@ def replay(
     solver: Annotated[str, typer.Option("--solver", help="Placement solver of the reported nights: greedy "
                                         "(default, keeps a replay to minutes), highs, lagrangian or cbc.")] = "greedy",
     policy: Annotated[list[str] | None, typer.Option("--policy", help="Reactive cache policy (repeatable); "
-                                                     "default lru, lfu, s3fifo, belady.")] = None,
+                                                     "default lru, lfu, s3fifo, sieve, belady.")] = None,
     no_caches: Annotated[bool, typer.Option("--no-caches", help="Skip the reactive cache baselines.")] = False,
     no_oracle: Annotated[bool, typer.Option("--no-oracle", help="Skip the oracle plans.")] = False,
     time_limit: ReplayTimeLimit = REPLAY_TIME_LIMIT,

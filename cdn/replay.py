@@ -5,8 +5,8 @@ Each night D of ``start .. end``:
 * ``proactive``: forecast D from demand strictly before D, plan with last night's proactive placement as
   the current state, then simulate D's actual demand on the resulting placement;
 * ``hybrid``: the same forecast planned into each edge's pinned share of its disk (:mod:`cdn.caches`:
-  the split per edge chosen by a backtest over the week before the first night, or forced), the rest of
-  each edge a demand-driven cache during the day;
+  the split per edge chosen by a backtest over the week before the first reported night, or forced, and
+  kept for every night), the rest of each edge a demand-driven cache during the day;
 * reactive caches (``lru``, ``lfu``, ``s3fifo``, ``belady``, see :mod:`cdn.caches`): every edge a
   demand-driven cache of its disk under the cache of its nearest storage site with disk;
 * ``oracle``: the planner fed D's actual demand as its forecast (with its own chain of placements), the
@@ -280,8 +280,8 @@ def replay(
     backtest = pd.DataFrame()
     if "hybrid" in modes:
         if pinned_share is None:
-            log(f"replay: choosing each edge's pinned share by backtest over the week before {nights[0]:%Y-%m-%d}")
-            shares, backtest = choose_pinned_shares(scenario, nights[0], policy=cache, admission=admission,
+            log(f"replay: choosing each edge's pinned share by backtest over the week before {first:%Y-%m-%d}")
+            shares, backtest = choose_pinned_shares(scenario, first, policy=cache, admission=admission,
                                                     seed=seed, budget=budget)
         else:
             edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str)
