@@ -238,7 +238,9 @@ def simulate(
             raise InputError(f"--fail is only simulated in proactive mode, not --mode {mode}")
         c = run_cache_simulation(data, plan, date, mode, out)
         hit = "n/a (no demand)" if c["edge_byte_hit_ratio"] is None else f"{c['edge_byte_hit_ratio']:.4f}"
-        print(f"{out}: {c['date']} ({mode}, {c['cache_policy']} caches warmed {c['warmup_days']} days): edge byte "
+        names = c["cache_policy"] if isinstance(c["cache_policy"], str) else ", ".join(sorted(set(
+            c["cache_policy"].values())))
+        print(f"{out}: {c['date']} ({mode}, {names} caches warmed {c['warmup_days']} days): edge byte "
               f"hit ratio {hit}, backbone {c['backbone_gb']:,.1f} GB, peak backbone {c['peak_backbone_gbps']:,.2f} "
               f"Gbps, disk writes {c['fill_gb']:,.1f} GB (off-peak fill {c['offpeak_fill_gb']:,.1f} GB), on-demand "
               f"upstream {c['on_demand_gb']:,.1f} GB")
@@ -303,8 +305,8 @@ def replay(
     mode: Annotated[list[str] | None, typer.Option("--mode", help="Strategies to run (repeatable): proactive "
                                                    "(with the oracle), hybrid, reactive; default all three.")] = None,
     pinned_share: PinnedShare = None,
-    cache: Annotated[str, typer.Option("--cache", help="Cache policy of the hybrid edges: sieve (default), s3fifo, "
-                                       "lru, lfu.")] = "sieve",
+    cache: Annotated[str | None, typer.Option("--cache", help="Cache policy of the hybrid edges (sieve, lru, s3fifo, "
+                                              "lfu); default: sieve or lru, chosen per edge with the split.")] = None,
     admission: Annotated[str, typer.Option("--admission", help="Hybrid caches admit every miss (all) or a title's "
                                            "second request within two days (second).")] = "all",
     request_budget: Annotated[int, typer.Option("--request-budget", help="Cache requests per edge and day above "
@@ -327,7 +329,8 @@ def replay(
     if s["hybrid"] is not None:
         shares = sorted(s["hybrid"]["pinned_share"].values())
         how = "forced" if s["hybrid"]["pinned_share_forced"] else "chosen by backtest"
-        log(f"hybrid: pinned share per edge {how}: {', '.join(f'{v:.2f}' for v in shares)}")
+        log(f"hybrid: pinned share per edge {how}: {', '.join(f'{v:.2f}' for v in shares)}; caches "
+            f"{', '.join(sorted(set(s['hybrid']['cache'].values())))}")
     for name, v in s["strategies"].items():
         hit = "n/a" if v["edge_byte_hit_ratio"] is None else f"{v['edge_byte_hit_ratio']:.4f}"
         print(f"{name:>10}: edge byte hit ratio {hit}, peak backbone {v['peak_backbone_gbps']:,.2f} Gbps, "

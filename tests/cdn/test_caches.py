@@ -20,6 +20,8 @@ from cdn.caches import (
     PINNED,
     POLICIES,
     SHARE_GRID,
+    SHARE_TOLERANCE,
+    SPLIT_POLICIES,
     _next_access,
     cache_policy,
     check_admission,
@@ -275,8 +277,15 @@ def test_the_split_is_chosen_per_edge_and_recorded_in_the_plan(tmp_path):
     summary = json.loads((tmp_path / "2024-01-12" / "summary.json").read_text())
     assert summary["mode"] == "hybrid" and set(summary["pinned_share"]) == {"E1", "E2"}
     assert {row["pinned_share"] for row in summary["pinned_share_backtest"]} == set(SHARE_GRID)
+    assert {row["policy"] for row in summary["pinned_share_backtest"]} == set(SPLIT_POLICIES)
     chosen = [row for row in summary["pinned_share_backtest"] if row["chosen"]]
     assert {row["site_id"]: row["pinned_share"] for row in chosen} == summary["pinned_share"]
+    assert {row["site_id"]: row["policy"] for row in chosen} == summary["cache_policy"]
+    for row in chosen:  # no other pair as good as the reactive cache pulls less on demand
+        rows = [r for r in summary["pinned_share_backtest"] if r["site_id"] == row["site_id"]]
+        reactive = max(r["edge_byte_hit_ratio"] for r in rows if r["pinned_share"] == 0.0)
+        good = [r for r in rows if r["edge_byte_hit_ratio"] >= reactive - SHARE_TOLERANCE]
+        assert row in good and row["on_demand_gb"] == min(r["on_demand_gb"] for r in good)
     sizes = load_scenario(TINY).catalog.set_index("title_id")["size_gb"]
     holdings = result.holdings.assign(gb=result.holdings["title_id"].map(sizes)).groupby("site_id")["gb"].sum()
     for site, disk in (("E1", 60.0), ("E2", 40.0)):
