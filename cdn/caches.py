@@ -11,12 +11,12 @@ Two strategies share one request stream and one cache library:
 - **Hybrid** (:func:`replay_hybrid`; the cache is :data:`HYBRID_POLICY`, SIEVE, which keeps whole titles of
   any size where S3-FIFO passes titles above a tenth of the cache through): each edge's disk is split. A
   pinned part (``pinned_share`` of the disk) holds what the nightly plan put there, filled off-peak; the
-  rest is a cache of ``(1 - share) * disk_gb`` that sees only the requests for titles not pinned that day
-  and admits on misses during the day. A title pinned tonight is removed from the cache, so pinned plus
-  cached never exceeds the disk. Misses are served by the cheapest site holding the title in the plan (a
-  storage site, a peer, the origin), as in :func:`cdn.simulate.simulate_day`. With ``admission="second"`` a
-  title is admitted only on its second request at that site within two days, which keeps one-off requests
-  off the disk.
+  rest is a cache of what the pins leave free each day (at least ``(1 - share) * disk_gb``) that sees only
+  the requests for titles not pinned that day and admits on misses during the day. A title pinned tonight is
+  removed from the cache, so pinned plus cached never exceeds the disk. Misses are served by the cheapest
+  site holding the title in the plan (a storage site, a peer, the origin), as in
+  :func:`cdn.simulate.simulate_day`. With ``admission="second"`` a title is admitted only on its second
+  request at that site within two days, which keeps one-off requests off the disk.
 
 Objects are whole titles of varying size; hits are weighted by bytes (``views * gb_per_view``), as in
 the data contract. Caches keep their content from one day to the next. An admission is a disk write of
@@ -247,7 +247,7 @@ def _next_access(title: np.ndarray) -> np.ndarray:
     return nxt
 
 
-def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.ndarray,
+def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, size_gb: np.ndarray,
               pinned: np.ndarray | None = None, admission: Admission = "all",
               occupied_gb: list[tuple[int, float]] | None = None) -> np.ndarray:
     """Feed one site's stream to a fresh cache; return each request's outcome (:data:`MISS` ... :data:`PINNED`).
@@ -256,8 +256,10 @@ def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.nda
     ----------
     policy : str
         Name in :data:`POLICIES`.
-    capacity_gb : float
-        Size of the cache (the whole disk for a reactive edge, the unpinned part for a hybrid one).
+    capacity_gb : float or ndarray
+        Size of the cache (the whole disk for a reactive edge), or its size on each day (a hybrid edge:
+        the disk less what is pinned that day; on the first request of a day the cache is resized and
+        evicts by its policy until it fits).
     stream : Requests
         The site's requests.
     size_gb : ndarray
@@ -280,16 +282,21 @@ def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.nda
     if pinned is not None and stream.title.size:
         outcome[pinned[stream.day, stream.title]] = PINNED
     size_mb = np.round(size_gb * _MB_PER_GB).astype(np.int64)
-    capacity = round(capacity_gb * _MB_PER_GB)
+    given = np.asarray(capacity_gb, dtype=float)
+    n_days = given.size if given.ndim else (int(stream.day.max()) + 1 if stream.day.size else 1)
+    daily_mb = np.round(np.broadcast_to(given, (n_days,)) * _MB_PER_GB).astype(np.int64)
+    capacity = int(daily_mb.max(initial=0))
     if capacity <= 0 or not stream.title.size:
         return outcome
     # a hash table sized to the catalog, not libCacheSim's default 2**24 buckets
     hashpower = max(10, int(np.ceil(np.log2(max(size_mb.size, 2)))) + 1)
     cache = cache_policy(policy)(cache_size=capacity, hashpower=hashpower)
     request = lcs.Request()
-    get, find, remove = cache._cache.get, cache._cache.find, cache._cache.remove  # the C++ calls themselves
+    get, find, remove, evict = cache._cache.get, cache._cache.find, cache._cache.remove, cache._cache.evict
+    resize = bool((daily_mb != capacity).any())
     sizes = size_mb[stream.title]
-    todo = np.flatnonzero((sizes <= capacity) & (outcome != PINNED))  # larger than the cache: always a miss
+    # larger than the day's cache: always a miss
+    todo = np.flatnonzero((sizes <= daily_mb[stream.day]) & (outcome != PINNED))
     offline = policy in OFFLINE
     nexts = stream.next_access
     result = outcome.tolist()
@@ -307,6 +314,10 @@ def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.nda
             if unpin is not None:
                 for title in unpin[day]:
                     remove(title)
+            if resize:
+                cache._cache.set_cache_size(int(daily_mb[day]))
+                while cache.get_occupied_byte() > daily_mb[day]:
+                    evict(request)
         request.obj_id = obj
         request.obj_size = size
         request.clock_time = i
@@ -606,7 +617,7 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
             raise InputError(f"hybrid replay: the plan of {dates[d]:%Y-%m-%d} pins {pinned_gb[d]:,.1f} GB at {site}, "
                              f"more than its pinned share {share:.2f} of {float(disks[site]):,.1f} GB")
         name = policy if isinstance(policy, str) else per_site.get(site, HYBRID_POLICY)
-        outcome = run_cache(name, float(disks[site]) - limit, stream, size_gb, pinned=pinned, admission=admission)
+        outcome = run_cache(name, float(disks[site]) - pinned_gb, stream, size_gb, pinned=pinned, admission=admission)
         server = _plan_servers(scenario, holdings, site, stream, costs)
         r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, outcome,
                       np.zeros(outcome.size, dtype=np.int8), server, "", "")
@@ -626,6 +637,9 @@ SHARE_TOLERANCE = 0.002
 on-demand upstream traffic."""
 PIN_HALF_LIFE_DAYS = 1.0
 """Half-life of the weighted mean of past days that ranks the backtest's pins."""
+PIN_BURN_IN_DAYS = 14
+"""Nights the backtest's pins are chained through, within the nightly fill budget, before its first day
+(from the best set, so that a small fill budget shows as the lag it causes)."""
 _BACKTEST_WARMUP = 2
 
 
@@ -661,7 +675,8 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     For every share of the grid and every cache policy, each edge replays those days as a hybrid: each
     day it pins the titles with the most GB per GB of disk in an exponentially weighted mean of the week
     before (weights halving each day back, :data:`PIN_HALF_LIFE_DAYS`: a stand-in for the nightly
-    forecast, with its error), filled within the share of its disk and its nightly fill budget, and
+    forecast, with its error), filled within the share of its disk and its nightly fill budget (chained
+    from :data:`PIN_BURN_IN_DAYS` nights before, so a small budget shows as the lag it causes), and
     caches the rest with the policy. The first two days warm the caches; on the others the edge's byte
     hit ratio, its disk writes (pins filled plus admissions) and its on-demand upstream GB (missed views
     plus admitted titles, what loads the backbone during the day) are measured. Each edge takes, among
@@ -715,9 +730,12 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     if len(dates) <= _BACKTEST_WARMUP:
         return ({site: middle for site in edges}, {site: policies[0] for site in edges},
                 pd.DataFrame({c: [] for c in columns}))
-    history = scenario.demand[(scenario.demand[C.DATE] >= first - pd.Timedelta(days=7))
+    burn_in = list(pd.date_range(max(first - pd.Timedelta(days=PIN_BURN_IN_DAYS), scenario.first_date + pd.Timedelta(
+        days=1)), first - pd.Timedelta(days=1), freq="D"))
+    history = scenario.demand[(scenario.demand[C.DATE] >= first - pd.Timedelta(days=7 + len(burn_in)))
                               & (scenario.demand[C.DATE] < date)]
     streams = request_streams(scenario, history, dates, seed, budget)
+    pin_dates = [*burn_in, *dates]
     catalog = scenario.catalog
     title_index = {t: j for j, t in enumerate(catalog[C.TITLE])}
     size_gb = catalog[C.SIZE_GB].to_numpy(float)
@@ -731,8 +749,8 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
         if stream is None:
             continue
         mine = history[history[C.REGION] == region_of.get(site)]
-        recent = np.zeros((len(dates), len(catalog)))  # weighted GB of the week before each day
-        for d, day in enumerate(dates):
+        recent = np.zeros((len(pin_dates), len(catalog)))  # weighted GB of the week before each day
+        for d, day in enumerate(pin_dates):
             for back in range(1, 8):
                 rows = mine[mine[C.DATE] == day - pd.Timedelta(days=back)]
                 idx = rows[C.TITLE].map(title_index).to_numpy(np.int64)
@@ -743,18 +761,19 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
         demand_gb = float(view_gb[scored].sum())
         for share in shares:
             capacity = share * float(disks[site])
-            pins = np.zeros((len(dates), len(catalog)), dtype=bool)
+            pins = np.zeros((len(pin_dates), len(catalog)), dtype=bool)
             held = np.zeros(len(catalog), dtype=bool)
             pin_writes = 0.0
-            for d in range(len(dates)):
-                budget_gb = float(fill[site]) if d else np.inf  # a steady state before the first day
+            for d in range(len(pin_dates)):
+                budget_gb = float(fill[site]) if d else np.inf  # the best set once, then the nightly budget
                 pins[d] = _daily_pins(recent[d], size_gb, capacity, budget_gb, held) if capacity > 0 else False
-                if d >= _BACKTEST_WARMUP:
+                if d >= len(burn_in) + _BACKTEST_WARMUP:
                     pin_writes += float(size_gb[pins[d] & ~held].sum())
                 held = pins[d]
+            pins = pins[len(burn_in):]
             for policy in policies:
-                outcome = run_cache(policy, float(disks[site]) - capacity, stream, size_gb, pinned=pins,
-                                    admission=admission)
+                outcome = run_cache(policy, float(disks[site]) - (pins * size_gb).sum(axis=1), stream, size_gb,
+                                    pinned=pins, admission=admission)
                 hit = scored & ((outcome == HIT) | (outcome == PINNED))
                 admit = scored & (outcome == ADMIT)
                 missed = scored & ((outcome == MISS) | (outcome == ADMIT))

@@ -184,8 +184,12 @@ def test_a_surprise_hit_is_served_from_the_edge_after_its_first_request_in_hybri
     assert hybrid.loc["t2", "pinned_hit_gb"] == 4.0 and hybrid.loc["t2", "hit_requests"] == 2
     proactive = simulate_day(tiny, plan, demand).per_site.set_index("site_id")
     assert proactive.loc["E1", "edge_hit_gb"] == 4.0  # only t2: every t3 byte comes from upstream
-    pinned_only = replay_hybrid(tiny, demand, START, START, [plan], {"E1": 1.0}, warmup_days=0).rows
+    # the cache gets what the pins leave free: a full pinned disk leaves no room for the surprise
+    full = held(("E1", "t1"), ("E1", "t2"))
+    pinned_only = replay_hybrid(tiny, demand, START, START, [full], {"E1": 1.0}, warmup_days=0).rows
     assert pinned_only.set_index("title_id").loc["t3", "hit_requests"] == 0
+    roomy = replay_hybrid(tiny, demand, START, START, [plan], {"E1": 1.0}, warmup_days=0).rows
+    assert roomy.set_index("title_id").loc["t3", "hit_requests"] == 4
 
 
 def test_admissions_are_upstream_traffic_in_the_hour_of_the_miss_and_disk_writes(tiny):
@@ -250,8 +254,9 @@ def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, po
     catalog = tiny.catalog["title_id"].tolist()
     pinned = np.array([[t in kept for t in catalog] for kept in days])
     occupied: list[tuple[int, float]] = []
-    outcome = run_cache(policy, disk * (1 - share), stream, tiny.catalog["size_gb"].to_numpy(float), pinned=pinned,
-                        admission=admission, occupied_gb=occupied)
+    size_gb = tiny.catalog["size_gb"].to_numpy(float)
+    free = disk - (pinned * size_gb).sum(axis=1)  # the cache gets what the pins leave, as in replay_hybrid
+    outcome = run_cache(policy, free, stream, size_gb, pinned=pinned, admission=admission, occupied_gb=occupied)
     for day, cached in occupied:
         assert sizes[days[day]].sum() + cached <= disk + 1e-9
     assert ((outcome == PINNED) == pinned[stream.day, stream.title]).all()
