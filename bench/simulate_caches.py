@@ -27,7 +27,7 @@ def main() -> None:
     end = start + pd.Timedelta(days=args.days - 1)
     for policy in DEFAULT_POLICIES:
         began = time.perf_counter()
-        out = replay_caches(scenario, scenario.demand, start, end, [policy], warmup_days=0, seed=args.seed)
+        out = replay_caches(scenario, scenario.demand, start, end, [policy], warmup_days=0, seed=args.seed).rows
         seconds = time.perf_counter() - began
         requests = int(out["requests"].sum())
         print(json.dumps({"data": args.data, "policy": policy, "days": args.days, "requests": requests,

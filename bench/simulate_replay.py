@@ -1,8 +1,8 @@
-"""Benchmark: multi-day replay, proactive plans against oracle plans and reactive caches (markdown table).
+"""Benchmark: multi-day replay, proactive and hybrid plans against reactive caches and oracle plans (markdown).
 
 Runs :func:`cdn.replay.replay` (or reads a finished replay with ``--summary DIR``) and prints one markdown
-row per strategy: pooled edge byte hit ratio, backbone TB, backbone TB saved against serving everything
-from the origin, fill TB, churn TB, peak backbone Gbps and peak link utilisation.
+row per strategy: pooled edge byte hit ratio, peak-hour backbone Gbps (cache admissions included),
+backbone TB, GB written to disks, upstream TB off-peak (nightly fill) and on demand, churn TB.
 
 Usage: ``python bench/simulate_replay.py --data data/demo --from 2024-04-16 --to 2024-04-29 --model ewma
 --solver greedy --out /tmp/replay`` or ``python bench/simulate_replay.py --summary /tmp/replay``
@@ -20,12 +20,12 @@ from cdn.defaults import REPLAY_TIME_LIMIT
 
 def table(summary: dict) -> str:
     """Markdown table of a replay summary."""
-    lines = ["| strategy | edge byte hit ratio | backbone TB | backbone TB saved | fill TB | churn TB "
-             "| peak backbone Gbps | peak link util. |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| strategy | edge byte hit ratio | peak backbone Gbps | backbone TB | disk writes TB "
+             "| upstream off-peak TB | upstream on demand TB | churn TB |", "|---|---|---|---|---|---|---|---|"]
     for name, s in summary["strategies"].items():
-        lines.append(f"| {name} | {s['edge_byte_hit_ratio']:.4f} | {s['backbone_tb']:.2f} | "
-                     f"{s['backbone_tb_saved']:.2f} | {s['fill_tb']:.2f} | {s['churn_gb'] / 1000:.2f} | "
-                     f"{s['peak_backbone_gbps']:.2f} | {s['peak_link_utilisation']:.3f} |")
+        lines.append(f"| {name} | {s['edge_byte_hit_ratio']:.4f} | {s['peak_backbone_gbps']:,.1f} | "
+                     f"{s['backbone_tb']:,.1f} | {s['fill_tb']:,.1f} | {s['offpeak_fill_gb'] / 1000:,.1f} | "
+                     f"{s['on_demand_gb'] / 1000:,.1f} | {s['churn_gb'] / 1000:,.1f} |")
     return "\n".join(lines)
 
 

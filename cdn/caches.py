@@ -11,12 +11,12 @@ Two strategies share one request stream and one cache library:
 - **Hybrid** (:func:`replay_hybrid`; the cache is :data:`HYBRID_POLICY`, SIEVE, which keeps whole titles of
   any size where S3-FIFO passes titles above a tenth of the cache through): each edge's disk is split. A
   pinned part (``pinned_share`` of the disk) holds what the nightly plan put there, filled off-peak; the
-  rest is a cache of ``(1 - share) * disk_gb`` that sees only the requests for titles not pinned that day
-  and admits on misses during the day. A title pinned tonight is removed from the cache, so pinned plus
-  cached never exceeds the disk. Misses are served by the cheapest site holding the title in the plan (a
-  storage site, a peer, the origin), as in :func:`cdn.simulate.simulate_day`. With ``admission="second"`` a
-  title is admitted only on its second request at that site within two days, which keeps one-off requests
-  off the disk.
+  rest is a cache of what the pins leave free each day (at least ``(1 - share) * disk_gb``) that sees only
+  the requests for titles not pinned that day and admits on misses during the day. A title pinned tonight is
+  removed from the cache, so pinned plus cached never exceeds the disk. Misses are served by the cheapest
+  site holding the title in the plan (a storage site, a peer, the origin), as in
+  :func:`cdn.simulate.simulate_day`. With ``admission="second"`` a title is admitted only on its second
+  request at that site within two days, which keeps one-off requests off the disk.
 
 Objects are whole titles of varying size; hits are weighted by bytes (``views * gb_per_view``), as in
 the data contract. Caches keep their content from one day to the next. An admission is a disk write of
@@ -76,7 +76,7 @@ POLICIES: dict[str, Callable[..., lcs.CacheBase]] = {
     "belady": lcs.Belady,
 }
 """Cache policies by name: libCacheSim classes taking ``cache_size`` (MB) and ``hashpower``."""
-DEFAULT_POLICIES = ("lru", "lfu", "s3fifo", "belady")
+DEFAULT_POLICIES = ("lru", "lfu", "s3fifo", "sieve", "belady")
 """Reactive baselines of ``cdn replay``."""
 HYBRID_POLICY = "sieve"
 """Policy of the cache part of a hybrid edge (``--policy`` of the hybrid mode)."""
@@ -247,7 +247,7 @@ def _next_access(title: np.ndarray) -> np.ndarray:
     return nxt
 
 
-def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.ndarray,
+def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, size_gb: np.ndarray,
               pinned: np.ndarray | None = None, admission: Admission = "all",
               occupied_gb: list[tuple[int, float]] | None = None) -> np.ndarray:
     """Feed one site's stream to a fresh cache; return each request's outcome (:data:`MISS` ... :data:`PINNED`).
@@ -256,8 +256,10 @@ def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.nda
     ----------
     policy : str
         Name in :data:`POLICIES`.
-    capacity_gb : float
-        Size of the cache (the whole disk for a reactive edge, the unpinned part for a hybrid one).
+    capacity_gb : float or ndarray
+        Size of the cache (the whole disk for a reactive edge), or its size on each day (a hybrid edge:
+        the disk less what is pinned that day; on the first request of a day the cache is resized and
+        evicts by its policy until it fits).
     stream : Requests
         The site's requests.
     size_gb : ndarray
@@ -280,16 +282,21 @@ def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.nda
     if pinned is not None and stream.title.size:
         outcome[pinned[stream.day, stream.title]] = PINNED
     size_mb = np.round(size_gb * _MB_PER_GB).astype(np.int64)
-    capacity = round(capacity_gb * _MB_PER_GB)
+    given = np.asarray(capacity_gb, dtype=float)
+    n_days = given.size if given.ndim else (int(stream.day.max()) + 1 if stream.day.size else 1)
+    daily_mb = np.round(np.broadcast_to(given, (n_days,)) * _MB_PER_GB).astype(np.int64)
+    capacity = int(daily_mb.max(initial=0))
     if capacity <= 0 or not stream.title.size:
         return outcome
     # a hash table sized to the catalog, not libCacheSim's default 2**24 buckets
     hashpower = max(10, int(np.ceil(np.log2(max(size_mb.size, 2)))) + 1)
     cache = cache_policy(policy)(cache_size=capacity, hashpower=hashpower)
     request = lcs.Request()
-    get, find, remove = cache._cache.get, cache._cache.find, cache._cache.remove  # the C++ calls themselves
+    get, find, remove, evict = cache._cache.get, cache._cache.find, cache._cache.remove, cache._cache.evict
+    resize = bool((daily_mb != capacity).any())
     sizes = size_mb[stream.title]
-    todo = np.flatnonzero((sizes <= capacity) & (outcome != PINNED))  # larger than the cache: always a miss
+    # larger than the day's cache: always a miss
+    todo = np.flatnonzero((sizes <= daily_mb[stream.day]) & (outcome != PINNED))
     offline = policy in OFFLINE
     nexts = stream.next_access
     result = outcome.tolist()
@@ -307,6 +314,10 @@ def run_cache(policy: str, capacity_gb: float, stream: Requests, size_gb: np.nda
             if unpin is not None:
                 for title in unpin[day]:
                     remove(title)
+            if resize:
+                cache._cache.set_cache_size(int(daily_mb[day]))
+                while cache.get_occupied_byte() > daily_mb[day]:
+                    evict(request)
         request.obj_id = obj
         request.obj_size = size
         request.clock_time = i
@@ -543,7 +554,8 @@ def _plan_servers(scenario: Scenario, holdings: Sequence[pd.DataFrame], site: st
 
 def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
                   holdings: Sequence[pd.DataFrame], pinned_share: Mapping[str, float], *,
-                  policy: str = HYBRID_POLICY, admission: Admission = "all", warmup_days: int = 7, seed: int = 0,
+                  policy: str | Mapping[str, str] = HYBRID_POLICY, admission: Admission = "all",
+                  warmup_days: int = 7, seed: int = 0,
                   budget: int | None = REQUEST_BUDGET, strategy: str = "hybrid") -> CacheReplay:
     """Replay consecutive days against hybrid edges: the day's plan pinned, a cache in the rest of the disk.
 
@@ -560,8 +572,9 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
         ``end``: each edge's pinned titles, and the storage holdings that serve its misses.
     pinned_share : mapping
         Edge site -> share of its disk given to the plan; the cache gets the rest. A missing site has 0.
-    policy : str
-        Cache policy of the unpinned part (:data:`POLICIES`).
+    policy : str or mapping
+        Cache policy of the unpinned part (:data:`POLICIES`), or one per edge site (a missing site gets
+        :data:`HYBRID_POLICY`).
     admission : {"all", "second"}
         Admission rule of the cache part.
     warmup_days, seed, budget :
@@ -579,7 +592,9 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
         Unknown policy or admission rule, a share outside [0, 1], a holdings list of the wrong length, or
         a plan that pins more than its share of an edge's disk.
     """
-    cache_policy(policy)
+    per_site = dict(policy) if isinstance(policy, Mapping) else {}
+    for name in [*per_site.values(), policy if isinstance(policy, str) else HYBRID_POLICY]:
+        cache_policy(name)
     check_admission(admission)
     dates = _replay_dates(start, end, warmup_days)
     if len(holdings) != len(dates):
@@ -601,7 +616,8 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
             d = int(np.argmax(pinned_gb))
             raise InputError(f"hybrid replay: the plan of {dates[d]:%Y-%m-%d} pins {pinned_gb[d]:,.1f} GB at {site}, "
                              f"more than its pinned share {share:.2f} of {float(disks[site]):,.1f} GB")
-        outcome = run_cache(policy, float(disks[site]) - limit, stream, size_gb, pinned=pinned, admission=admission)
+        name = policy if isinstance(policy, str) else per_site.get(site, HYBRID_POLICY)
+        outcome = run_cache(name, float(disks[site]) - pinned_gb, stream, size_gb, pinned=pinned, admission=admission)
         server = _plan_servers(scenario, holdings, site, stream, costs)
         r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, outcome,
                       np.zeros(outcome.size, dtype=np.int8), server, "", "")
@@ -611,7 +627,9 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
 
 
 SHARE_GRID = (0.0, 0.25, 0.5, 0.75, 0.9, 1.0)
-"""Pinned shares tried per edge by :func:`choose_pinned_shares`."""
+"""Pinned shares tried per edge by :func:`choose_split`."""
+SPLIT_POLICIES = ("sieve", "lru")
+"""Cache policies tried per edge by :func:`choose_split` (SIEVE first: the default on ties)."""
 BACKTEST_DAYS = 7
 """Days before the plan date replayed to choose the split (the first two only warm the caches)."""
 SHARE_TOLERANCE = 0.002
@@ -619,6 +637,9 @@ SHARE_TOLERANCE = 0.002
 on-demand upstream traffic."""
 PIN_HALF_LIFE_DAYS = 1.0
 """Half-life of the weighted mean of past days that ranks the backtest's pins."""
+PIN_BURN_IN_DAYS = 14
+"""Nights the backtest's pins are chained through, within the nightly fill budget, before its first day
+(from the best set, so that a small fill budget shows as the lag it causes)."""
 _BACKTEST_WARMUP = 2
 
 
@@ -645,21 +666,23 @@ def _daily_pins(demand_gb: np.ndarray, size_gb: np.ndarray, capacity_gb: float, 
     return pins
 
 
-def choose_pinned_shares(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST_DAYS,
-                         shares: Sequence[float] = SHARE_GRID, policy: str = HYBRID_POLICY,
-                         admission: Admission = "all", seed: int = 0,
-                         budget: int | None = REQUEST_BUDGET) -> tuple[dict[str, float], pd.DataFrame]:
-    """Choose each edge's pinned share by a backtest over the ``days`` days before ``date``.
+def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST_DAYS,
+                 shares: Sequence[float] = SHARE_GRID, policies: Sequence[str] = SPLIT_POLICIES,
+                 admission: Admission = "all", seed: int = 0,
+                 budget: int | None = REQUEST_BUDGET) -> tuple[dict[str, float], dict[str, str], pd.DataFrame]:
+    """Choose each edge's pinned share and cache policy by a backtest over the ``days`` days before ``date``.
 
-    For every share of the grid, each edge replays those days as a hybrid: each day it pins the titles
-    with the most GB per GB of disk in an exponentially weighted mean of the week before (weights halving
-    each day back, :data:`PIN_HALF_LIFE_DAYS`: a stand-in for the nightly forecast, with its error),
-    filled within the share of its disk and its nightly fill budget, and caches the rest with ``policy``.
-    The first two days warm the caches; on the others the edge's byte hit ratio, its disk writes (pins
-    filled plus admissions) and its on-demand upstream GB (missed views plus admitted titles, what loads
-    the backbone during the day) are measured. Each edge takes, among the shares whose hit ratio is at
-    least that of share 0 (the reactive cache of the whole disk) less :data:`SHARE_TOLERANCE`, the one
-    with the least on-demand upstream GB (ties: the larger share).
+    For every share of the grid and every cache policy, each edge replays those days as a hybrid: each
+    day it pins the titles with the most GB per GB of disk in an exponentially weighted mean of the week
+    before (weights halving each day back, :data:`PIN_HALF_LIFE_DAYS`: a stand-in for the nightly
+    forecast, with its error), filled within the share of its disk and its nightly fill budget (chained
+    from :data:`PIN_BURN_IN_DAYS` nights before, so a small budget shows as the lag it causes), and
+    caches the rest with the policy. The first two days warm the caches; on the others the edge's byte
+    hit ratio, its disk writes (pins filled plus admissions) and its on-demand upstream GB (missed views
+    plus admitted titles, what loads the backbone during the day) are measured. Each edge takes, among
+    the (share, policy) pairs whose hit ratio is at least that of its best reactive cache of the whole disk
+    (share 0) less :data:`SHARE_TOLERANCE`, the one with the least on-demand upstream GB (ties: the larger
+    share, then the policy listed first).
 
     Parameters
     ----------
@@ -671,19 +694,29 @@ def choose_pinned_shares(scenario: Scenario, date: pd.Timestamp, *, days: int = 
         Backtest days (at least 3: two of warm-up).
     shares : sequence of float
         Shares in [0, 1] to try.
-    policy, admission, seed, budget :
+    policies : sequence of str
+        Cache policies to try (:data:`POLICIES`, online ones).
+    admission, seed, budget :
         As in :func:`replay_hybrid`.
 
     Returns
     -------
     shares : dict
         Edge site -> chosen pinned share.
+    policies : dict
+        Edge site -> chosen cache policy.
     backtest : DataFrame
-        ``site_id, pinned_share, edge_byte_hit_ratio, fill_gb, on_demand_gb, chosen``: one row per edge and
-        share (empty when there is too little history; every edge then gets the middle of the grid).
+        ``site_id, pinned_share, policy, edge_byte_hit_ratio, fill_gb, on_demand_gb, chosen``: one row per
+        edge, share and policy (empty when there is too little history; every edge then gets the middle
+        of the grid and the first policy).
     """
-    cache_policy(policy)
+    for name in policies:
+        if name in OFFLINE:
+            raise InputError(f"cache policy {name!r} needs the future; a hybrid edge runs an online policy")
+        cache_policy(name)
     check_admission(admission)
+    if not policies:
+        raise InputError("no cache policy to try for the hybrid split")
     if days < _BACKTEST_WARMUP + 1:
         raise InputError(f"backtest days {days}: expected at least {_BACKTEST_WARMUP + 1}")
     if not shares or any(not 0.0 <= s <= 1.0 for s in shares):
@@ -692,13 +725,17 @@ def choose_pinned_shares(scenario: Scenario, date: pd.Timestamp, *, days: int = 
     first = max(date - pd.Timedelta(days=days), scenario.first_date + pd.Timedelta(days=1))
     dates = list(pd.date_range(first, date - pd.Timedelta(days=1), freq="D"))
     edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str).tolist()
-    columns = [C.SITE, "pinned_share", "edge_byte_hit_ratio", "fill_gb", "on_demand_gb", "chosen"]
+    columns = [C.SITE, "pinned_share", "policy", "edge_byte_hit_ratio", "fill_gb", "on_demand_gb", "chosen"]
+    middle = float(sorted(shares)[len(shares) // 2])
     if len(dates) <= _BACKTEST_WARMUP:
-        middle = float(sorted(shares)[len(shares) // 2])
-        return {site: middle for site in edges}, pd.DataFrame({c: [] for c in columns})
-    history = scenario.demand[(scenario.demand[C.DATE] >= first - pd.Timedelta(days=7))
+        return ({site: middle for site in edges}, {site: policies[0] for site in edges},
+                pd.DataFrame({c: [] for c in columns}))
+    burn_in = list(pd.date_range(max(first - pd.Timedelta(days=PIN_BURN_IN_DAYS), scenario.first_date + pd.Timedelta(
+        days=1)), first - pd.Timedelta(days=1), freq="D"))
+    history = scenario.demand[(scenario.demand[C.DATE] >= first - pd.Timedelta(days=7 + len(burn_in)))
                               & (scenario.demand[C.DATE] < date)]
     streams = request_streams(scenario, history, dates, seed, budget)
+    pin_dates = [*burn_in, *dates]
     catalog = scenario.catalog
     title_index = {t: j for j, t in enumerate(catalog[C.TITLE])}
     size_gb = catalog[C.SIZE_GB].to_numpy(float)
@@ -712,74 +749,83 @@ def choose_pinned_shares(scenario: Scenario, date: pd.Timestamp, *, days: int = 
         if stream is None:
             continue
         mine = history[history[C.REGION] == region_of.get(site)]
-        yesterday = np.zeros((len(dates), len(catalog)))  # weighted GB of the week before each day
-        for d, day in enumerate(dates):
+        recent = np.zeros((len(pin_dates), len(catalog)))  # weighted GB of the week before each day
+        for d, day in enumerate(pin_dates):
             for back in range(1, 8):
                 rows = mine[mine[C.DATE] == day - pd.Timedelta(days=back)]
                 idx = rows[C.TITLE].map(title_index).to_numpy(np.int64)
                 weight = 0.5 ** ((back - 1) / PIN_HALF_LIFE_DAYS)
-                np.add.at(yesterday[d], idx, weight * rows[C.VIEWS].to_numpy(float) * gpv[idx])
+                np.add.at(recent[d], idx, weight * rows[C.VIEWS].to_numpy(float) * gpv[idx])
         scored = stream.day >= _BACKTEST_WARMUP
         view_gb = stream.views * gpv[stream.title]
+        demand_gb = float(view_gb[scored].sum())
         for share in shares:
             capacity = share * float(disks[site])
-            pins = np.zeros((len(dates), len(catalog)), dtype=bool)
+            pins = np.zeros((len(pin_dates), len(catalog)), dtype=bool)
             held = np.zeros(len(catalog), dtype=bool)
             pin_writes = 0.0
-            for d in range(len(dates)):
-                budget_gb = float(fill[site]) if d else np.inf  # a steady state before the first day
-                pins[d] = _daily_pins(yesterday[d], size_gb, capacity, budget_gb, held) if capacity > 0 else False
-                if d >= _BACKTEST_WARMUP:
+            for d in range(len(pin_dates)):
+                budget_gb = float(fill[site]) if d else np.inf  # the best set once, then the nightly budget
+                pins[d] = _daily_pins(recent[d], size_gb, capacity, budget_gb, held) if capacity > 0 else False
+                if d >= len(burn_in) + _BACKTEST_WARMUP:
                     pin_writes += float(size_gb[pins[d] & ~held].sum())
                 held = pins[d]
-            outcome = run_cache(policy, float(disks[site]) - capacity, stream, size_gb, pinned=pins,
-                                admission=admission)
-            hit = scored & ((outcome == HIT) | (outcome == PINNED))
-            admit = scored & (outcome == ADMIT)
-            missed = scored & ((outcome == MISS) | (outcome == ADMIT))
-            demand_gb = float(view_gb[scored].sum())
-            records.append({
-                C.SITE: site, "pinned_share": float(share),
-                "edge_byte_hit_ratio": float(view_gb[hit].sum()) / demand_gb if demand_gb > 0 else 0.0,
-                "fill_gb": pin_writes + float(size_gb[stream.title[admit]].sum()),
-                "on_demand_gb": float(np.where(admit, np.maximum(size_gb[stream.title], view_gb),
-                                               np.where(missed, view_gb, 0.0)).sum()),
-            })
+            pins = pins[len(burn_in):]
+            for policy in policies:
+                outcome = run_cache(policy, float(disks[site]) - (pins * size_gb).sum(axis=1), stream, size_gb,
+                                    pinned=pins, admission=admission)
+                hit = scored & ((outcome == HIT) | (outcome == PINNED))
+                admit = scored & (outcome == ADMIT)
+                missed = scored & ((outcome == MISS) | (outcome == ADMIT))
+                records.append({
+                    C.SITE: site, "pinned_share": float(share), "policy": policy,
+                    "edge_byte_hit_ratio": float(view_gb[hit].sum()) / demand_gb if demand_gb > 0 else 0.0,
+                    "fill_gb": pin_writes + float(size_gb[stream.title[admit]].sum()),
+                    "on_demand_gb": float(np.where(admit, np.maximum(size_gb[stream.title], view_gb),
+                                                   np.where(missed, view_gb, 0.0)).sum()),
+                })
     table = pd.DataFrame(records, columns=columns[:-1])
+    rank = {name: k for k, name in enumerate(policies)}
     chosen: dict[str, float] = {}
+    chosen_policy: dict[str, str] = {}
     flags = np.zeros(len(table), dtype=bool)
     for site, group in table.groupby(C.SITE, sort=False):
-        reactive = group.loc[group["pinned_share"] == min(shares), "edge_byte_hit_ratio"].iloc[0]
+        reactive = group.loc[group["pinned_share"] == min(shares), "edge_byte_hit_ratio"].max()
         near = group[group["edge_byte_hit_ratio"] >= reactive - SHARE_TOLERANCE]
-        pick = near.sort_values(["on_demand_gb", "pinned_share"], ascending=[True, False], kind="stable").index[0]
+        near = near.assign(order=near["policy"].map(rank))
+        pick = near.sort_values(["on_demand_gb", "pinned_share", "order"], ascending=[True, False, True],
+                                kind="stable").index[0]
         flags[table.index.get_loc(pick)] = True
         chosen[str(site)] = float(table.loc[pick, "pinned_share"])
-    middle = float(sorted(shares)[len(shares) // 2])
+        chosen_policy[str(site)] = str(table.loc[pick, "policy"])
     for site in edges:
         chosen.setdefault(site, middle)
-    return chosen, table.assign(chosen=flags)
+        chosen_policy.setdefault(site, policies[0])
+    return chosen, chosen_policy, table.assign(chosen=flags)
 
 
 def edge_split(scenario: Scenario, date: pd.Timestamp, mode: str, pinned_share: float | None = None, *,
-               policy: str = HYBRID_POLICY, admission: Admission = "all",
+               policy: str | None = None, admission: Admission = "all",
                seed: int = 0) -> tuple[dict[str, float] | None, dict[str, object]]:
     """Each edge's pinned share for a plan mode, and the keys that record it in the plan's ``summary.json``.
 
     ``proactive`` gives the plan every disk (no split); ``reactive`` pins nothing on edges (storage sites are
     still planned); ``hybrid`` pins ``pinned_share`` of every edge when given, else the share chosen per
-    edge by :func:`choose_pinned_shares` over the week before ``date``.
+    edge by :func:`choose_split` over the week before ``date``. The cache policy is ``policy`` when given,
+    else chosen by the same backtest (:data:`SPLIT_POLICIES`; :data:`HYBRID_POLICY` with a forced share).
 
     Returns
     -------
     shares : dict or None
         Edge site -> pinned share (None in proactive mode).
     record : dict
-        ``mode`` and, outside proactive mode, ``pinned_share``, ``pinned_share_forced``, ``cache_policy``,
-        ``admission`` and ``pinned_share_backtest`` (the backtest's rows).
+        ``mode`` and, outside proactive mode, ``pinned_share``, ``pinned_share_forced``, ``cache_policy``
+        (per edge), ``admission`` and ``pinned_share_backtest`` (the backtest's rows).
     """
     if mode not in ("proactive", "hybrid", "reactive"):
         raise InputError(f"--mode {mode!r}: valid modes are proactive, hybrid, reactive")
-    cache_policy(policy)
+    if policy is not None:
+        cache_policy(policy)
     check_admission(admission)
     if pinned_share is not None and not 0.0 <= pinned_share <= 1.0:
         raise InputError(f"--pinned-share {pinned_share}: expected a share in [0, 1]")
@@ -787,15 +833,17 @@ def edge_split(scenario: Scenario, date: pd.Timestamp, mode: str, pinned_share: 
         return None, {"mode": mode}
     edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str).tolist()
     backtest = pd.DataFrame()
+    fixed = policy or HYBRID_POLICY
     if mode == "reactive":
-        shares = {site: 0.0 for site in edges}
+        shares, policies = {site: 0.0 for site in edges}, {site: fixed for site in edges}
     elif pinned_share is not None:
-        shares = {site: float(pinned_share) for site in edges}
+        shares, policies = {site: float(pinned_share) for site in edges}, {site: fixed for site in edges}
     else:
-        shares, backtest = choose_pinned_shares(scenario, date, policy=policy, admission=admission, seed=seed)
+        shares, policies, backtest = choose_split(scenario, date, policies=(policy,) if policy else SPLIT_POLICIES,
+                                                  admission=admission, seed=seed)
     return shares, {"mode": mode, "pinned_share": shares,
                     "pinned_share_forced": mode == "reactive" or pinned_share is not None,
-                    "cache_policy": policy, "admission": admission,
+                    "cache_policy": policies, "admission": admission,
                     "pinned_share_backtest": backtest.to_dict("records")}
 
 
@@ -826,7 +874,9 @@ def simulate_cached_day(scenario: Scenario, date: pd.Timestamp, mode: str, holdi
         if holdings is None or "pinned_share" not in record:
             raise InputError("--mode hybrid needs a plan made with --mode hybrid (its summary.json records each "
                              "edge's pinned_share); give it with --plan OUT/<date>")
-        policy = str(record.get("cache_policy", HYBRID_POLICY))
+        recorded = record.get("cache_policy", HYBRID_POLICY)
+        policy = ({str(k): str(v) for k, v in recorded.items()} if isinstance(recorded, Mapping)
+                  else str(recorded))
         admission = check_admission(str(record.get("admission", "all")))
         shares = {str(k): float(v) for k, v in dict(record["pinned_share"]).items()}  # type: ignore[call-overload]
         result = replay_hybrid(scenario, scenario.demand, date, date, [holdings] * (warmup + 1), shares,

@@ -365,7 +365,9 @@ def simulate(
         if fail:
             raise InputError(f"--fail is only simulated in proactive mode, not --mode {mode}")
         c = run_cache_simulation(data, plan, date, mode, out)
-        print(f"{out}: {c['date']} ({mode}, {c['cache_policy']} caches warmed {c['warmup_days']} days): "
+        names = c["cache_policy"] if isinstance(c["cache_policy"], str) else ", ".join(sorted(set(
+            c["cache_policy"].values())))
+        print(f"{out}: {c['date']} ({mode}, {names} caches warmed {c['warmup_days']} days): "
               f"{traffic(c)}, disk writes {volume(c['fill_gb'])} (off-peak fill {volume(c['offpeak_fill_gb'])}), "
               f"on-demand upstream {volume(c['on_demand_gb'])}")
         return
@@ -416,7 +418,7 @@ def replay(
                                         "(default, keeps a replay to minutes), highs, lagrangian, naive or cbc.")
     ] = "greedy",
     policy: Annotated[list[str] | None, typer.Option("--policy", help=f"Reactive cache policies ({SEVERAL}); "
-                                                     "default: lru, lfu, s3fifo, belady.")] = None,
+                                                     "default: lru, lfu, s3fifo, sieve, belady.")] = None,
     caches: Annotated[bool, typer.Option("--caches/--no-caches", help="Replay the reactive cache baselines.")] = True,
     oracle: Annotated[bool, typer.Option("--oracle/--no-oracle", help="Solve the oracle plans.")] = True,
     time_limit: ReplayTimeLimit = REPLAY_TIME_LIMIT,
@@ -430,8 +432,8 @@ def replay(
                                                    "(with naive and the oracle), hybrid, reactive; default all three."
                                                    )] = None,
     pinned_share: PinnedShare = None,
-    cache: Annotated[str, typer.Option("--cache", help="Cache policy of the hybrid edges: sieve (default), s3fifo, "
-                                       "lru, lfu.")] = "sieve",
+    cache: Annotated[str | None, typer.Option("--cache", help="Cache policy of the hybrid edges (sieve, lru, s3fifo, "
+                                              "lfu); default: sieve or lru, chosen per edge with the split.")] = None,
     admission: Annotated[str, typer.Option("--admission", help="Hybrid caches admit every miss (all) or a title's "
                                            "second request within two days (second).")] = "all",
     request_budget: Annotated[int, typer.Option("--request-budget", help="Cache requests per edge and day above "
@@ -460,7 +462,8 @@ def replay(
     if s["hybrid"] is not None:
         shares = sorted(s["hybrid"]["pinned_share"].values())
         how = "forced" if s["hybrid"]["pinned_share_forced"] else "chosen by backtest"
-        log(f"hybrid: pinned share per edge {how}: {', '.join(f'{v:.2f}' for v in shares)}")
+        log(f"hybrid: pinned share per edge {how}: {', '.join(f'{v:.2f}' for v in shares)}; caches "
+            f"{', '.join(sorted(set(s['hybrid']['cache'].values())))}")
     for name, v in s["strategies"].items():
         print(f"{name:>10}: {traffic(v)}, disk writes {volume(v['fill_gb'])}, upstream "
               f"{volume(v['offpeak_fill_gb'])} off-peak + {volume(v['on_demand_gb'])} on demand")

@@ -148,8 +148,9 @@ def describe(outcome: NightlyOutcome) -> list[str]:
     if s.get("mode", "proactive") != "proactive":
         shares = ", ".join(f"{site} {share:.2f}" for site, share in sorted(s["pinned_share"].items()))
         how = "forced" if s["pinned_share_forced"] else "chosen by backtest"
-        lines.append(f"  {s['mode']} mode: pinned share of each edge's disk ({how}): {shares}; the rest is a "
-                     f"{s['cache_policy']} cache")
+        caches = ", ".join(sorted(set(s["cache_policy"].values())))
+        lines.append(f"  {s['mode']} mode: pinned share of each edge's disk ({how}): {shares}; the rest a cache "
+                     f"({caches})")
     if outcome.actual is not None:
         lines.append(f"  on the date's actual demand: {traffic(outcome.actual)}")
     t = outcome.seconds

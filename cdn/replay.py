@@ -7,8 +7,8 @@ Each night D of ``start .. end``:
 * ``naive``: the reference every plan must beat (``--solver naive``: each site the titles with the most
   bytes per GB over the last 7 days, within its disk and fill budget), with its own chain of placements;
 * ``hybrid``: the same forecast planned into each edge's pinned share of its disk (:mod:`cdn.caches`:
-  the split per edge chosen by a backtest over the week before the first night, or forced), the rest of
-  each edge a demand-driven cache during the day;
+  the split per edge chosen by a backtest over the week before the first reported night, or forced, and
+  kept for every night), the rest of each edge a demand-driven cache during the day;
 * reactive caches (``lru``, ``lfu``, ``s3fifo``, ``belady``, see :mod:`cdn.caches`): every edge a
   demand-driven cache of its disk under the cache of its nearest storage site with disk;
 * ``oracle``: the planner fed D's actual demand as its forecast (with its own chain of placements), the
@@ -50,11 +50,12 @@ from cdn.caches import (
     DEFAULT_POLICIES,
     HYBRID_POLICY,
     REQUEST_BUDGET,
+    SPLIT_POLICIES,
     Admission,
     CacheReplay,
     cache_policy,
     check_admission,
-    choose_pinned_shares,
+    choose_split,
     replay_caches,
     replay_hybrid,
 )
@@ -208,7 +209,7 @@ def replay(
     warmup_solver: str | None = "greedy",
     modes: Sequence[str] = MODES,
     pinned_share: float | None = None,
-    cache: str = HYBRID_POLICY,
+    cache: str | None = None,
     admission: Admission = "all",
     budget: int | None = REQUEST_BUDGET,
 ) -> Replay:
@@ -244,8 +245,9 @@ def replay(
         Strategy families to run (:data:`MODES`).
     pinned_share : float or None
         Force every edge's pinned share in hybrid mode; ``None`` chooses it per edge by backtest.
-    cache : str
-        Cache policy of the hybrid edges.
+    cache : str or None
+        Cache policy of the hybrid edges; ``None`` chooses one per edge with the split
+        (:data:`cdn.caches.SPLIT_POLICIES`; :data:`cdn.caches.HYBRID_POLICY` when the share is forced).
     admission : {"all", "second"}
         Admission rule of the hybrid edges' caches.
     budget : int or None
@@ -264,7 +266,7 @@ def replay(
     from cdn.forecast import forecast_scenario
 
     first, last = _check_dates(scenario, start, end)
-    for name in [*policies, cache]:
+    for name in [*policies, *([cache] if cache else [])]:
         cache_policy(name)
     check_admission(admission)
     unknown = [m for m in modes if m not in MODES]
@@ -280,15 +282,17 @@ def replay(
     planned = "proactive" in modes
     with_oracle = oracle and planned
     shares: dict[str, float] = {}
+    caches_of: dict[str, str] = {}
     backtest = pd.DataFrame()
     if "hybrid" in modes:
         if pinned_share is None:
-            log(f"replay: choosing each edge's pinned share by backtest over the week before {nights[0]:%Y-%m-%d}")
-            shares, backtest = choose_pinned_shares(scenario, nights[0], policy=cache, admission=admission,
-                                                    seed=seed, budget=budget)
+            log(f"replay: choosing each edge's pinned share by backtest over the week before {first:%Y-%m-%d}")
+            shares, caches_of, backtest = choose_split(scenario, first, policies=(cache,) if cache else SPLIT_POLICIES,
+                                                       admission=admission, seed=seed, budget=budget)
         else:
             edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str)
             shares = {site: float(pinned_share) for site in edges}
+            caches_of = {site: cache or HYBRID_POLICY for site in edges}
     rows: list[dict[str, Any]] = []
     hybrid_nights: dict[pd.Timestamp, _Night] = {}
     with atomic_directory(out, overwrite=True, mark=True) as tmp:
@@ -313,10 +317,10 @@ def replay(
             _move_warmup(plans, tmp / "warmup", [d for d in nights if d < first])
         rows = [row for row in rows if pd.Timestamp(row["date"]) >= first]
         if "hybrid" in modes:
-            with task(f"replay: hybrid edges ({cache} cache, admission {admission}) over {len(dates)} days "
-                      f"(+{warmup} warm-up)"):
+            with task(f"replay: hybrid edges ({', '.join(sorted(set(caches_of.values())))} caches, admission "
+                      f"{admission}) over {len(dates)} days (+{warmup} warm-up)"):
                 hybrid = replay_hybrid(scenario, scenario.demand, first, last,
-                                       [hybrid_nights[d].holdings for d in nights], shares, policy=cache,
+                                       [hybrid_nights[d].holdings for d in nights], shares, policy=caches_of,
                                        admission=admission, warmup_days=warmup, seed=seed, budget=budget)
             rows.extend(cache_rows(scenario, hybrid, dates, hybrid_nights))
         reactive = list(policies) if "reactive" in modes else []
@@ -335,7 +339,7 @@ def replay(
             "warmup_days": warmup, "model": model, "solver": solver,
             "warmup_solver": warmup_solver or solver, "gap": gap, "time_limit": time_limit,
             "modes": list(modes), "policies": reactive, "seed": seed, "request_budget": budget,
-            "hybrid": ({"cache": cache, "admission": admission, "pinned_share": shares,
+            "hybrid": ({"cache": caches_of, "admission": admission, "pinned_share": shares,
                         "pinned_share_forced": pinned_share is not None,
                         "backtest": backtest.to_dict("records")} if "hybrid" in modes else None),
             "strategies": summarise(days)})  # as summary.json holds it

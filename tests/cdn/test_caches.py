@@ -20,6 +20,8 @@ from cdn.caches import (
     PINNED,
     POLICIES,
     SHARE_GRID,
+    SHARE_TOLERANCE,
+    SPLIT_POLICIES,
     _next_access,
     cache_policy,
     check_admission,
@@ -182,8 +184,12 @@ def test_a_surprise_hit_is_served_from_the_edge_after_its_first_request_in_hybri
     assert hybrid.loc["t2", "pinned_hit_gb"] == 4.0 and hybrid.loc["t2", "hit_requests"] == 2
     proactive = simulate_day(tiny, plan, demand).per_site.set_index("site_id")
     assert proactive.loc["E1", "edge_hit_gb"] == 4.0  # only t2: every t3 byte comes from upstream
-    pinned_only = replay_hybrid(tiny, demand, START, START, [plan], {"E1": 1.0}, warmup_days=0).rows
+    # the cache gets what the pins leave free: a full pinned disk leaves no room for the surprise
+    full = held(("E1", "t1"), ("E1", "t2"))
+    pinned_only = replay_hybrid(tiny, demand, START, START, [full], {"E1": 1.0}, warmup_days=0).rows
     assert pinned_only.set_index("title_id").loc["t3", "hit_requests"] == 0
+    roomy = replay_hybrid(tiny, demand, START, START, [plan], {"E1": 1.0}, warmup_days=0).rows
+    assert roomy.set_index("title_id").loc["t3", "hit_requests"] == 4
 
 
 def test_admissions_are_upstream_traffic_in_the_hour_of_the_miss_and_disk_writes(tiny):
@@ -248,8 +254,9 @@ def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, po
     catalog = tiny.catalog["title_id"].tolist()
     pinned = np.array([[t in kept for t in catalog] for kept in days])
     occupied: list[tuple[int, float]] = []
-    outcome = run_cache(policy, disk * (1 - share), stream, tiny.catalog["size_gb"].to_numpy(float), pinned=pinned,
-                        admission=admission, occupied_gb=occupied)
+    size_gb = tiny.catalog["size_gb"].to_numpy(float)
+    free = disk - (pinned * size_gb).sum(axis=1)  # the cache gets what the pins leave, as in replay_hybrid
+    outcome = run_cache(policy, free, stream, size_gb, pinned=pinned, admission=admission, occupied_gb=occupied)
     for day, cached in occupied:
         assert sizes[days[day]].sum() + cached <= disk + 1e-9
     assert ((outcome == PINNED) == pinned[stream.day, stream.title]).all()
@@ -275,8 +282,15 @@ def test_the_split_is_chosen_per_edge_and_recorded_in_the_plan(tmp_path):
     summary = json.loads((tmp_path / "2024-01-12" / "summary.json").read_text())
     assert summary["mode"] == "hybrid" and set(summary["pinned_share"]) == {"E1", "E2"}
     assert {row["pinned_share"] for row in summary["pinned_share_backtest"]} == set(SHARE_GRID)
+    assert {row["policy"] for row in summary["pinned_share_backtest"]} == set(SPLIT_POLICIES)
     chosen = [row for row in summary["pinned_share_backtest"] if row["chosen"]]
     assert {row["site_id"]: row["pinned_share"] for row in chosen} == summary["pinned_share"]
+    assert {row["site_id"]: row["policy"] for row in chosen} == summary["cache_policy"]
+    for row in chosen:  # no other pair as good as the reactive cache pulls less on demand
+        rows = [r for r in summary["pinned_share_backtest"] if r["site_id"] == row["site_id"]]
+        reactive = max(r["edge_byte_hit_ratio"] for r in rows if r["pinned_share"] == 0.0)
+        good = [r for r in rows if r["edge_byte_hit_ratio"] >= reactive - SHARE_TOLERANCE]
+        assert row in good and row["on_demand_gb"] == min(r["on_demand_gb"] for r in good)
     sizes = load_scenario(TINY).catalog.set_index("title_id")["size_gb"]
     holdings = result.holdings.assign(gb=result.holdings["title_id"].map(sizes)).groupby("site_id")["gb"].sum()
     for site, disk in (("E1", 60.0), ("E2", 40.0)):
