@@ -296,9 +296,7 @@ def app_command(
 ) -> None:
     """Serve the what-if explorer (Streamlit) on http://ADDRESS:PORT until interrupted."""
     import os
-    import subprocess
 
-    from cdn.errors import InputError
     from cdn.scenario import load_scenario
     from cdn.whatif import APP_DATA_ENV, app_script, streamlit_command
 
@@ -307,12 +305,8 @@ def app_command(
     if data is not None:
         load_scenario(data)  # the loader's messages and exit 2 before a server starts
         env[APP_DATA_ENV] = str(data.resolve())
-    try:
-        code = subprocess.call(streamlit_command(script, port, address), env=env)
-    except KeyboardInterrupt:
-        code = 0
-    if code not in (0, -2):
-        raise InputError(f"streamlit exited with status {code} (is port {port} on {address} free?)")
+    command = streamlit_command(script, port, address)
+    os.execve(command[0], command, env)  # the server replaces this process: one pid to stop
 
 
 def main() -> None:
