@@ -155,7 +155,7 @@ def sidebar() -> Context:
                                    min_value=first.date(), max_value=scenario.last_date.date(), key="date")
     st.sidebar.caption(f"{len(scenario.sites)} sites, {len(scenario.catalog):,} titles, demand "
                        f"{scenario.first_date:%Y-%m-%d} to {scenario.last_date:%Y-%m-%d}")
-    return Context(scenario=scenario, key=key, label=label, date=pd.Timestamp(picked))  # type: ignore[arg-type]
+    return Context(scenario=scenario, key=key, label=label, date=pd.Timestamp(picked))
 
 
 def context() -> Context:
