@@ -42,6 +42,13 @@ def page() -> None:
     if not models:
         st.info("Choose at least one model.")
         return
+    params = (ctx.key, cutoffs, tuple(models))
+    if st.button(f"Run the backtest ({len(models)} models x {cutoffs} cutoffs)", key="acc_run"):
+        st.session_state["acc_params"] = params
+    if st.session_state.get("acc_params") != params:
+        st.info("Each cutoff fits every chosen model once (auto and prophet take seconds to minutes on a large "
+                "scenario); press the button to run it. Results stay cached while the app runs.")
+        return
     try:
         with st.spinner(f"Backtesting {', '.join(models)} over {cutoffs} cutoffs..."):
             payload, html = backtest(ctx.key, str(ctx.scenario.path), cutoffs, tuple(models))

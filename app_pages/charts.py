@@ -40,7 +40,7 @@ def positions(sites: pd.DataFrame, graph: nx.Graph) -> dict[str, tuple[float, fl
     return {str(s): (float(xy[0]), float(xy[1])) for s, xy in layout.items()}
 
 
-def network_map(sites: pd.DataFrame, links: pd.DataFrame, graph: nx.Graph, title: str) -> go.Figure:
+def network_map(sites: pd.DataFrame, links: pd.DataFrame, pos: dict[str, tuple[float, float]], title: str) -> go.Figure:
     """Sites at their coordinates, edge sites sized by their edge byte hit ratio, links coloured by peak utilisation.
 
     Parameters
@@ -49,8 +49,9 @@ def network_map(sites: pd.DataFrame, links: pd.DataFrame, graph: nx.Graph, title
         :func:`cdn.whatif.site_table` rows (``site_id, tier, region, failed, edge_byte_hit_ratio, ...``).
     links : DataFrame
         :func:`cdn.whatif.link_utilisation` rows.
+    pos : dict
+        (x, y) of every site (:func:`positions`).
     """
-    pos = positions(sites, graph)
     fig = go.Figure()
     for low, high, legend, shade in UTILISATION_CLASSES:
         part = links[(links["utilisation"] >= low) & (links["utilisation"] < high)]
@@ -86,7 +87,7 @@ def network_map(sites: pd.DataFrame, links: pd.DataFrame, graph: nx.Graph, title
             hovertemplate="%{text} (" + tier + ")<br>region %{customdata[0]}<br>edge byte hit ratio "
                           "%{customdata[1]:.3f}<br>held %{customdata[2]:,.0f} of %{customdata[3]:,.0f} GB"
                           "<br>failed %{customdata[4]}<extra></extra>"))
-    fig.update_layout(title=title, height=560, template="plotly_white", margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    fig.update_layout(title=title, height=720, template="plotly_white", margin={"l": 10, "r": 10, "t": 50, "b": 10},
                       legend={"orientation": "h", "y": -0.05})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.3)
@@ -102,7 +103,7 @@ def forecast_figure(history: pd.DataFrame, frame: pd.DataFrame, title: str, date
     if len(frame):
         band_x = [*frame[C.DATE], *frame[C.DATE][::-1]]
         band_y = [*frame[C.YHAT_UPPER], *frame[C.YHAT_LOWER][::-1]]
-        fig.add_trace(go.Scatter(x=band_x, y=band_y, fill="toself", fillcolor="rgba(31,119,180,0.18)",
+        fig.add_trace(go.Scatter(x=band_x, y=band_y, mode="lines", fill="toself", fillcolor="rgba(31,119,180,0.18)",
                                  line={"width": 0}, name="80% interval", hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=frame[C.DATE], y=frame[C.YHAT], mode="lines+markers", name="forecast",
                                  line={"color": "#1f77b4"}))

@@ -55,7 +55,10 @@ def show(summary: dict[str, Any], days: pd.DataFrame) -> None:
     st.subheader(f"Replay {summary['from']} to {summary['to']} (model {summary.get('model')}, solver "
                  f"{summary.get('solver')})")
     table = pd.DataFrame(summary["strategies"]).T.rename_axis("strategy").reset_index()
-    st.dataframe(table[["strategy", *[c for c in HEADERS if c in table.columns]]].rename(columns=HEADERS),
+    shown = table[["strategy", *[c for c in HEADERS if c in table.columns]]]
+    formats = {HEADERS[c]: st.column_config.NumberColumn(format="%.4f" if c == "edge_byte_hit_ratio" else "%.1f")
+               for c in HEADERS}
+    st.dataframe(shown.rename(columns=HEADERS), column_config=formats,
                  hide_index=True, key="replay_table")
     st.plotly_chart(charts.replay_figure(days, "edge_byte_hit_ratio", "Edge byte hit ratio per day",
                                          "edge byte hit ratio"), key="replay_hit")

@@ -102,15 +102,19 @@ def page() -> None:
                "knob at its default. Judged on the date's actual demand"
                + (f"; failed: {', '.join(knobs.failures)}" if knobs.failures else "")
                + (f"; note: {p.reason}" if p.reason else ""))
-    st.dataframe(table.drop(columns="kpi").rename(columns={"label": "KPI", "baseline": "baseline",
-                                                           "what_if": "what-if", "delta_pct": "delta %"}),
+    number = st.column_config.NumberColumn(format="%.4f")
+    st.dataframe(table.drop(columns="kpi").rename(columns={"what_if": "what-if", "delta_pct": "delta %",
+                                                           "label": "KPI"}),
+                 column_config={"baseline": number, "what-if": number, "delta": number,
+                                "delta %": st.column_config.NumberColumn(format="%.2f")},
                  hide_index=True, key="kpi_table")
     sites = whatif.site_table(baseline.simulation, result.simulation)
     links = whatif.link_utilisation(result.simulation)
     tab_map, tab_sites, tab_links, tab_plan = st.tabs(["Network map", "Sites", "Links", "Fill plan"])
     with tab_map:
-        st.plotly_chart(charts.network_map(sites, links, ctx.scenario.graph, "Network on the day: edge byte hit "
-                                           "ratio per edge site, peak-hour link utilisation"), key="map")
+        where = charts.positions(ctx.scenario.sites, ctx.scenario.graph)
+        title = "Network on the day: edge byte hit ratio per edge site, peak-hour link utilisation"
+        st.plotly_chart(charts.network_map(sites, links, where, title), key="map")
     with tab_sites:
         st.dataframe(sites.rename(columns=lambda c: c.replace("_", " ")), hide_index=True, key="sites")
     with tab_links:
