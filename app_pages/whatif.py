@@ -14,6 +14,8 @@ from cdn.scenario import DATE_FORMAT
 from forecasting import MODELS
 from placement import SOLVERS
 
+VIEWS = ("Network map", "Sites", "Links", "Fill plan")
+"""What the page shows below the KPIs, one at a time (only the chosen one is computed and sent)."""
 LOWER_IS_BETTER = {"backbone_tb", "peak_backbone_gbps", "peak_link_utilisation", "fill_gb", "evict_gb", "unserved_gb"}
 FORMATS = {"edge_byte_hit_ratio": "{:.3f}", "backbone_tb": "{:,.2f}", "peak_backbone_gbps": "{:,.2f}",
            "peak_link_utilisation": "{:,.2f}", "fill_gb": "{:,.0f}", "evict_gb": "{:,.0f}", "unserved_gb": "{:,.0f}"}
@@ -110,25 +112,23 @@ def page() -> None:
                  hide_index=True, key="kpi_table")
     sites = whatif.site_table(baseline.simulation, result.simulation)
     links = whatif.link_utilisation(result.simulation)
-    tab_map, tab_sites, tab_links, tab_plan = st.tabs(["Network map", "Sites", "Links", "Fill plan"])
-    with tab_map:
+    _, archive = shared.plan(ctx.key, date, knobs.plan_part(), ctx.scenario)
+    actions = p.plan[C.ACTION].value_counts()
+    st.download_button(f"Download the fill plan: {int(actions.get(C.ADD, 0)):,} titles to fill ({p.fill_gb:,.0f} GB), "
+                       f"{int(actions.get(C.KEEP, 0)):,} kept, {int(actions.get(C.EVICT, 0)):,} evicted "
+                       f"({p.evict_gb:,.0f} GB); zip of <date>/placement.csv and summary.json", archive,
+                       file_name=f"edgefill-plan-{date}.zip", mime="application/zip", key="download_plan")
+    view = st.radio("Show", VIEWS, horizontal=True, key="view", label_visibility="collapsed")
+    if view == "Network map":
         where = charts.positions(ctx.scenario.sites, ctx.scenario.graph)
         title = "Network on the day: edge byte hit ratio per edge site, peak-hour link utilisation"
         st.plotly_chart(charts.network_map(sites, links, where, title), key="map")
-    with tab_sites:
+    elif view == "Sites":
         st.dataframe(sites.rename(columns=lambda c: c.replace("_", " ")), hide_index=True, key="sites")
-    with tab_links:
+    elif view == "Links":
         st.dataframe(links.sort_values("utilisation", ascending=False).rename(columns=lambda c: c.replace("_", " ")),
                      hide_index=True, key="links")
-    with tab_plan:
-        actions = p.plan[C.ACTION].value_counts()
-        st.write(f"{int(actions.get(C.ADD, 0)):,} titles to fill ({p.fill_gb:,.0f} GB), "
-                 f"{int(actions.get(C.KEEP, 0)):,} kept, {int(actions.get(C.EVICT, 0)):,} evicted "
-                 f"({p.evict_gb:,.0f} GB).")
-        _, archive = shared.plan(ctx.key, date, knobs.plan_part(), ctx.scenario)
-        st.download_button("Download the fill plan (zip: <date>/placement.csv, summary.json)", archive,
-                           file_name=f"edgefill-plan-{date}.zip", mime="application/zip", key="download_plan")
-        st.dataframe(p.plan.head(500), hide_index=True, key="plan_rows")
-
+    else:
+        st.dataframe(p.plan, hide_index=True, key="plan_rows")
 
 page()

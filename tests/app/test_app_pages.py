@@ -97,6 +97,20 @@ def test_the_fill_plan_downloads_as_a_zip(monkeypatch):
     assert buttons
 
 
+@pytest.mark.parametrize(("view", "element"), [("Network map", "plotly_chart"), ("Sites", "dataframe"),
+                                              ("Links", "dataframe"), ("Fill plan", "dataframe")])
+def test_each_view_below_the_kpis_renders(monkeypatch, view, element):
+    at = _app(monkeypatch).run()
+    at.radio(key="view").set_value(view).run()
+    _ok(at)
+    assert len(at.get(element)) >= 1
+    if view == "Fill plan":
+        scenario = load_scenario(TINY)
+        expected = whatif.evaluate(scenario, scenario.last_date, whatif.Knobs()).plan.plan
+        pd.testing.assert_frame_equal(at.dataframe[1].value.reset_index(drop=True), expected.reset_index(drop=True),
+                                      check_dtype=False)
+
+
 def _zip(directory: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
@@ -144,6 +158,8 @@ def test_the_accuracy_page_shows_each_chosen_model(monkeypatch):
     at = _app(monkeypatch).run()
     at.switch_page("app_pages/accuracy.py").run()
     at.multiselect(key="acc_models").set_value(["snaive7", "ewma"]).run()
+    assert not at.dataframe  # nothing runs before the button
+    at.button(key="acc_run").click().run()
     _ok(at)
     assert sorted(at.dataframe[0].value["model"]) == ["ewma", "snaive7"]
 
