@@ -42,7 +42,8 @@ def knobs_sidebar(ctx: shared.Context) -> whatif.Knobs:
                              help="Multiplier on every site's fill_gbps (unlimited stays unlimited).")
     side.header("Demand")
     growth = side.number_input("Demand growth %", -90.0, 500.0, 0.0, 5.0, key="growth",
-                               help="Every day's views x (1 + growth / 100): history (so the forecast) and the day.")
+                               help="The plan date's views x (1 + growth / 100), expected by the plan (its forecast "
+                                    "grows alike) and in the actual demand.")
     day = scn.day(ctx.date)
     by_title = day.groupby(C.TITLE, observed=True)[C.VIEWS].sum().sort_values(ascending=False)
     titles = by_title.index.astype(str).tolist() or scn.catalog[C.TITLE].astype(str).tolist()

@@ -7,11 +7,11 @@ input. :class:`Knobs` holds every knob; :func:`evaluate` is the one place that m
 calls, in three steps that the explorer caches separately so that moving one knob recomputes only what
 depends on it:
 
-1. :func:`forecast_step`: the plan date's forecast from the demand before it (``growth_pct``, ``model``);
-2. :func:`plan_step`: the placement from that forecast on the changed capacities (disk, fill, solver,
-   time limit, objective, mode);
-3. :func:`measure_step`: the plan judged on the date's actual demand with the surprise hit and the
-   failures (which the plan did not foresee).
+1. :func:`forecast_step`: the plan date's forecast from the demand before it (``model``);
+2. :func:`plan_step`: the placement from that forecast, grown by the expected demand growth, on the
+   changed capacities (disk, fill, solver, time limit, objective, mode);
+3. :func:`measure_step`: the plan judged on the date's actual demand, grown alike, with the surprise hit
+   and the failures (which the plan did not foresee).
 
 :func:`compare` puts an outcome beside the baseline (every knob at its default) with deltas.
 :func:`unpack_scenario` turns an uploaded zip into a scenario directory, checked by the loader.
@@ -125,8 +125,8 @@ def set_fill(scenario: Scenario, window_hours: float | None = None, rate_factor:
     return replace(_with_sites(scenario, sites), settings=settings)
 
 
-def grow_demand(scenario: Scenario, percent: float) -> Scenario:
-    """Every day's views multiplied by ``1 + percent / 100`` (history and actual alike).
+def grow_demand(scenario: Scenario, percent: float, start: pd.Timestamp | None = None) -> Scenario:
+    """Views multiplied by ``1 + percent / 100`` on the days from ``start`` on (every day when None).
 
     Examples
     --------
@@ -134,10 +134,33 @@ def grow_demand(scenario: Scenario, percent: float) -> Scenario:
     >>> round(float(grow_demand(scn, 20).demand.views.sum()) / float(scn.demand.views.sum()), 9)
     1.2
     """
+    factor = _growth(percent)
+    demand = scenario.demand
+    rows = demand[C.DATE] >= start if start is not None else pd.Series(True, index=demand.index)
+    return replace(scenario, demand=demand.assign(**{C.VIEWS: demand[C.VIEWS].where(~rows, demand[C.VIEWS] * factor)}))
+
+
+def grow_forecast(forecast: pd.DataFrame, percent: float) -> pd.DataFrame:
+    """A contract forecast frame with ``yhat`` and its interval multiplied by ``1 + percent / 100`` (a copy).
+
+    For a model linear in its history (``ewma``, ``snaive7``) the point forecast equals the forecast made
+    from a history grown by the same factor; a planner who expects the growth plans with it.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"yhat": [10.0], "yhat_lower": [5.0], "yhat_upper": [20.0]})
+    >>> grow_forecast(frame, 50).iloc[0].tolist()
+    [15.0, 7.5, 30.0]
+    """
+    factor = _growth(percent)
+    return forecast.assign(**{c: forecast[c] * factor for c in (C.YHAT, C.YHAT_LOWER, C.YHAT_UPPER)
+                              if c in forecast.columns})
+
+
+def _growth(percent: float) -> float:
     if not (math.isfinite(percent) and percent > -100):
         raise InputError(f"demand growth = {percent!r}%; expected a number > -100")
-    demand = scenario.demand.assign(**{C.VIEWS: scenario.demand[C.VIEWS] * (1.0 + percent / 100.0)})
-    return replace(scenario, demand=demand)
+    return 1.0 + percent / 100.0
 
 
 def surprise_hit(scenario: Scenario, title: str, regions: Sequence[str], factor: float,
@@ -201,7 +224,8 @@ class Knobs:
     fill_rate : float
         Multiplier on every site's ``fill_gbps``.
     growth_pct : float
-        Demand growth in percent, on every day.
+        Demand growth in percent on the plan date, expected by the plan (its forecast grows) and in the
+        actual demand.
     hit : Hit or None
         A surprise hit on the plan date.
     failures : tuple of str
@@ -234,7 +258,7 @@ class Knobs:
 
     def forecast_part(self) -> Knobs:
         """Only what :func:`forecast_step` reads (the rest at defaults): the cache key of a forecast."""
-        return Knobs(growth_pct=self.growth_pct, model=self.model)
+        return Knobs(model=self.model)
 
     def plan_part(self) -> Knobs:
         """Only what :func:`plan_step` reads: everything but the day's surprise hit and failures."""
@@ -250,11 +274,6 @@ class Outcome:
     plan: PlacementResult
     simulation: Simulation
     kpis: dict[str, float] = field(default_factory=dict)
-
-
-def demand_scenario(scenario: Scenario, knobs: Knobs) -> Scenario:
-    """The scenario with the demand knobs the forecast sees (growth)."""
-    return grow_demand(scenario, knobs.growth_pct) if knobs.growth_pct else scenario
 
 
 def capacity_scenario(scenario: Scenario, knobs: Knobs) -> Scenario:
@@ -288,12 +307,12 @@ def forecast_step(scenario: Scenario, date: pd.Timestamp, knobs: Knobs) -> pd.Da
     """The contract forecast of ``date`` from the demand before it (:func:`cdn.forecast.forecast_scenario`)."""
     from cdn.forecast import forecast_scenario
 
-    return forecast_scenario(demand_scenario(scenario, knobs), date, model=knobs.model)
+    return forecast_scenario(scenario, date, model=knobs.model)
 
 
 def plan_step(scenario: Scenario, date: pd.Timestamp, forecast: pd.DataFrame,
               knobs: Knobs) -> tuple[PlacementResult, bytes]:
-    """Plan ``date`` from ``forecast`` on the changed capacities (:func:`cdn.planning.make_plan`).
+    """Plan ``date`` from ``forecast``, grown by ``growth_pct``, on the changed capacities (``make_plan``).
 
     Sites hold the scenario's ``placement.csv`` before the plan. Returns the result and the plan
     directory ``<date>/placement.csv, summary.json`` zipped (the data contract's layout).
@@ -302,6 +321,8 @@ def plan_step(scenario: Scenario, date: pd.Timestamp, forecast: pd.DataFrame,
 
     check_knobs(knobs)
     planned = capacity_scenario(scenario, knobs)
+    if knobs.growth_pct:
+        forecast = grow_forecast(forecast, knobs.growth_pct)
     with tempfile.TemporaryDirectory(prefix="edgefill-whatif-") as root:
         result = make_plan(planned, date, forecast, root, solver=knobs.solver, time_limit=knobs.time_limit,
                            gap=0.01)
@@ -311,7 +332,9 @@ def plan_step(scenario: Scenario, date: pd.Timestamp, forecast: pd.DataFrame,
 
 def measure_step(scenario: Scenario, date: pd.Timestamp, plan: PlacementResult, knobs: Knobs) -> Simulation:
     """Route the date's actual demand (growth and surprise hit applied) over the plan's holdings, with failures."""
-    actual = demand_scenario(capacity_scenario(scenario, knobs), knobs)
+    actual = capacity_scenario(scenario, knobs)
+    if knobs.growth_pct:
+        actual = grow_demand(actual, knobs.growth_pct, start=date)
     if knobs.hit is not None and knobs.hit.factor != 1.0 and knobs.hit.regions:
         actual = surprise_hit(actual, knobs.hit.title, knobs.hit.regions, knobs.hit.factor, start=date)
     simulation = simulate_day(actual, plan.holdings, actual.day(date), failures=knobs.failures, fill_gb=plan.fill_gb)

@@ -100,17 +100,31 @@ def test_transformations_compose_and_never_change_their_input(edge, storage, gro
     scn = _tiny()
     before = _frozen(scn)
     knobs = whatif.Knobs(edge_disk=edge, storage_disk=storage, growth_pct=growth)
-    out = whatif.demand_scenario(whatif.capacity_scenario(scn, knobs), knobs)
+    out = whatif.grow_demand(whatif.capacity_scenario(scn, knobs), growth)
     _unchanged(scn, before)
     assert out.demand[C.VIEWS].sum() == pytest.approx(scn.demand[C.VIEWS].sum() * (1 + growth / 100))
     edges = scn.sites[C.TIER] == C.EDGE
     assert out.sites.loc[edges, C.DISK_GB].tolist() == pytest.approx((scn.sites.loc[edges, C.DISK_GB] * edge).tolist())
 
 
+@pytest.mark.parametrize("model", ["ewma", "snaive7"])
+def test_a_grown_forecast_is_the_forecast_of_a_grown_history_for_linear_models(tiny, model):
+    grown_history = forecast_scenario(whatif.grow_demand(tiny, 30.0), DATE, model=model)
+    grown_forecast = whatif.grow_forecast(forecast_scenario(tiny, DATE, model=model), 30.0)
+    pd.testing.assert_series_equal(grown_history[C.YHAT], grown_forecast[C.YHAT], rtol=1e-9)
+
+
+def test_growth_from_a_date_leaves_the_history_alone(tiny):
+    out = whatif.grow_demand(tiny, 50.0, start=DATE)
+    before = tiny.demand[C.DATE] < DATE
+    assert (out.demand.loc[before, C.VIEWS] == tiny.demand.loc[before, C.VIEWS]).all()
+    assert (out.demand.loc[~before, C.VIEWS] == 1.5 * tiny.demand.loc[~before, C.VIEWS]).all()
+
+
 def test_knob_parts_drop_what_the_step_does_not_read():
     knobs = whatif.Knobs(edge_disk=2.0, growth_pct=10.0, model="ewma", failures=("E1",),
                          hit=whatif.Hit("t1", ("r1",), 3.0))
-    assert knobs.forecast_part() == whatif.Knobs(growth_pct=10.0, model="ewma")
+    assert knobs.forecast_part() == whatif.Knobs(model="ewma")
     assert knobs.plan_part() == whatif.Knobs(edge_disk=2.0, growth_pct=10.0, model="ewma")
 
 
@@ -118,12 +132,11 @@ def test_evaluate_equals_the_library_calls_it_maps_to(tiny):
     knobs = whatif.Knobs(edge_disk=1.5, fill_window_hours=6.0, growth_pct=20.0, model="ewma", failures=("S",),
                          hit=whatif.Hit("t3", ("r2",), 4.0))
     got = whatif.evaluate(tiny, DATE, knobs)
-    grown = whatif.grow_demand(tiny, 20.0)
-    planned = whatif.set_fill(whatif.scale_disk(grown, {"edge": 1.5, "storage": 1.0}), window_hours=6.0)
-    frame = forecast_scenario(grown, DATE, model="ewma")
+    planned = whatif.set_fill(whatif.scale_disk(tiny, {"edge": 1.5, "storage": 1.0}), window_hours=6.0)
+    frame = whatif.grow_forecast(forecast_scenario(tiny, DATE, model="ewma"), 20.0)
     with tempfile.TemporaryDirectory() as root:
         result = make_plan(planned, DATE, frame, root, solver="greedy", time_limit=20.0, gap=0.01)
-    actual = whatif.surprise_hit(planned, "t3", ["r2"], 4.0, start=DATE)
+    actual = whatif.surprise_hit(whatif.grow_demand(planned, 20.0, start=DATE), "t3", ["r2"], 4.0, start=DATE)
     sim = simulate_day(actual, result.holdings, actual.day(DATE), failures=["S"], fill_gb=result.fill_gb)
     assert got.kpis == whatif.kpis(result, sim)
     assert got.kpis["edge_byte_hit_ratio"] == sim.summary["edge_byte_hit_ratio"]
