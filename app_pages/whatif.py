@@ -14,6 +14,8 @@ from cdn.scenario import DATE_FORMAT
 from forecasting import MODELS
 from placement import SOLVERS
 
+DEFAULT = whatif.Knobs()
+"""The baseline's knobs: every widget starts there."""
 VIEWS = ("Network map", "Sites", "Links", "Fill plan")
 """What the page shows below the KPIs, one at a time (only the chosen one is computed and sent)."""
 LOWER_IS_BETTER = {"backbone_tb", "peak_backbone_gbps", "peak_link_utilisation", "fill_gb", "evict_gb", "unserved_gb"}
@@ -58,13 +60,14 @@ def knobs_sidebar(ctx: shared.Context) -> whatif.Knobs:
     failures = side.multiselect("Failed sites or links", [*sorted(scn.sites[C.SITE].astype(str)), *links],
                                 key="failures", help="Removed after the fill, before the day's demand is routed.")
     side.header("Method")
-    model = _choice("Forecast model", sorted(MODELS), "auto", "model", "forecasting.MODELS")
-    solver = _choice("Solver", sorted(SOLVERS), "greedy", "solver", "greedy answers in well under a second; highs "
-                     "solves the integer program up to the time limit.")
-    time_limit = side.number_input("Time limit, s", 1.0, 600.0, 20.0, 5.0, key="time_limit")
-    objective = _choice("Objective", whatif.OBJECTIVES, "cost", "objective", "Placement objective.")
-    mode = _choice("Mode", whatif.MODES, "proactive", "mode", "How the edge disks are filled.")
-    pinned = side.slider("Pinned share (hybrid)", 0.0, 1.0, 0.8, 0.05, key="pinned", disabled=mode != "hybrid")
+    model = _choice("Forecast model", sorted(MODELS), DEFAULT.model, "model", "forecasting.MODELS")
+    solver = _choice("Solver", sorted(SOLVERS), DEFAULT.solver, "solver", "greedy answers in well under a second; "
+                     "highs solves the integer program up to the time limit.")
+    time_limit = side.number_input("Time limit, s", 1.0, 600.0, DEFAULT.time_limit, 5.0, key="time_limit")
+    objective = _choice("Objective", whatif.OBJECTIVES, DEFAULT.objective, "objective", "Placement objective.")
+    mode = _choice("Mode", whatif.MODES, DEFAULT.mode, "mode", "How the edge disks are filled.")
+    pinned = side.slider("Pinned share (hybrid)", 0.0, 1.0, DEFAULT.pinned_share, 0.05, key="pinned",
+                         disabled=mode != "hybrid")
     hit = whatif.Hit(str(hit_title), tuple(hit_regions), float(hit_factor)) if hit_regions and hit_factor != 1 else None
     default_window = float(scn.settings["fill_window_hours"])
     return whatif.Knobs(edge_disk=float(edge_disk), storage_disk=float(storage_disk),
