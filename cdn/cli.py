@@ -1,4 +1,4 @@
-"""The ``cdn`` command line: validate, generate, forecast, report, plan, nightly, simulate, replay.
+"""The ``cdn`` command line: validate, generate, forecast, report, plan, nightly, simulate, replay, app.
 
 Every command turns the errors of :data:`cdn.errors.USER_ERRORS` (the application's and the
 libraries') into a message on standard error and exit status 2, never a traceback. One vocabulary: the
@@ -468,6 +468,30 @@ def replay(
         print(f"{name:>10}: {traffic(v)}, disk writes {volume(v['fill_gb'])}, upstream "
               f"{volume(v['offpeak_fill_gb'])} off-peak + {volume(v['on_demand_gb'])} on demand")
     print(f"{out}: summary.json, days.csv, index.html")
+
+
+@app.command("app")
+@handles_errors
+def app_command(
+    data: Annotated[Path | None, typer.Option("--data", help="Scenario directory to offer first; default: the "
+                                              "bundled data/demo and data/movietweetings.")] = None,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port to serve on.")] = 8501,
+    address: Annotated[str, typer.Option("--address", help="Address to bind; 0.0.0.0 serves other machines "
+                                         "too.")] = "127.0.0.1",
+) -> None:
+    """Serve the what-if explorer (Streamlit) on http://ADDRESS:PORT until interrupted."""
+    import os
+
+    from cdn.scenario import load_scenario
+    from cdn.whatif import APP_DATA_ENV, app_script, streamlit_command
+
+    script = app_script()
+    env = dict(os.environ)
+    if data is not None:
+        load_scenario(data)  # the loader's messages and exit 2 before a server starts
+        env[APP_DATA_ENV] = str(data.resolve())
+    command = streamlit_command(script, port, address)
+    os.execve(command[0], command, env)  # the server replaces this process: one pid to stop
 
 
 _WAKEUP: list[Any] = []
