@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import dask
 import numpy as np
@@ -27,7 +27,7 @@ from forecasting import columns as C
 from forecasting.errors import ForecastError
 from forecasting.intervals import PointFn, calibrate
 from forecasting.launch import FIRST_WEEK, LaunchCurve, analog_levels, learn_curve
-from forecasting.models import PanelForecaster, ewma_point, register, snaive7_point
+from forecasting.models import PanelForecaster, ewma_point, last_value_point, mean7_point, register, snaive7_point
 from forecasting.panel import Panel, to_long
 from forecasting.parallel import local_workers
 from forecasting.prophet_model import prophet_forecast
@@ -35,9 +35,24 @@ from forecasting.prophet_model import prophet_forecast
 SEGMENTS = ("launch", "head", "torso", "tail")
 LAUNCH_DAYS = 14
 COLD_DAYS = 3
+"""Catalog titles released from ``as_of - COLD_DAYS`` on without any views get the analog cold start."""
 HEAD_SHARE, TORSO_SHARE = 0.5, 0.9
 EWMA_WINDOW = 28
 SELECTION_ORIGINS = 7
+"""Past origins of the candidate backtests: the last week (longer windows chose worse on data/movietweetings,
+whose demand drifts)."""
+SERIES_CHOICE_DAYS = 28
+SERIES_CHOICE_WAPE = 0.5
+"""A series with at least ``SERIES_CHOICE_DAYS`` days of history whose best naive baseline backtests below
+this WAPE (a predictable series) chooses its own candidate, shrunk towards its segment's; noisier series
+take their segment's choice (their own few errors would pick noise)."""
+PRIOR_WEIGHT = 1.0
+"""Weight of the segment's WAPE against the series' own backtest error in a series' choice."""
+COMBO_SIZE = 3
+"""The combination candidate averages the ``COMBO_SIZE`` best candidates of each segment."""
+NAIVE = ("last_value", "mean7", "snaive7")
+NAIVE_MARGIN = 0.02
+"""Any other candidate must backtest this much better than a naive baseline to be chosen over it."""
 PROPHET_MIN_DAYS = 56
 """Prophet is tried only on series with at least eight weeks of history (shorter, it over-fits)."""
 
@@ -225,90 +240,159 @@ def share_point(ctx: Context, halflife: float, totals_fn=totals_point) -> PointF
     return point
 
 
-def candidates(ctx: Context) -> dict[str, PointFn]:
-    """The fast candidate forecasters of ``auto``."""
-    out: dict[str, PointFn] = {"snaive7": snaive7_point}
+def candidates(ctx: Context, totals_fn: Callable[[np.ndarray, int], np.ndarray] = totals_point
+               ) -> dict[str, PointFn]:
+    """The fast candidate forecasters of ``auto``: the three naive baselines first, then the smoothers and
+    the top-down share models (region totals from ``totals_fn``)."""
+    out: dict[str, PointFn] = {"last_value": last_value_point, "mean7": mean7_point, "snaive7": snaive7_point}
     for hl in (1.0, 2.0, 4.0, 7.0, 14.0):
         out[f"ewma{hl:g}"] = lambda v, f, h, hl=hl: ewma_point(v, f, h, hl)
         out[f"sewma{hl:g}"] = lambda v, f, h, hl=hl: seasonal_ewma(
             v, f, h, hl, weekly_profile(ctx.totals[:, : v.shape[1]]), ctx.region_of)
     for hl in (1.0, 2.0, 4.0, 7.0, 14.0, 28.0):
-        out[f"share{hl:g}"] = share_point(ctx, hl)
+        out[f"share{hl:g}"] = share_point(ctx, hl, totals_fn)
     return out
 
 
 @dataclass(frozen=True)
 class Choice:
-    """What ``auto`` chose: a candidate per segment, the totals model, Prophet on the head or not, and
-    the backtest WAPE of every candidate per segment."""
+    """What ``auto`` chose.
+
+    Attributes
+    ----------
+    by_segment : dict
+        Candidate of each segment (lowest backtest WAPE, the combination included).
+    wape : DataFrame
+        ``segment, candidate, wape, series``: the backtest WAPE of every candidate per segment.
+    top : dict
+        The candidates the combination averages, per segment.
+    series : ndarray
+        Candidate name of each panel row (its own choice where its history allows, else its segment's).
+    totals_model, head_prophet
+        Region totals from ``sewma`` or ``prophet``; whether the head's top series switched to Prophet.
+    """
 
     by_segment: dict[str, str]
     wape: pd.DataFrame
+    top: dict[str, list[str]]
+    series: np.ndarray
     totals_model: str = "sewma"
     head_prophet: bool = False
 
 
 def origins(n_days: int, horizon: int, n_origins: int) -> range:
-    """The last ``n_origins`` origins whose first target day lies in the history."""
-    return range(max(COLD_DAYS, n_days - n_origins - horizon + 1), n_days)
+    """The last ``n_origins`` origins whose first target day lies in the history (and one day before)."""
+    return range(max(1, n_days - n_origins - horizon + 1), n_days)
 
 
 def backtest_errors(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizon: int,
                     n_origins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Absolute error and actual views per series, summed over the last ``n_origins`` origins."""
+    """Absolute error and actual views per series, summed over the last ``n_origins`` origins (cells of a
+    series count from the first origin after its first view)."""
     err = np.zeros(len(values))
     act = np.zeros(len(values))
     for origin in origins(values.shape[1], horizon, n_origins):
         steps = min(horizon, values.shape[1] - origin)
         yhat = np.clip(point(values[:, :origin], np.minimum(first_seen, origin), steps), 0.0, None)
-        seen = (origin - first_seen >= COLD_DAYS)[:, None]
+        seen = (first_seen < origin)[:, None]
         actual = values[:, origin:origin + steps]
         err += (np.abs(actual - yhat) * seen).sum(axis=1)
         act += (actual * seen).sum(axis=1)
     return err, act
 
 
-def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
-           n_origins: int = SELECTION_ORIGINS) -> Choice:
-    """Pick, per segment, the candidate with the lowest WAPE at the last ``n_origins`` origins."""
-    # candidates backtest independently: Dask's threaded scheduler on the local cores (numpy releases the GIL);
-    # explicit task names and pure=False keep Dask from hashing the panel
-    tasks = [dask.delayed(backtest_errors, pure=False, name=f"backtest-{name}")(
-        point, panel.values, panel.first_seen, horizon, n_origins, dask_key_name=f"backtest-errors-{name}")
-        for name, point in points.items()]
-    errors = dask.compute(*tasks, scheduler="threads", num_workers=local_workers())
-    rows = []
-    for name, (err, act) in zip(points, errors, strict=True):
-        for seg in SEGMENTS:
-            mask = segments == seg
-            if mask.any():
-                total = act[mask].sum()
-                rows.append({"segment": seg, "candidate": name,
-                             "wape": err[mask].sum() / total if total > 0 else np.inf, "series": int(mask.sum())})
-    wape = pd.DataFrame(rows, columns=["segment", "candidate", "wape", "series"])
-    by_segment = {str(seg): str(grp.sort_values(["wape", "candidate"]).iloc[0]["candidate"])
-                  for seg, grp in wape.groupby("segment", sort=False)}
-    return Choice(by_segment, wape)
-
-
-def combined_point(points: dict[str, PointFn], segments: np.ndarray, choice: dict[str, str]) -> PointFn:
-    """One point forecaster applying each segment's chosen candidate to its series."""
-    chosen: dict[str, np.ndarray] = {}
-    for seg, name in choice.items():
-        chosen[name] = chosen.get(name, np.zeros(len(segments), dtype=bool)) | (segments == seg)
-
+def combination_point(points: dict[str, PointFn], segments: np.ndarray, top: dict[str, list[str]]) -> PointFn:
+    """The median of each segment's ``top`` candidates on that segment's series."""
     def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
         out = np.zeros((len(values), horizon))
-        for name, mask in chosen.items():
-            out[mask] = points[name](values, first_seen, horizon)[mask]
+        cache: dict[str, np.ndarray] = {}
+        for seg, names in top.items():
+            mask = segments == seg
+            for name in names:
+                if name not in cache:
+                    cache[name] = np.clip(points[name](values, first_seen, horizon), 0.0, None)
+            out[mask] = np.median(np.stack([cache[name][mask] for name in names]), axis=0)
         return out
 
     return point
 
 
-def _wape(actual: np.ndarray, yhat: np.ndarray) -> float:
-    total = float(actual.sum())
-    return float(np.abs(actual - yhat).sum() / total) if total > 0 else np.inf
+def _backtest_all(points: dict[str, PointFn], panel: Panel, horizon: int, n_origins: int
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+    # candidates backtest independently: Dask's threaded scheduler on the local cores (numpy releases the GIL);
+    # explicit task names and pure=False keep Dask from hashing the panel
+    tasks = [dask.delayed(backtest_errors, pure=False, name=f"backtest-{name}")(
+        point, panel.values, panel.first_seen, horizon, n_origins, dask_key_name=f"backtest-errors-{name}")
+        for name, point in points.items()]
+    return list(dask.compute(*tasks, scheduler="threads", num_workers=local_workers()))
+
+
+def _segment_wape(names: list[str], err: np.ndarray, act: np.ndarray, segments: np.ndarray) -> pd.DataFrame:
+    rows = []
+    for seg in SEGMENTS:
+        mask = segments == seg
+        if mask.any():
+            total = act[mask].sum()
+            for j, name in enumerate(names):
+                rows.append({"segment": seg, "candidate": name, "series": int(mask.sum()),
+                             "wape": err[mask, j].sum() / total if total > 0 else np.inf})
+    return pd.DataFrame(rows, columns=["segment", "candidate", "wape", "series"])
+
+
+def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
+           n_origins: int | None = None, prior_weight: float | None = None) -> Choice:
+    """Choose a candidate per series by rolling-origin backtest at the last ``n_origins`` origins.
+
+    Every candidate (and the combination of each segment's ``COMBO_SIZE`` best) is run at each origin on
+    every series. A segment takes its lowest-WAPE candidate (ties: the earlier name; any other candidate must
+    beat the naive baselines by ``NAIVE_MARGIN``). A predictable series (``SERIES_CHOICE_DAYS`` days of
+    history, best naive WAPE under ``SERIES_CHOICE_WAPE``) takes the candidate minimising
+    ``own absolute error + prior_weight * own actual * segment WAPE``: its own record, shrunk towards its
+    segment's. Ties and segments without views fall back on ``last_value``.
+    """
+    n_origins = SELECTION_ORIGINS if n_origins is None else n_origins
+    prior_weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
+    names = list(points)
+    errors = _backtest_all(points, panel, horizon, n_origins)
+    err = np.column_stack([e for e, _ in errors]) if errors else np.zeros((len(segments), 0))
+    act = errors[0][1] if errors else np.zeros(len(segments))
+    wape = _segment_wape(names, err, act, segments)
+    top = {str(seg): list(grp.sort_values("wape", kind="stable")["candidate"].iloc[:COMBO_SIZE])
+           for seg, grp in wape.groupby("segment", sort=False)}
+    combo_err, _ = backtest_errors(combination_point(points, segments, top), panel.values, panel.first_seen,
+                                   horizon, n_origins)
+    names.append("combo")
+    err = np.column_stack([err, combo_err])
+    wape = _segment_wape(names, err, act, segments)
+    handicap = np.array([1.0 if name in NAIVE else 1.0 + NAIVE_MARGIN for name in names])
+    judged = wape.assign(wape=wape["wape"] * wape["candidate"].map(dict(zip(names, handicap, strict=True))))
+    by_segment = {str(seg): str(grp.sort_values("wape", kind="stable").iloc[0]["candidate"])
+                  for seg, grp in judged.groupby("segment", sort=False)}
+    pick = np.array([names.index(by_segment.get(str(seg), NAIVE[0])) for seg in segments], dtype=int)
+    table = wape.pivot(index="segment", columns="candidate", values="wape").reindex(columns=names)
+    naive = [names.index(n) for n in NAIVE if n in names]
+    naive_wape = np.divide(err[:, naive].min(axis=1), act, out=np.full(len(act), np.inf), where=act > 0)
+    own = np.flatnonzero((panel.history_days() >= SERIES_CHOICE_DAYS) & (naive_wape < SERIES_CHOICE_WAPE))
+    for lo in range(0, len(own), 250_000):  # blocks bound the memory of the score matrix
+        rows = own[lo:lo + 250_000]
+        prior = table.reindex(segments[rows]).to_numpy(float)
+        prior = np.where(np.isfinite(prior), prior, np.nanmax(np.where(np.isfinite(prior), prior, 0)) + 1.0)
+        score = (err[rows] + prior_weight * act[rows, None] * prior) * handicap
+        pick[rows] = score.argmin(axis=1)
+    return Choice(by_segment, wape, top, np.asarray(names, dtype=object)[pick])
+
+
+def per_series_point(points: dict[str, PointFn], chosen: np.ndarray) -> PointFn:
+    """One point forecaster applying each series' chosen candidate (a name of ``points``) to it."""
+    masks = {str(name): chosen == name for name in np.unique(chosen)}
+
+    def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        out = np.zeros((len(values), horizon))
+        for name, mask in masks.items():
+            out[mask] = points[name](values, first_seen, horizon)[mask]
+        return out
+
+    return point
 
 
 @register("auto")
@@ -371,28 +455,28 @@ class Auto(PanelForecaster):
         return total > 0 and errs["prophet"] < errs["fast"]
 
     def predict(self, horizon: int) -> pd.DataFrame:
-        """Choose, forecast, add cold starts, calibrate intervals."""
+        """Choose, forecast, add cold starts, calibrate intervals, expected views and the chance of any."""
         if self.panel_ is None or self.context_ is None:
             raise ForecastError("model 'auto' must be fitted before predict")
         p, ctx = self.panel_, self.context_
         segments = segment_series(p)
         points = candidates(ctx)
         choice = choose(points, p, segments, horizon)
-        point = combined_point(points, segments, choice.by_segment)
+        points["combo"] = combination_point(points, segments, choice.top)
+        point = per_series_point(points, choice.series)
         # region totals: Prophet or the seasonal EWMA, by backtest
-        totals_fn = totals_point
+        totals_fn: Callable[[np.ndarray, int], np.ndarray] = totals_point
         regions_used = np.unique(ctx.region_of) if len(ctx.region_of) else np.array([], dtype=int)
         if self.use_prophet and p.n_days >= PROPHET_MIN_DAYS and self._prophet_wins(
                 ctx.totals, regions_used, horizon,
                 lambda v, rows, h: totals_point(v, h)[rows],
                 lambda v, rows, h: self._prophet_totals(v[rows], h)):
             totals_fn = self._cached_totals(horizon)
-            choice = Choice(choice.by_segment, choice.wape, "prophet", False)
-        final = combined_point({**points, **{k: share_point(ctx, float(k[5:]), totals_fn)
-                                             for k in points if k.startswith("share")}},
-                               segments, choice.by_segment)
-        yhat = np.clip(final(p.values, p.first_seen, horizon), 0.0, None)
-        model = np.full(len(p.keys), self.name, dtype=object)
+            choice = replace(choice, totals_model="prophet")
+        final_points = candidates(ctx, totals_fn)
+        final_points["combo"] = combination_point(final_points, segments, choice.top)
+        yhat = np.clip(per_series_point(final_points, choice.series)(p.values, p.first_seen, horizon), 0.0, None)
+        model = np.char.add("auto:", choice.series.astype(str)).astype(object)
         # Prophet on the head's top series, if it backtests better there
         head = np.flatnonzero(segments == "head")
         head = head[np.argsort(-p.values[head, -28:].sum(axis=1), kind="stable")][: self.prophet_head]
@@ -402,16 +486,21 @@ class Auto(PanelForecaster):
                 lambda v, rows, h: self._prophet_rows(v, rows, h)):
             yhat[head] = self._prophet_rows(p.values, head, horizon)
             model[head] = "auto:prophet"
-            choice = Choice(choice.by_segment, choice.wape, choice.totals_model, True)
+            choice = replace(choice, head_prophet=True)
         self.choice_ = choice
-        calibration = calibrate(point, p.values, p.first_seen, horizon)
-        frame = to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat), model)
-        frame = frame[~np.repeat(p.history_days() < COLD_DAYS, horizon)]
+        calibration = calibrate(point, p.values, p.first_seen, horizon, groups=segments)
+        frame = to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat, segments), model,
+                        mean=calibration.mean(yhat, segments), p_views=calibration.p_views(yhat, segments))
         cold = self._cold_start(horizon, totals_fn(ctx.totals, horizon))
-        if len(cold):
-            lower, upper = calibration.bounds(cold[C.YHAT].to_numpy().reshape(-1, horizon))
-            cold = cold.assign(**{C.YHAT_LOWER: lower.reshape(-1), C.YHAT_UPPER: upper.reshape(-1)})
-        return pd.concat([frame, cold], ignore_index=True) if len(cold) else frame.reset_index(drop=True)
+        if not len(cold):
+            return frame
+        launch = np.full(len(cold) // horizon, "launch", dtype=object)
+        cold_yhat = cold[C.YHAT].to_numpy().reshape(-1, horizon)
+        lower, upper = calibration.bounds(cold_yhat, launch)
+        cold = cold.assign(**{C.YHAT_LOWER: lower.reshape(-1), C.YHAT_UPPER: upper.reshape(-1),
+                              C.YHAT_MEAN: calibration.mean(cold_yhat, launch).reshape(-1),
+                              C.P_VIEWS: calibration.p_views(cold_yhat, launch).reshape(-1)})
+        return pd.concat([frame, cold], ignore_index=True)
 
     def _cached_totals(self, horizon: int) -> Callable[[np.ndarray, int], np.ndarray]:
         """Prophet's region totals for the full history (fitted once), the fast totals at past origins."""
@@ -442,42 +531,21 @@ class Auto(PanelForecaster):
         return out
 
     def _cold_start(self, horizon: int, totals_ahead: np.ndarray) -> pd.DataFrame:
-        """Launch-curve forecasts (no intervals yet) for the series with under ``COLD_DAYS`` days of
-        history and for each new release in every wanted region."""
+        """Launch-curve forecasts (no intervals yet) for each new release without views, in every wanted
+        region: analog launch level x ``g(age)`` x region total forecast."""
         p, ctx = self.panel_, self.context_
         assert p is not None and ctx is not None
-        short = np.flatnonzero(p.history_days() < COLD_DAYS)
-        new = ctx.new_titles[ctx.new_titles < p.as_of + pd.Timedelta(days=horizon)].index
-        pairs = pd.concat([pd.DataFrame([(r, t) for t in new for r in ctx.regions],
-                                        columns=[C.REGION, C.TITLE]), p.keys.iloc[short]], ignore_index=True)
+        new = ctx.new_titles[ctx.new_titles < p.as_of + pd.Timedelta(days=horizon)]
+        pairs = pd.DataFrame([(r, t) for t in new.index for r in ctx.regions], columns=[C.REGION, C.TITLE])
         if pairs.empty:
             return to_long(pairs, p.as_of, np.zeros((0, horizon)), np.zeros((0, horizon)),
                            np.zeros((0, horizon)), "auto:launch")
-        titles = sorted(set(pairs[C.TITLE]))
-        catalog = self.catalog if self.catalog is not None else pd.DataFrame({C.TITLE: titles})
-        pairs = pairs.drop_duplicates().merge(analog_levels(ctx.levels, catalog, titles),
-                                              on=[C.REGION, C.TITLE], how="left")
-        pairs = pairs.sort_values([C.REGION, C.TITLE]).reset_index(drop=True)  # level NaN: no analog
-        own = {(p.keys[C.REGION].iat[r], p.keys[C.TITLE].iat[r]): r for r in short}
-        release = pd.Series(dtype="datetime64[ns]")
-        if self.catalog is not None and C.RELEASE_DATE in self.catalog.columns:
-            release = self.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.RELEASE_DATE]
-        region_pos = {r: i for i, r in enumerate(ctx.region_names)}
-        ahead_days = p.n_days + np.arange(horizon)
-        yhat = np.zeros((len(pairs), horizon))
-        for i, (region, title, prior) in enumerate(pairs[[C.REGION, C.TITLE, "level"]].itertuples(index=False)):
-            row = own.get((region, title))
-            rel = release.get(title, pd.NaT)
-            if pd.notna(rel):
-                rc = float((rel - p.start).days)
-            else:
-                rc = float(p.first_seen[row]) if row is not None else float(p.n_days)
-            level = prior if np.isfinite(prior) else 0.0
-            if row is not None:  # shrink the analog level towards the series' own first days
-                days = np.arange(p.first_seen[row], p.n_days)
-                expected = ctx.curve.at(days - rc) * ctx.totals[region_pos[region], days]
-                level = float(p.values[row, days].sum()) / max(float(expected.sum()), 1e-12)
-                if np.isfinite(prior):
-                    level = (len(days) * level + prior) / (len(days) + 1)
-            yhat[i] = level * ctx.curve.at(ahead_days - rc) * totals_ahead[region_pos[region]]
+        catalog = self.catalog if self.catalog is not None else pd.DataFrame({C.TITLE: sorted(new.index)})
+        pairs = pairs.merge(analog_levels(ctx.levels, catalog, sorted(new.index)), on=[C.REGION, C.TITLE],
+                            how="left").sort_values([C.REGION, C.TITLE]).reset_index(drop=True)
+        level = np.nan_to_num(pairs["level"].to_numpy(float), nan=0.0)  # NaN: no analog in the region
+        release = ((new.reindex(pairs[C.TITLE]) - p.start).dt.days).to_numpy(float)
+        region = pd.Index(ctx.region_names).get_indexer(pairs[C.REGION])
+        ages = (p.n_days + np.arange(horizon))[None, :] - release[:, None]
+        yhat = level[:, None] * ctx.curve.at(ages) * totals_ahead[region]
         return to_long(pairs[[C.REGION, C.TITLE]], p.as_of, yhat, yhat, yhat, "auto:launch")
