@@ -92,6 +92,9 @@ def generate(
     empty_caches: Annotated[
         bool, typer.Option("--empty-caches", help="Write no placement.csv: sites start empty, not full.")
     ] = False,
+    profile: Annotated[str, typer.Option("--profile", help="Demand shape: vod (default), trending (short surges, "
+                                         "only popular titles seen), sparse (intermittent counts) or longlived "
+                                         "(few long smooth series with trend).")] = "vod",
 ) -> None:
     """Generate a realistic scenario (Zipf popularity, launches, weekly cycle, regional languages)."""
     import time
@@ -101,7 +104,7 @@ def generate(
 
     began = time.monotonic()
     scenario = generate_scenario(sites=sites, titles=titles, days=days, seed=seed, start=start, topology=topology,
-                                  warm=not empty_caches)
+                                  warm=not empty_caches, profile=profile)
     rows = write_scenario(scenario, out, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
     log(f"{out}: {len(scenario.sites)} sites, {len(scenario.catalog)} titles, {rows} demand rows over {days} days "
         f"({time.monotonic() - began:.1f}s)")
