@@ -183,12 +183,13 @@ def render_html(result, tables: dict[str, pd.DataFrame], meta: dict[str, Any], h
     cells = result.cells
     colour = colours(sorted(map(str, cells["model"].unique())))
     per_series = cells[cells["step"] == 1].groupby([C.REGION, C.TITLE], observed=True)["y"].sum()
-    top = [tuple(map(str, k)) for k in per_series.sort_values(ascending=False).index[:3]]
+    top = [(str(k[0]), str(k[1])) for k in per_series.sort_values(ascending=False).index[:3]]
     launches = cells[(cells["step"] == 1) & cells["launch"]].groupby([C.REGION, C.TITLE], observed=True)["y"].sum()
     figures = [_series_figure(cells, history, top, "Forecast against actual: the three most viewed series (step 1, "
                               "28 days of history before the first cutoff)", colour)]
     if len(launches) and launches.max() > 0:
-        best = tuple(map(str, launches.sort_values(ascending=False).index[0]))
+        key = launches.sort_values(ascending=False).index[0]
+        best = (str(key[0]), str(key[1]))
         figures.append(_series_figure(cells, history, [best], "Forecast against actual: the biggest launch", colour))
     deciles = tables["decile"].assign(decile=tables["decile"]["decile"].map(lambda d: "new" if d == 0 else f"D{d}"))
     figures.append(_bar_figure(deciles, "decile", "wape", "WAPE by popularity decile (D1 = most viewed 10% of "

@@ -1,22 +1,24 @@
-"""``auto``: top-down regional forecasts with per-segment model choice by backtest on the history itself.
+"""``auto``: the best of the naive baselines and the fast models, chosen by rolling-origin backtest.
 
-1. **Region totals** are forecast by a seasonal EWMA (weekday index times a smoothed level) or by
-   Prophet, whichever has the lower WAPE at the last ``prophet_origins`` origins.
-2. **Titles**: candidates are the bottom-up fast models (seasonal naive, EWMA, seasonal EWMA) and the
-   top-down share models: the title's EWMA share of its region's views, corrected for where it stands on
-   the launch curve (:mod:`forecasting.launch`), times the region total forecast. Series are split into
-   segments (launch phase, head, torso, tail by recent views); every candidate is run at the last days of
-   the history as if each were the origin and each segment takes the candidate with the lowest WAPE.
-   The head's top series are also tried with Prophet and switch to it only if it backtests better.
-3. **Cold start**: titles released from ``as_of`` to the end of the horizon (from the catalog) and series
-   with fewer than 3 days of history get a launch-curve forecast whose level comes from analog titles
-   (shrunk towards the series' own first days when it has some).
-4. **Intervals** (80%) are calibrated on the combined forecast's errors at past origins.
+1. **Candidates** (vectorised over every series): the naive baselines (last value, mean of 7, seasonal
+   naive 7), EWMA and seasonal EWMA, and top-down share models: the title's EWMA share of its region's views,
+   corrected for where it stands on the launch curve (:mod:`forecasting.launch`), times the region total
+   forecast (seasonal EWMA); plus the median of each segment's three best (``combo``).
+2. **Choice**: every candidate is run at the last ``SELECTION_ORIGINS`` days of the history as if each were
+   the origin. Series are split into segments (launch phase, head, torso, tail by recent views; one segment
+   for small panels). A candidate other than a naive baseline replaces the best naive only where its paired
+   error differences over the origins are significant (t > ``MIN_T``): per segment, and per series for
+   predictable series (which choose their own, shrunk towards their segment's). The head's top series are
+   also tried with Prophet and switch to it only if it backtests ``PROPHET_MARGIN`` better.
+3. **Cold start**: titles of the catalog released from ``as_of - COLD_DAYS`` to the end of the horizon with no
+   views get a launch-curve forecast whose level comes from analog titles.
+4. **Intervals** (80%), expected views and the chance of a view are calibrated per segment and step on the
+   chosen forecast's own errors at past origins (:mod:`forecasting.intervals`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
 from dataclasses import dataclass, replace
 
 import dask
@@ -37,6 +39,7 @@ LAUNCH_DAYS = 14
 COLD_DAYS = 3
 """Catalog titles released from ``as_of - COLD_DAYS`` on without any views get the analog cold start."""
 HEAD_SHARE, TORSO_SHARE = 0.5, 0.9
+SMALL_PANEL = 100
 EWMA_WINDOW = 28
 SELECTION_ORIGINS = 7
 """Past origins of the candidate backtests: the last week (longer windows chose worse on data/movietweetings,
@@ -51,10 +54,11 @@ PRIOR_WEIGHT = 1.0
 COMBO_SIZE = 3
 """The combination candidate averages the ``COMBO_SIZE`` best candidates of each segment."""
 NAIVE = ("last_value", "mean7", "snaive7")
-NAIVE_MARGIN = 0.02
-"""Any other candidate must backtest this much better than a naive baseline to be chosen over it."""
+MIN_T = 1.0
+"""A candidate replaces the best naive baseline only when its paired error differences over the origins
+have a t statistic above this (one standard error better)."""
 PROPHET_MARGIN = 0.1
-"""Prophet replaces the fast forecast (totals or head) only when its backtest error is this much lower: on
+"""Prophet replaces the fast forecast of the head only when its backtest error is this much lower: on
 data/wikipedia a smaller win at seven origins did not hold on the next days."""
 PROPHET_MIN_DAYS = 56
 """Prophet is tried only on series with at least eight weeks of history (shorter, it over-fits)."""
@@ -62,7 +66,8 @@ PROPHET_MIN_DAYS = 56
 
 def segment_series(panel: Panel, window: int = 28) -> np.ndarray:
     """Segment of each series: ``launch`` (first view in the last ``LAUNCH_DAYS`` days), else ``head``
-    (the biggest series making ``HEAD_SHARE`` of recent views), ``torso`` (up to ``TORSO_SHARE``), ``tail``."""
+    (the biggest series making ``HEAD_SHARE`` of recent views), ``torso`` (up to ``TORSO_SHARE``), ``tail``;
+    with fewer than ``SMALL_PANEL`` series past their launch phase, all of those are ``head``."""
     recent = panel.values[:, -window:].sum(axis=1)
     order = np.argsort(-recent, kind="stable")
     cumulative = np.cumsum(recent[order]) / max(recent.sum(), 1e-12)
@@ -70,7 +75,10 @@ def segment_series(panel: Panel, window: int = 28) -> np.ndarray:
     seg[order] = np.where(cumulative <= HEAD_SHARE, "head", np.where(cumulative <= TORSO_SHARE, "torso", "tail"))
     if len(order) and seg[order[0]] != "head":
         seg[order[0]] = "head"
-    seg[panel.history_days() <= LAUNCH_DAYS] = "launch"
+    launch = panel.history_days() <= LAUNCH_DAYS
+    if (~launch).sum() < SMALL_PANEL:  # too few series to split: one segment pools all their evidence
+        seg[:] = "head"
+    seg[launch] = "launch"
     return seg
 
 
@@ -228,13 +236,13 @@ def _launch_levels(hist: pd.DataFrame, titles: pd.Index, release_col: np.ndarray
     return level.reindex(grid, fill_value=0.0).rename("level").reset_index()
 
 
-def share_point(ctx: Context, halflife: float, totals_fn=totals_point) -> PointFn:
+def share_point(ctx: Context, halflife: float) -> PointFn:
     """Top-down: EWMA share of the region's views, launch-curve corrected, times the region total."""
 
     def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
         n_days = values.shape[1]
         totals = ctx.totals[:, :n_days]
-        ahead = totals_fn(totals, horizon)
+        ahead = totals_point(totals, horizon)
         inverse = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
         level = scaled_ewma_level(values, first_seen, halflife, inverse, ctx.region_of)
         adjust = ctx.curve.adjustment(ctx.release_col, n_days, horizon, ewma_weights(halflife, n_days))
@@ -243,17 +251,19 @@ def share_point(ctx: Context, halflife: float, totals_fn=totals_point) -> PointF
     return point
 
 
-def candidates(ctx: Context, totals_fn: Callable[[np.ndarray, int], np.ndarray] = totals_point
-               ) -> dict[str, PointFn]:
+def candidates(ctx: Context) -> dict[str, PointFn]:
     """The fast candidate forecasters of ``auto``: the three naive baselines first, then the smoothers and
-    the top-down share models (region totals from ``totals_fn``)."""
+    the top-down share models."""
     out: dict[str, PointFn] = {"last_value": last_value_point, "mean7": mean7_point, "snaive7": snaive7_point}
+    def sewma(values: np.ndarray, first_seen: np.ndarray, horizon: int, halflife: float) -> np.ndarray:
+        profile = weekly_profile(ctx.totals[:, : values.shape[1]])
+        return seasonal_ewma(values, first_seen, horizon, halflife, profile, ctx.region_of)
+
     for hl in (1.0, 2.0, 4.0, 7.0, 14.0):
-        out[f"ewma{hl:g}"] = lambda v, f, h, hl=hl: ewma_point(v, f, h, hl)
-        out[f"sewma{hl:g}"] = lambda v, f, h, hl=hl: seasonal_ewma(
-            v, f, h, hl, weekly_profile(ctx.totals[:, : v.shape[1]]), ctx.region_of)
+        out[f"ewma{hl:g}"] = functools.partial(ewma_point, halflife=hl)
+        out[f"sewma{hl:g}"] = functools.partial(sewma, halflife=hl)
     for hl in (1.0, 2.0, 4.0, 7.0, 14.0, 28.0):
-        out[f"share{hl:g}"] = share_point(ctx, hl, totals_fn)
+        out[f"share{hl:g}"] = share_point(ctx, hl)
     return out
 
 
@@ -271,15 +281,14 @@ class Choice:
         The candidates the combination averages, per segment.
     series : ndarray
         Candidate name of each panel row (its own choice where its history allows, else its segment's).
-    totals_model, head_prophet
-        Region totals from ``sewma`` or ``prophet``; whether the head's top series switched to Prophet.
+    head_prophet
+        Whether the head's top series switched to Prophet.
     """
 
     by_segment: dict[str, str]
     wape: pd.DataFrame
     top: dict[str, list[str]]
     series: np.ndarray
-    totals_model: str = "sewma"
     head_prophet: bool = False
 
 
@@ -288,19 +297,20 @@ def origins(n_days: int, horizon: int, n_origins: int) -> range:
     return range(max(1, n_days - n_origins - horizon + 1), n_days)
 
 
-def backtest_errors(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizon: int,
-                    n_origins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Absolute error and actual views per series, summed over the last ``n_origins`` origins (cells of a
-    series count from the first origin after its first view)."""
-    err = np.zeros(len(values))
-    act = np.zeros(len(values))
-    for origin in origins(values.shape[1], horizon, n_origins):
+def origin_errors(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizon: int,
+                  n_origins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Absolute error and actual views per series and origin (n_series, n_origins), float32, at the last
+    ``n_origins`` origins (a series counts from the first origin after its first view)."""
+    days = origins(values.shape[1], horizon, n_origins)
+    err = np.zeros((len(values), len(days)), dtype=np.float32)
+    act = np.zeros_like(err)
+    for k, origin in enumerate(days):
         steps = min(horizon, values.shape[1] - origin)
         yhat = np.clip(point(values[:, :origin], np.minimum(first_seen, origin), steps), 0.0, None)
         seen = (first_seen < origin)[:, None]
         actual = values[:, origin:origin + steps]
-        err += (np.abs(actual - yhat) * seen).sum(axis=1)
-        act += (actual * seen).sum(axis=1)
+        err[:, k] = (np.abs(actual - yhat) * seen).sum(axis=1)
+        act[:, k] = (actual * seen).sum(axis=1)
     return err, act
 
 
@@ -320,67 +330,127 @@ def combination_point(points: dict[str, PointFn], segments: np.ndarray, top: dic
     return point
 
 
-def _backtest_all(points: dict[str, PointFn], panel: Panel, horizon: int, n_origins: int
-                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+@dataclass(frozen=True)
+class Record:
+    """A candidate's backtest: per series its summed error and the sum of squared per-origin differences to
+    the series' best naive baseline; per segment and origin its summed error."""
+
+    err: np.ndarray  # (n_series,)
+    sq_diff: np.ndarray  # (n_series,)
+    by_segment: np.ndarray  # (n_segments, n_origins)
+
+
+def _by_segment(x: np.ndarray, codes: np.ndarray, n_segments: int) -> np.ndarray:
+    return np.stack([np.bincount(codes, weights=x[:, k], minlength=n_segments) for k in range(x.shape[1])],
+                    axis=1) if x.shape[1] else np.zeros((n_segments, 0))
+
+
+def _records(points: dict[str, PointFn], panel: Panel, horizon: int, n_origins: int, base: np.ndarray,
+             codes: np.ndarray, n_segments: int) -> list[Record]:
+    """Backtest records of ``points`` against ``base`` (per-origin errors of each series' best naive)."""
+    def record(point: PointFn) -> Record:
+        err, _ = origin_errors(point, panel.values, panel.first_seen, horizon, n_origins)
+        return Record(err.sum(axis=1, dtype=float), ((base - err).astype(float) ** 2).sum(axis=1),
+                      _by_segment(err, codes, n_segments))
+
     # candidates backtest independently: Dask's threaded scheduler on the local cores (numpy releases the GIL);
     # explicit task names and pure=False keep Dask from hashing the panel
-    tasks = [dask.delayed(backtest_errors, pure=False, name=f"backtest-{name}")(
-        point, panel.values, panel.first_seen, horizon, n_origins, dask_key_name=f"backtest-errors-{name}")
-        for name, point in points.items()]
+    tasks = [dask.delayed(record, pure=False, name=f"backtest-{name}")(point, dask_key_name=f"backtest-{name}")
+             for name, point in points.items()]
     return list(dask.compute(*tasks, scheduler="threads", num_workers=local_workers()))
 
 
-def _segment_wape(names: list[str], err: np.ndarray, act: np.ndarray, segments: np.ndarray) -> pd.DataFrame:
-    rows = []
-    for seg in SEGMENTS:
-        mask = segments == seg
-        if mask.any():
-            total = act[mask].sum()
-            for j, name in enumerate(names):
-                rows.append({"segment": seg, "candidate": name, "series": int(mask.sum()),
-                             "wape": err[mask, j].sum() / total if total > 0 else np.inf})
-    return pd.DataFrame(rows, columns=["segment", "candidate", "wape", "series"])
+def paired_t(diff_sum: np.ndarray, diff_sq: np.ndarray, n: int) -> np.ndarray:
+    """t statistic of the mean of ``n`` paired differences from their sum and sum of squares (inf when they
+    are all equal and positive, 0 with fewer than two).
+
+    >>> float(paired_t(np.array([6.0]), np.array([14.0]), 3)[0])  # differences 1, 2, 3
+    3.4641016151377544
+    """
+    if n < 2:
+        return np.zeros_like(diff_sum)
+    mean = diff_sum / n
+    var = np.maximum(diff_sq - n * mean ** 2, 0.0) / (n - 1)
+    se = np.sqrt(var / n)
+    return np.divide(mean, se, out=np.where(mean > 0, np.inf, 0.0), where=se > 1e-9 * np.maximum(np.abs(mean), 1))
 
 
 def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
            n_origins: int | None = None, prior_weight: float | None = None) -> Choice:
     """Choose a candidate per series by rolling-origin backtest at the last ``n_origins`` origins.
 
-    Every candidate (and the combination of each segment's ``COMBO_SIZE`` best) is run at each origin on
-    every series. A segment takes its lowest-WAPE candidate (ties: the earlier name; any other candidate must
-    beat the naive baselines by ``NAIVE_MARGIN``). A predictable series (``SERIES_CHOICE_DAYS`` days of
-    history, best naive WAPE under ``SERIES_CHOICE_WAPE``) takes the candidate minimising
+    Every candidate is run at each origin on every series. A candidate other than the three naive baselines
+    may replace the best naive baseline only where it beats it significantly: the paired differences of
+    absolute error over the origins (the segment's summed errors per origin; a series' own errors per
+    origin) must have a t statistic above ``MIN_T``. A segment takes its lowest-WAPE candidate among the
+    naive baselines and those that pass; the combination (median of the segment's ``COMBO_SIZE`` best) is
+    judged the same way. A predictable series (``SERIES_CHOICE_DAYS`` days of history, best naive WAPE under
+    ``SERIES_CHOICE_WAPE``) takes, among its naive baselines, its segment's choice and the combination when
+    they pass against its own best naive, the one minimising
     ``own absolute error + prior_weight * own actual * segment WAPE``: its own record, shrunk towards its
-    segment's. Ties and segments without views fall back on ``last_value``.
+    segment's. Ties go to the earlier name (``last_value`` first).
     """
     n_origins = SELECTION_ORIGINS if n_origins is None else n_origins
     prior_weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
-    names = list(points)
-    errors = _backtest_all(points, panel, horizon, n_origins)
-    err = np.column_stack([e for e, _ in errors]) if errors else np.zeros((len(segments), 0))
-    act = errors[0][1] if errors else np.zeros(len(segments))
-    wape = _segment_wape(names, err, act, segments)
+    present = [seg for seg in SEGMENTS if (segments == seg).any()]
+    codes = pd.Index(present).get_indexer(segments)
+    naive_names = [n for n in NAIVE if n in points]
+    naive = [origin_errors(points[n], panel.values, panel.first_seen, horizon, n_origins) for n in naive_names]
+    act = naive[0][1] if naive else np.zeros((len(segments), 0), dtype=np.float32)
+    k = act.shape[1]
+    stacked = np.stack([e for e, _ in naive])  # (n_naive, n_series, n_origins)
+    best_naive = stacked.sum(axis=2).argmin(axis=0)  # per series
+    base = np.take_along_axis(stacked, best_naive[None, :, None], axis=0)[0]
+    records = {n: Record(e.sum(axis=1, dtype=float), ((base - e).astype(float) ** 2).sum(axis=1),
+                         _by_segment(e, codes, len(present))) for n, (e, _) in zip(naive_names, naive, strict=True)}
+    del stacked
+    others = {n: fn for n, fn in points.items() if n not in records}
+    records.update(zip(others, _records(others, panel, horizon, n_origins, base, codes, len(present)), strict=True))
+    seg_act = _by_segment(act, codes, len(present)).sum(axis=1)
+
+    def seg_wape(names: list[str]) -> pd.DataFrame:
+        rows = [{"segment": seg, "candidate": n, "series": int((codes == g).sum()),
+                 "wape": records[n].by_segment[g].sum() / seg_act[g] if seg_act[g] > 0 else np.inf}
+                for g, seg in enumerate(present) for n in names]
+        return pd.DataFrame(rows, columns=["segment", "candidate", "wape", "series"])
+
+    wape = seg_wape(list(records))
     top = {str(seg): list(grp.sort_values("wape", kind="stable")["candidate"].iloc[:COMBO_SIZE])
            for seg, grp in wape.groupby("segment", sort=False)}
-    combo_err, _ = backtest_errors(combination_point(points, segments, top), panel.values, panel.first_seen,
-                                   horizon, n_origins)
-    names.append("combo")
-    err = np.column_stack([err, combo_err])
-    wape = _segment_wape(names, err, act, segments)
-    handicap = np.array([1.0 if name in NAIVE else 1.0 + NAIVE_MARGIN for name in names])
-    judged = wape.assign(wape=wape["wape"] * wape["candidate"].map(dict(zip(names, handicap, strict=True))))
-    by_segment = {str(seg): str(grp.sort_values("wape", kind="stable").iloc[0]["candidate"])
-                  for seg, grp in judged.groupby("segment", sort=False)}
-    pick = np.array([names.index(by_segment.get(str(seg), NAIVE[0])) for seg in segments], dtype=int)
-    table = wape.pivot(index="segment", columns="candidate", values="wape").reindex(columns=names)
-    naive = [names.index(n) for n in NAIVE if n in names]
-    naive_wape = np.divide(err[:, naive].min(axis=1), act, out=np.full(len(act), np.inf), where=act > 0)
+    combo = {"combo": combination_point(points, segments, top)}
+    records.update(zip(combo, _records(combo, panel, horizon, n_origins, base, codes, len(present)), strict=True))
+    names = list(records)
+    wape = seg_wape(names)
+    # segment choice: the naive baselines, and the others that beat the segment's best naive per origin
+    by_segment: dict[str, str] = {}
+    for g, seg in enumerate(present):
+        table = wape[wape["segment"] == seg].set_index("candidate")["wape"]
+        best = min(naive_names, key=lambda n: (table[n], naive_names.index(n)))
+        ok = [n for n in names if n in naive_names or paired_t(
+            np.array([records[best].by_segment[g].sum() - records[n].by_segment[g].sum()]),
+            np.array([((records[best].by_segment[g] - records[n].by_segment[g]) ** 2).sum()]), k)[0] > MIN_T]
+        by_segment[seg] = min(ok, key=lambda n: (table[n], names.index(n)))
+    pick = np.array([names.index(by_segment[present[c]]) for c in codes], dtype=int)
+    # a predictable series chooses its own, among the candidates that beat its own best naive
+    base_err = base.sum(axis=1, dtype=float)
+    total = act.sum(axis=1, dtype=float)
+    naive_wape = np.divide(base_err, total, out=np.full(len(total), np.inf), where=total > 0)
     own = np.flatnonzero((panel.history_days() >= SERIES_CHOICE_DAYS) & (naive_wape < SERIES_CHOICE_WAPE))
+    prior_table = wape.pivot(index="segment", columns="candidate", values="wape").reindex(index=present,
+                                                                                        columns=names)
+    prior_all = prior_table.to_numpy(float)
+    prior_all = np.where(np.isfinite(prior_all), prior_all, 1e6)
     for lo in range(0, len(own), 250_000):  # blocks bound the memory of the score matrix
         rows = own[lo:lo + 250_000]
-        prior = table.reindex(segments[rows]).to_numpy(float)
-        prior = np.where(np.isfinite(prior), prior, np.nanmax(np.where(np.isfinite(prior), prior, 0)) + 1.0)
-        score = (err[rows] + prior_weight * act[rows, None] * prior) * handicap
+        err = np.column_stack([records[n].err[rows] for n in names])
+        # only the segment's choice and the combination compete with the naive baselines per series: fewer
+        # comparisons, fewer candidates that pass by chance
+        seg_choice = np.array([by_segment[present[c]] for c in codes[rows]], dtype=object)
+        passed = np.column_stack([np.full(len(rows), True) if n in naive_names else
+                                  ((seg_choice == n) | (n == "combo"))
+                                  & (paired_t(base_err[rows] - records[n].err[rows], records[n].sq_diff[rows], k)
+                                     > MIN_T) for n in names])
+        score = np.where(passed, err + prior_weight * total[rows, None] * prior_all[codes[rows]], np.inf)
         pick[rows] = score.argmin(axis=1)
     return Choice(by_segment, wape, top, np.asarray(names, dtype=object)[pick])
 
@@ -405,11 +475,11 @@ class Auto(PanelForecaster):
     Parameters
     ----------
     use_prophet : bool
-        Try Prophet on the region totals and the head (False: fast models only).
+        Try Prophet on the head (False: fast models only).
     prophet_head : int
         Top series of the head tried with Prophet.
     prophet_origins : int
-        Past origins of the Prophet-versus-fast backtests (totals and head).
+        Past origins of the Prophet-versus-fast backtest of the head.
 
     After :meth:`predict`, ``choice_`` holds what was chosen and every candidate's WAPE.
     """
@@ -429,18 +499,6 @@ class Auto(PanelForecaster):
         assert self.panel_ is not None
         self.context_ = build_context(history, self.panel_, self.catalog, self.regions)
         return self
-
-    def _prophet_totals(self, totals: np.ndarray, horizon: int) -> np.ndarray:
-        """Prophet point forecasts of region totals (rows of ``totals``)."""
-        keys = pd.DataFrame({C.REGION: [str(i) for i in range(len(totals))], C.TITLE: "*"})
-        n_days = totals.shape[1]
-        start = self.panel_.start  # type: ignore[union-attr]
-        panel = Panel(keys, totals, start, start + pd.Timedelta(days=n_days), np.zeros(len(totals), dtype=int))
-        fitted, yhat, _, _ = prophet_forecast(panel, np.arange(len(totals)), horizon, scheduler=self.scheduler,
-                                              seed=self.seed, intervals=False)
-        out = totals_point(totals, horizon)
-        out[fitted] = yhat
-        return out
 
     def _prophet_wins(self, values: np.ndarray, rows: np.ndarray, horizon: int, fast: PointFn,
                       prophet: PointFn) -> bool:
@@ -467,18 +525,7 @@ class Auto(PanelForecaster):
         choice = choose(points, p, segments, horizon)
         points["combo"] = combination_point(points, segments, choice.top)
         point = per_series_point(points, choice.series)
-        # region totals: Prophet or the seasonal EWMA, by backtest
-        totals_fn: Callable[[np.ndarray, int], np.ndarray] = totals_point
-        regions_used = np.unique(ctx.region_of) if len(ctx.region_of) else np.array([], dtype=int)
-        if self.use_prophet and p.n_days >= PROPHET_MIN_DAYS and self._prophet_wins(
-                ctx.totals, regions_used, horizon,
-                lambda v, rows, h: totals_point(v, h)[rows],
-                lambda v, rows, h: self._prophet_totals(v[rows], h)):
-            totals_fn = self._cached_totals(horizon)
-            choice = replace(choice, totals_model="prophet")
-        final_points = candidates(ctx, totals_fn)
-        final_points["combo"] = combination_point(final_points, segments, choice.top)
-        yhat = np.clip(per_series_point(final_points, choice.series)(p.values, p.first_seen, horizon), 0.0, None)
+        yhat = np.clip(point(p.values, p.first_seen, horizon), 0.0, None)
         model = np.char.add("auto:", choice.series.astype(str)).astype(object)
         # Prophet on the head's top series, if it backtests better there
         head = np.flatnonzero(segments == "head")
@@ -494,7 +541,7 @@ class Auto(PanelForecaster):
         calibration = calibrate(point, p.values, p.first_seen, horizon, groups=segments)
         frame = to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat, segments), model,
                         mean=calibration.mean(yhat, segments), p_views=calibration.p_views(yhat, segments))
-        cold = self._cold_start(horizon, totals_fn(ctx.totals, horizon))
+        cold = self._cold_start(horizon, totals_point(ctx.totals, horizon))
         if not len(cold):
             return frame
         launch = np.full(len(cold) // horizon, "launch", dtype=object)
@@ -504,20 +551,6 @@ class Auto(PanelForecaster):
                               C.YHAT_MEAN: calibration.mean(cold_yhat, launch).reshape(-1),
                               C.P_VIEWS: calibration.p_views(cold_yhat, launch).reshape(-1)})
         return pd.concat([frame, cold], ignore_index=True)
-
-    def _cached_totals(self, horizon: int) -> Callable[[np.ndarray, int], np.ndarray]:
-        """Prophet's region totals for the full history (fitted once), the fast totals at past origins."""
-        cache: dict[int, np.ndarray] = {}
-        full = self.context_.totals.shape[1]  # type: ignore[union-attr]
-
-        def fn(totals: np.ndarray, h: int) -> np.ndarray:
-            if totals.shape[1] == full and h == horizon:
-                if h not in cache:
-                    cache[h] = self._prophet_totals(totals, h)
-                return cache[h]
-            return totals_point(totals, h)
-
-        return fn
 
     def _prophet_rows(self, values: np.ndarray, rows: np.ndarray, horizon: int) -> np.ndarray:
         """Prophet point forecasts of some panel rows from ``values`` (EWMA where a series is too short)."""

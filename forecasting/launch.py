@@ -128,7 +128,7 @@ def analog_levels(levels: pd.DataFrame, catalog: pd.DataFrame, titles: list[str]
     past = levels.merge(meta[[C.LANGUAGE, C.GENRE]], left_on=C.TITLE, right_index=True, how="left")
     past[[C.LANGUAGE, C.GENRE]] = past[[C.LANGUAGE, C.GENRE]].fillna("")
     regions = sorted(levels[C.REGION].unique())
-    groupings = ([C.LANGUAGE, C.GENRE], [C.LANGUAGE], [C.GENRE], [])
+    groupings: tuple[list[str], ...] = ([C.LANGUAGE, C.GENRE], [C.LANGUAGE], [C.GENRE], [])
     medians = [past.groupby([C.REGION, *g], observed=True)["level"].median() if g else
                past.groupby(C.REGION)["level"].median() for g in groupings]
     counts = [past.groupby([C.REGION, *g], observed=True)["level"].size() if g else
