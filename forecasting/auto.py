@@ -314,18 +314,21 @@ def origin_errors(point: PointFn, values: np.ndarray, first_seen: np.ndarray, ho
     return err, act
 
 
+def _median_of(cache: dict[str, np.ndarray], segments: np.ndarray, top: dict[str, list[str]],
+               shape: tuple[int, int]) -> np.ndarray:
+    out = np.zeros(shape)
+    for seg, names in top.items():
+        mask = segments == seg
+        out[mask] = np.median(np.stack([cache[name][mask] for name in names]), axis=0)
+    return out
+
+
 def combination_point(points: dict[str, PointFn], segments: np.ndarray, top: dict[str, list[str]]) -> PointFn:
     """The median of each segment's ``top`` candidates on that segment's series."""
     def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
-        out = np.zeros((len(values), horizon))
-        cache: dict[str, np.ndarray] = {}
-        for seg, names in top.items():
-            mask = segments == seg
-            for name in names:
-                if name not in cache:
-                    cache[name] = np.clip(points[name](values, first_seen, horizon), 0.0, None)
-            out[mask] = np.median(np.stack([cache[name][mask] for name in names]), axis=0)
-        return out
+        needed = {name for names in top.values() for name in names}
+        cache = {name: np.clip(points[name](values, first_seen, horizon), 0.0, None) for name in needed}
+        return _median_of(cache, segments, top, (len(values), horizon))
 
     return point
 
@@ -455,14 +458,25 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
     return Choice(by_segment, wape, top, np.asarray(names, dtype=object)[pick])
 
 
-def per_series_point(points: dict[str, PointFn], chosen: np.ndarray) -> PointFn:
-    """One point forecaster applying each series' chosen candidate (a name of ``points``) to it."""
+def per_series_point(points: dict[str, PointFn], chosen: np.ndarray, segments: np.ndarray,
+                     top: dict[str, list[str]]) -> PointFn:
+    """One point forecaster applying each series' chosen candidate (a name of ``points`` or ``combo``, the
+    median of its segment's ``top``) to it; each candidate is computed once per call."""
     masks = {str(name): chosen == name for name in np.unique(chosen)}
+    needed = {n for n in masks if n != "combo"}
+    if "combo" in masks:
+        needed |= {name for seg, names in top.items() if (masks["combo"] & (segments == seg)).any()
+                   for name in names}
 
     def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        cache = {name: np.clip(points[name](values, first_seen, horizon), 0.0, None) for name in needed}
         out = np.zeros((len(values), horizon))
         for name, mask in masks.items():
-            out[mask] = points[name](values, first_seen, horizon)[mask]
+            if name == "combo":
+                used = {seg: names for seg, names in top.items() if (mask & (segments == seg)).any()}
+                out[mask] = _median_of(cache, segments, used, out.shape)[mask]
+            else:
+                out[mask] = cache[name][mask]
         return out
 
     return point
@@ -523,8 +537,7 @@ class Auto(PanelForecaster):
         segments = segment_series(p)
         points = candidates(ctx)
         choice = choose(points, p, segments, horizon)
-        points["combo"] = combination_point(points, segments, choice.top)
-        point = per_series_point(points, choice.series)
+        point = per_series_point(points, choice.series, segments, choice.top)
         yhat = np.clip(point(p.values, p.first_seen, horizon), 0.0, None)
         model = np.char.add("auto:", choice.series.astype(str)).astype(object)
         # Prophet on the head's top series, if it backtests better there

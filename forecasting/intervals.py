@@ -22,10 +22,10 @@ COVERAGE = 0.8
 MIN_HISTORY = 1
 N_BUCKETS = 8
 MIN_PER_BUCKET = 40
-MIN_ORIGINS, MAX_ORIGINS = 14, 56
-SAMPLE_BUDGET = 4_000
-"""Calibration origins: enough for ``SAMPLE_BUDGET`` errors (``MIN_ORIGINS .. MAX_ORIGINS``), so six series
-calibrate on 56 past days and millions on 14."""
+MIN_ORIGINS, MAX_ORIGINS = 7, 56
+SAMPLE_BUDGET = 200_000
+"""Calibration origins: enough for ``SAMPLE_BUDGET`` errors (``MIN_ORIGINS .. MAX_ORIGINS``), so a few
+thousand series or fewer calibrate on 56 past days and a million on 7."""
 POOLED = "*"
 
 
