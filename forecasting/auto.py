@@ -378,6 +378,15 @@ def paired_t(diff_sum: np.ndarray, diff_sq: np.ndarray, n: int) -> np.ndarray:
     return np.divide(mean, se, out=np.where(mean > 0, np.inf, 0.0), where=se > 1e-9 * np.maximum(np.abs(mean), 1))
 
 
+def _series_allowed(name: str, seg_choice: np.ndarray, diff_sum: np.ndarray, diff_sq: np.ndarray,
+                    n_origins: int) -> np.ndarray:
+    """Whether candidate ``name`` may be a series' own choice: as its segment's choice unless its paired
+    differences to the series' best naive say it is significantly worse, as ``combo`` if significantly
+    better."""
+    t = paired_t(diff_sum, diff_sq, n_origins)
+    return ((seg_choice == name) & (t >= -MIN_T)) | ((name == "combo") & (t > MIN_T))
+
+
 def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
            n_origins: int | None = None, prior_weight: float | None = None) -> Choice:
     """Choose a candidate per series by rolling-origin backtest at the last ``n_origins`` origins.
@@ -388,8 +397,9 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
     origin) must have a t statistic above ``MIN_T``. A segment takes its lowest-WAPE candidate among the
     naive baselines and those that pass; the combination (median of the segment's ``COMBO_SIZE`` best) is
     judged the same way. A predictable series (``SERIES_CHOICE_DAYS`` days of history, best naive WAPE under
-    ``SERIES_CHOICE_WAPE``) takes, among its naive baselines, its segment's choice and the combination when
-    they pass against its own best naive, the one minimising
+    ``SERIES_CHOICE_WAPE``) takes, among its naive baselines, its segment's choice (unless significantly worse
+    than its own best naive: t < -``MIN_T``) and the combination (if it passes against its own best naive),
+    the one minimising
     ``own absolute error + prior_weight * own actual * segment WAPE``: its own record, shrunk towards its
     segment's. Ties go to the earlier name (``last_value`` first).
     """
@@ -446,13 +456,13 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
     for lo in range(0, len(own), 250_000):  # blocks bound the memory of the score matrix
         rows = own[lo:lo + 250_000]
         err = np.column_stack([records[n].err[rows] for n in names])
-        # only the segment's choice and the combination compete with the naive baselines per series: fewer
-        # comparisons, fewer candidates that pass by chance
+        # the naive baselines, the segment's choice (it passed its segment's test) unless the series' own record
+        # says it is significantly worse than its best naive, and the combination if it passes on the series:
+        # few comparisons, few candidates that pass by chance
         seg_choice = np.array([by_segment[present[c]] for c in codes[rows]], dtype=object)
         passed = np.column_stack([np.full(len(rows), True) if n in naive_names else
-                                  ((seg_choice == n) | (n == "combo"))
-                                  & (paired_t(base_err[rows] - records[n].err[rows], records[n].sq_diff[rows], k)
-                                     > MIN_T) for n in names])
+                                  _series_allowed(n, seg_choice, base_err[rows] - records[n].err[rows],
+                                                  records[n].sq_diff[rows], k) for n in names])
         score = np.where(passed, err + prior_weight * total[rows, None] * prior_all[codes[rows]], np.inf)
         pick[rows] = score.argmin(axis=1)
     return Choice(by_segment, wape, top, np.asarray(names, dtype=object)[pick])
