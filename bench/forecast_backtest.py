@@ -27,7 +27,7 @@ from cdn.forecast import edge_greedy_placement
 from cdn.scenario import load_scenario
 from forecasting.backtest import BacktestResult, backtest, last_cutoffs
 
-BASELINES = ("snaive7", "ewma")
+BASELINES = ("last_value", "mean7", "snaive7")
 
 
 def machine() -> str:

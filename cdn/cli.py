@@ -194,6 +194,9 @@ def generate(
     warm_caches: Annotated[bool, typer.Option("--warm-caches/--empty-caches", help="Write a placement.csv that "
                                               "fills each edge disk with its region's top titles, or none (sites "
                                               "start empty).")] = True,
+    profile: Annotated[str, typer.Option("--profile", help="Demand shape: vod (default), trending (short surges, "
+                                         "only popular titles seen), sparse (intermittent counts) or longlived "
+                                         "(few long smooth series with trend).")] = "vod",
 ) -> None:
     """Generate a realistic scenario (Zipf popularity, launches, weekly cycle, regional languages)."""
     import time
@@ -203,7 +206,7 @@ def generate(
 
     began = time.monotonic()
     scenario = generate_scenario(sites=sites, titles=titles, days=days, seed=seed, start=start, topology=topology,
-                                  warm=warm_caches)
+                                  warm=warm_caches, profile=profile)
     rows = write_scenario(scenario, out, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
     log(f"{out}: {len(scenario.sites):,} sites, {len(scenario.catalog):,} titles, {rows:,} demand rows over "
         f"{days} days ({time.monotonic() - began:.1f}s)")

@@ -16,6 +16,7 @@ from cdn import columns as C
 from cdn.atomic import atomic_file
 from cdn.errors import InputError
 from cdn.scenario import DATE_FORMAT, Scenario, load_scenario, parse_date
+from forecasting.columns import PROBABILISTIC_COLUMNS
 
 FORECAST_SUFFIXES = (".csv", ".parquet")
 
@@ -23,7 +24,8 @@ FORECAST_SUFFIXES = (".csv", ".parquet")
 def write_forecast(frame: pd.DataFrame, out: str | Path) -> Path:
     """Write a forecast frame as CSV or Parquet (by the file's extension), atomically.
 
-    Dates are written as YYYY-MM-DD text in CSV and as dates in Parquet; identifiers as text.
+    Dates are written as YYYY-MM-DD text in CSV and as dates in Parquet; identifiers as text. The optional
+    ``yhat_mean`` and ``p_views`` columns follow the contract's columns when the frame has them.
 
     Raises
     ------
@@ -33,7 +35,7 @@ def write_forecast(frame: pd.DataFrame, out: str | Path) -> Path:
     path = Path(out)
     if path.suffix.lower() not in FORECAST_SUFFIXES:
         raise InputError(f"--out {path}: the forecast file must end in .csv or .parquet")
-    out_frame = frame[list(C.FORECAST_COLUMNS)].copy()
+    out_frame = frame[[*C.FORECAST_COLUMNS, *(c for c in PROBABILISTIC_COLUMNS if c in frame.columns)]].copy()
     with atomic_file(path) as tmp:
         if path.suffix.lower() == ".csv":
             out_frame[C.DATE] = out_frame[C.DATE].dt.strftime(DATE_FORMAT)

@@ -25,6 +25,17 @@ The model, per region ``r``, title ``t`` and day ``d``:
   eve of the first day (an edge for its region, a storage site for all regions), unless ``warm=False``.
 
 The whole computation is vectorised over regions and titles, one day at a time.
+
+Profiles (``profile=``) stress forecasters beyond that one shape; ``vod`` is the model above, byte for byte:
+
+- ``trending``: short-lived surges (decay time constant a quarter of vod's, floor 0-2% of the peak, ten
+  times the launch rate), and censoring: each day a region reports only its ``TRENDING_TOP`` most viewed
+  titles (titles are seen only while popular; the rest of the demand is absent, read as zero).
+- ``sparse``: intermittent counts: daily views 2% of vod's, so most (region, title, day) cells are zero and
+  the rest small counts.
+- ``longlived``: long smooth series with trend: every title released before the history, no launches,
+  little noise (Gamma shape 50, no day factor), each title's appeal drifting by ``exp(trend * day)`` with a
+  trend of N(0, 0.01) per day. Meant for few titles (``--titles 10``) and long histories.
 """
 
 from __future__ import annotations
@@ -48,7 +59,13 @@ from cdn.progress import track
 from cdn.scenario import write_tables
 from cdn.topology import Network, provision, synthetic_network, zoo_network
 
-__all__ = ["GeneratedScenario", "generate_scenario", "write_scenario"]
+__all__ = ["PROFILES", "GeneratedScenario", "generate_scenario", "write_scenario"]
+
+PROFILES = ("vod", "trending", "sparse", "longlived")
+TRENDING_TOP = 50
+TRENDING_DECAY, TRENDING_FLOOR, TRENDING_LAUNCHES = 0.25, (0.0, 0.02), 10.0
+SPARSE_VOLUME = 0.02
+LONGLIVED_SHAPE, LONGLIVED_TREND = 50.0, 0.01
 
 ENGLISH_SHARE = 0.70  # share of titles in English (domain.md: non-English about 30%)
 EPISODE_SHARE = 0.50  # share of titles that are episodes of series
@@ -143,13 +160,18 @@ class _DemandModel:
     volume: np.ndarray  # (regions,)
     weekly: np.ndarray  # (regions, 7), Monday first
     rng: np.random.Generator
+    trend: np.ndarray | None = None  # (titles,) log-drift of appeal per day (longlived)
+    top: int | None = None  # only each region's ``top`` titles of a day are reported (trending)
+    shape: float = NB_SHAPE
+    day_noise: float = DAY_NOISE_SIGMA
 
     def lifecycle(self, day: int) -> np.ndarray:
         """Lifecycle multiplier of every title on day index ``day`` (0 before release, 1 at the peak)."""
         age = day - self.release
         after = self.floor + (1.0 - self.floor) * np.exp(-np.maximum(age - self.peak_day, 0) / self.decay)
         ramp = 0.5 + 0.5 * age / np.maximum(self.peak_day, 1)
-        return np.where(age < 0, 0.0, np.where(age < self.peak_day, ramp, after))
+        life = np.where(age < 0, 0.0, np.where(age < self.peak_day, ramp, after))
+        return life if self.trend is None else life * np.exp(self.trend * day)
 
     @functools.cached_property
     def _zipf(self) -> tuple[np.ndarray, np.ndarray]:
@@ -168,9 +190,12 @@ class _DemandModel:
         n_regions = self.appeal.shape[0]
         for day, date in enumerate(dates):
             share = self.shares(day)
-            level = self.volume * self.weekly[:, date.day_of_week] * self.rng.lognormal(0.0, DAY_NOISE_SIGMA, n_regions)
-            mean = share * level[:, None] * self.rng.gamma(NB_SHAPE, 1.0 / NB_SHAPE, share.shape)
+            level = self.volume * self.weekly[:, date.day_of_week] * self.rng.lognormal(0.0, self.day_noise, n_regions)
+            mean = share * level[:, None] * self.rng.gamma(self.shape, 1.0 / self.shape, share.shape)
             views = self.rng.poisson(mean)
+            if self.top is not None and views.shape[1] > self.top:  # censoring: only the day's top titles
+                kth = -np.partition(-views, self.top - 1, axis=1)[:, self.top - 1:self.top]
+                views = np.where(views >= np.maximum(kth, 1), views, 0)
             r, t = np.nonzero(views)
             yield date, r.astype(np.int32), t.astype(np.int32), views[r, t].astype(float)
 
@@ -231,9 +256,11 @@ def _warm_placement(model: _DemandModel, catalog: pd.DataFrame, sites: pd.DataFr
     return pd.DataFrame(held, columns=[C.SITE, C.TITLE])
 
 
-def _catalog(titles: int, languages: list[str], days: int, rng: np.random.Generator
+def _catalog(titles: int, languages: list[str], days: int, rng: np.random.Generator, launches: float = 1.0
              ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Titles (films and season episodes) with release day index, language, genre, sizes; and quality scores."""
+    """Titles (films and season episodes) with release day index, language, genre, sizes; and quality scores.
+
+    ``launches`` multiplies ``LAUNCH_RATE``."""
     n_episodes = round(titles * EPISODE_SHARE) if titles >= 2 * SEASON_EPISODES[1] else 0
     seasons: list[int] = []
     while sum(seasons) < n_episodes:
@@ -244,7 +271,7 @@ def _catalog(titles: int, languages: list[str], days: int, rng: np.random.Genera
     n_units = n_films + len(seasons)
     unit_size = np.array([1] * n_films + seasons)
     # release schedule per unit (a film or a season): back catalogue, launch in the history, cold start
-    n_launch = min(round(n_units * LAUNCH_RATE * days), int(0.4 * n_units))
+    n_launch = min(round(n_units * LAUNCH_RATE * launches * days), int(0.4 * n_units))
     n_cold = min(max(1, round(n_units * COLD_START_SHARE)), n_units - 1)
     kind = np.zeros(n_units, dtype=int)
     picked = rng.permutation(n_units)
@@ -324,6 +351,7 @@ def generate_scenario(
     start: str | pd.Timestamp = "2024-01-01",
     topology: str | Path | None = None,
     warm: bool = True,
+    profile: str = "vod",
 ) -> GeneratedScenario:
     """Draw a realistic scenario.
 
@@ -369,16 +397,23 @@ def generate_scenario(
         raise InputError(f"--start = {start!r}; expected a date YYYY-MM-DD") from err
     if pd.isna(first):
         raise InputError(f"--start = {start!r}; expected a date YYYY-MM-DD")
+    if profile not in PROFILES:
+        raise InputError(f"--profile = {profile!r}; expected one of {', '.join(PROFILES)}")
     rng = np.random.default_rng(seed)
     network = zoo_network(topology, sites, rng) if topology is not None else synthetic_network(sites, rng)
     regions = network.regions
     n_regions = len(regions)
     home = _home_languages(network, rng)
-    catalog, score, release = _catalog(titles, home, days, rng)
+    catalog, score, release = _catalog(titles, home, days, rng, TRENDING_LAUNCHES if profile == "trending" else 1.0)
+    if profile == "longlived":  # every title released before the history
+        release = np.minimum(release, -1)
+        catalog["release_day"] = np.minimum(catalog["release_day"].to_numpy(), -1)
 
     alpha = rng.uniform(*ZIPF_EXPONENT, n_regions)
     local = np.array([rng.uniform(*(LOCAL_SHARE_ENGLISH if h == "en" else LOCAL_SHARE_OTHER)) for h in home])
     volume = np.exp(rng.uniform(np.log(DAILY_VIEWS[0]), np.log(DAILY_VIEWS[1]), n_regions))
+    if profile == "sparse":
+        volume = volume * SPARSE_VOLUME
     uplift = rng.uniform(*WEEKEND_UPLIFT, n_regions)
     weekly = np.ones((n_regions, 7))
     weekly[:, 4] = 1.0 + (uplift - 1.0) / 2.0
@@ -403,6 +438,13 @@ def generate_scenario(
         weekly=weekly,
         rng=rng,
     )
+    if profile == "trending":
+        model.decay = model.decay * TRENDING_DECAY
+        model.floor = rng.uniform(*TRENDING_FLOOR, n_t)
+        model.top = TRENDING_TOP
+    if profile == "longlived":
+        model.trend = rng.normal(0.0, LONGLIVED_TREND, n_t)
+        model.shape, model.day_noise = LONGLIVED_SHAPE, 0.0
     weight = _home_weight(home_part, other_part, is_home, home_share[:, 0], model.lifecycle(-1), alpha)
     model.appeal = weight[:, None] * home_part + other_part
     dates = pd.date_range(first.normalize(), periods=days, freq="D")
@@ -422,6 +464,7 @@ def generate_scenario(
         "start": f"{first:%Y-%m-%d}",
         "topology": network.name,
         "warm": warm,
+        **({"profile": profile} if profile != "vod" else {}),  # vod scenarios stay byte-identical
         "regions": {
             region: {
                 "zipf_exponent": round(float(alpha[i]), 6),

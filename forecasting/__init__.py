@@ -2,10 +2,10 @@
 
 >>> from forecasting import forecast, MODELS
 >>> sorted(MODELS)
-['auto', 'ewma', 'prophet', 'snaive7']
+['auto', 'ewma', 'last_value', 'mean7', 'prophet', 'snaive7']
 
 :func:`forecast` is the entry point; :func:`backtest` runs rolling-origin backtests of any registered
-models. The library imports only ``cdn.columns`` and ``cdn.errors`` from ``cdn``.
+models. The library imports nothing from ``cdn``.
 """
 
 from forecasting import auto as _auto  # noqa: F401  (registers "auto")

@@ -77,7 +77,8 @@ def forecast(history: pd.DataFrame, as_of: pd.Timestamp | str, horizon: int = 1,
     Returns
     -------
     DataFrame
-        Columns ``C.FORECAST_COLUMNS`` (``date, region, title_id, yhat, yhat_lower, yhat_upper, model``):
+        Columns ``C.FORECAST_COLUMNS`` (``date, region, title_id, yhat, yhat_lower, yhat_upper, model``),
+        then ``yhat_mean`` and ``p_views`` (``C.PROBABILISTIC_COLUMNS``) for the models that estimate them:
         one row per forecast (date, region, title), 80% interval, all values >= 0, sorted by date,
         region, title. Every (region, title) with views in the 28 days before ``as_of`` gets rows; a
         history of only zero views gives an empty frame (everything forecast as zero).
@@ -103,4 +104,5 @@ def forecast(history: pd.DataFrame, as_of: pd.Timestamp | str, horizon: int = 1,
     forecaster = cls(seed=seed, scheduler=scheduler, catalog=catalog, regions=regions)
     out = forecaster.fit(past, as_of).predict(int(horizon))
     out = out.sort_values([C.DATE, C.REGION, C.TITLE], kind="stable").reset_index(drop=True)
-    return out[list(C.FORECAST_COLUMNS)]
+    extra = [c for c in C.PROBABILISTIC_COLUMNS if c in out.columns]
+    return out[[*C.FORECAST_COLUMNS, *extra]]

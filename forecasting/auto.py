@@ -1,24 +1,25 @@
-"""``auto``: top-down regional forecasts with per-segment model choice by backtest on the history itself.
+"""``auto``: the best of the naive baselines and the fast models, chosen by rolling-origin backtest.
 
-1. **Region totals** are forecast by a seasonal EWMA (weekday index times a smoothed level) or by
-   Prophet, whichever has the lower WAPE at the last ``prophet_origins`` origins.
-2. **Titles**: candidates are the bottom-up fast models (seasonal naive, EWMA, seasonal EWMA) and the
-   top-down share models: the title's EWMA share of its region's views, corrected for where it stands on
-   the launch curve (:mod:`forecasting.launch`), times the region total forecast. Series are split into
-   segments (launch phase, head, torso, tail by recent views); every candidate is run at the last days of
-   the history as if each were the origin and each segment takes the candidate with the lowest WAPE.
-   The head's top series are also tried with Prophet and switch to it only if it backtests better.
-3. **Cold start**: titles released from ``as_of`` to the end of the horizon (from the catalog) and series
-   with fewer than 3 days of history get a launch-curve forecast whose level comes from analog titles
-   (shrunk towards the series' own first days when it has some).
-4. **Intervals** (80%) are calibrated on the combined forecast's errors at past origins.
+1. **Candidates** (vectorised over every series): the naive baselines (last value, mean of 7, seasonal
+   naive 7), EWMA and seasonal EWMA, and top-down share models: the title's EWMA share of its region's views,
+   corrected for where it stands on the launch curve (:mod:`forecasting.launch`), times the region total
+   forecast (seasonal EWMA); plus the median of each segment's three best (``combo``).
+2. **Choice**: every candidate is run at the last ``SELECTION_ORIGINS`` days of the history as if each were
+   the origin. Series are split into segments (launch phase, head, torso, tail by recent views; one segment
+   for small panels). A candidate other than a naive baseline replaces the best naive only where its paired
+   error differences over the origins are significant (t > ``MIN_T``): per segment, and per series for
+   predictable series (which choose their own, shrunk towards their segment's). The head's top series are
+   also tried with Prophet and switch to it only if it backtests ``PROPHET_MARGIN`` better.
+3. **Cold start**: titles of the catalog released from ``as_of - COLD_DAYS`` to the end of the horizon with no
+   views get a launch-curve forecast whose level comes from analog titles.
+4. **Intervals** (80%), expected views and the chance of a view are calibrated per segment and step on the
+   chosen forecast's own errors at past origins (:mod:`forecasting.intervals`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import cast
+import functools
+from dataclasses import dataclass, replace
 
 import dask
 import numpy as np
@@ -28,7 +29,7 @@ from forecasting import columns as C
 from forecasting.errors import ForecastError
 from forecasting.intervals import PointFn, calibrate
 from forecasting.launch import FIRST_WEEK, LaunchCurve, analog_levels, learn_curve
-from forecasting.models import PanelForecaster, ewma_point, register, snaive7_point
+from forecasting.models import PanelForecaster, ewma_point, last_value_point, mean7_point, register, snaive7_point
 from forecasting.panel import Panel, to_long
 from forecasting.parallel import local_workers
 from forecasting.prophet_model import prophet_forecast
@@ -36,16 +37,37 @@ from forecasting.prophet_model import prophet_forecast
 SEGMENTS = ("launch", "head", "torso", "tail")
 LAUNCH_DAYS = 14
 COLD_DAYS = 3
+"""Catalog titles released from ``as_of - COLD_DAYS`` on without any views get the analog cold start."""
 HEAD_SHARE, TORSO_SHARE = 0.5, 0.9
+SMALL_PANEL = 100
 EWMA_WINDOW = 28
 SELECTION_ORIGINS = 7
+"""Past origins of the candidate backtests: the last week (longer windows chose worse on data/movietweetings,
+whose demand drifts)."""
+SERIES_CHOICE_DAYS = 28
+SERIES_CHOICE_WAPE = 0.5
+"""A series with at least ``SERIES_CHOICE_DAYS`` days of history whose best naive baseline backtests below
+this WAPE (a predictable series) chooses its own candidate, shrunk towards its segment's; noisier series
+take their segment's choice (their own few errors would pick noise)."""
+PRIOR_WEIGHT = 1.0
+"""Weight of the segment's WAPE against the series' own backtest error in a series' choice."""
+COMBO_SIZE = 3
+"""The combination candidate averages the ``COMBO_SIZE`` best candidates of each segment."""
+NAIVE = ("last_value", "mean7", "snaive7")
+MIN_T = 1.0
+"""A candidate replaces the best naive baseline only when its paired error differences over the origins
+have a t statistic above this (one standard error better)."""
+PROPHET_MARGIN = 0.1
+"""Prophet replaces the fast forecast of the head only when its backtest error is this much lower: on
+data/wikipedia a smaller win at seven origins did not hold on the next days."""
 PROPHET_MIN_DAYS = 56
 """Prophet is tried only on series with at least eight weeks of history (shorter, it over-fits)."""
 
 
 def segment_series(panel: Panel, window: int = 28) -> np.ndarray:
     """Segment of each series: ``launch`` (first view in the last ``LAUNCH_DAYS`` days), else ``head``
-    (the biggest series making ``HEAD_SHARE`` of recent views), ``torso`` (up to ``TORSO_SHARE``), ``tail``."""
+    (the biggest series making ``HEAD_SHARE`` of recent views), ``torso`` (up to ``TORSO_SHARE``), ``tail``;
+    with fewer than ``SMALL_PANEL`` series past their launch phase, all of those are ``head``."""
     recent = panel.values[:, -window:].sum(axis=1)
     order = np.argsort(-recent, kind="stable")
     cumulative = np.cumsum(recent[order]) / max(recent.sum(), 1e-12)
@@ -53,7 +75,10 @@ def segment_series(panel: Panel, window: int = 28) -> np.ndarray:
     seg[order] = np.where(cumulative <= HEAD_SHARE, "head", np.where(cumulative <= TORSO_SHARE, "torso", "tail"))
     if len(order) and seg[order[0]] != "head":
         seg[order[0]] = "head"
-    seg[panel.history_days() <= LAUNCH_DAYS] = "launch"
+    launch = panel.history_days() <= LAUNCH_DAYS
+    if (~launch).sum() < SMALL_PANEL:  # too few series to split: one segment pools all their evidence
+        seg[:] = "head"
+    seg[launch] = "launch"
     return seg
 
 
@@ -211,13 +236,13 @@ def _launch_levels(hist: pd.DataFrame, titles: pd.Index, release_col: np.ndarray
     return level.reindex(grid, fill_value=0.0).rename("level").reset_index()
 
 
-def share_point(ctx: Context, halflife: float, totals_fn=totals_point) -> PointFn:
+def share_point(ctx: Context, halflife: float) -> PointFn:
     """Top-down: EWMA share of the region's views, launch-curve corrected, times the region total."""
 
     def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
         n_days = values.shape[1]
         totals = ctx.totals[:, :n_days]
-        ahead = totals_fn(totals, horizon)
+        ahead = totals_point(totals, horizon)
         inverse = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
         level = scaled_ewma_level(values, first_seen, halflife, inverse, ctx.region_of)
         adjust = ctx.curve.adjustment(ctx.release_col, n_days, horizon, ewma_weights(halflife, n_days))
@@ -227,12 +252,16 @@ def share_point(ctx: Context, halflife: float, totals_fn=totals_point) -> PointF
 
 
 def candidates(ctx: Context) -> dict[str, PointFn]:
-    """The fast candidate forecasters of ``auto``."""
-    out: dict[str, PointFn] = {"snaive7": snaive7_point}
+    """The fast candidate forecasters of ``auto``: the three naive baselines first, then the smoothers and
+    the top-down share models."""
+    out: dict[str, PointFn] = {"last_value": last_value_point, "mean7": mean7_point, "snaive7": snaive7_point}
+    def sewma(values: np.ndarray, first_seen: np.ndarray, horizon: int, halflife: float) -> np.ndarray:
+        profile = weekly_profile(ctx.totals[:, : values.shape[1]])
+        return seasonal_ewma(values, first_seen, horizon, halflife, profile, ctx.region_of)
+
     for hl in (1.0, 2.0, 4.0, 7.0, 14.0):
-        out[f"ewma{hl:g}"] = cast(PointFn, lambda v, f, h, hl=hl: ewma_point(v, f, h, hl))
-        out[f"sewma{hl:g}"] = cast(PointFn, lambda v, f, h, hl=hl: seasonal_ewma(
-            v, f, h, hl, weekly_profile(ctx.totals[:, : v.shape[1]]), ctx.region_of))
+        out[f"ewma{hl:g}"] = functools.partial(ewma_point, halflife=hl)
+        out[f"sewma{hl:g}"] = functools.partial(sewma, halflife=hl)
     for hl in (1.0, 2.0, 4.0, 7.0, 14.0, 28.0):
         out[f"share{hl:g}"] = share_point(ctx, hl)
     return out
@@ -240,68 +269,224 @@ def candidates(ctx: Context) -> dict[str, PointFn]:
 
 @dataclass(frozen=True)
 class Choice:
-    """What ``auto`` chose: a candidate per segment, the totals model, Prophet on the head or not, and
-    the backtest WAPE of every candidate per segment."""
+    """What ``auto`` chose.
+
+    Attributes
+    ----------
+    by_segment : dict
+        Candidate of each segment (lowest backtest WAPE, the combination included).
+    wape : DataFrame
+        ``segment, candidate, wape, series``: the backtest WAPE of every candidate per segment.
+    top : dict
+        The candidates the combination averages, per segment.
+    series : ndarray
+        Candidate name of each panel row (its own choice where its history allows, else its segment's).
+    head_prophet
+        Whether the head's top series switched to Prophet.
+    """
 
     by_segment: dict[str, str]
     wape: pd.DataFrame
-    totals_model: str = "sewma"
+    top: dict[str, list[str]]
+    series: np.ndarray
     head_prophet: bool = False
 
 
 def origins(n_days: int, horizon: int, n_origins: int) -> range:
-    """The last ``n_origins`` origins whose first target day lies in the history."""
-    return range(max(COLD_DAYS, n_days - n_origins - horizon + 1), n_days)
+    """The last ``n_origins`` origins whose first target day lies in the history (and one day before)."""
+    return range(max(1, n_days - n_origins - horizon + 1), n_days)
 
 
-def backtest_errors(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizon: int,
-                    n_origins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Absolute error and actual views per series, summed over the last ``n_origins`` origins."""
-    err = np.zeros(len(values))
-    act = np.zeros(len(values))
-    for origin in origins(values.shape[1], horizon, n_origins):
+def origin_errors(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizon: int,
+                  n_origins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Absolute error and actual views per series and origin (n_series, n_origins), float32, at the last
+    ``n_origins`` origins (a series counts from the first origin after its first view)."""
+    days = origins(values.shape[1], horizon, n_origins)
+    err = np.zeros((len(values), len(days)), dtype=np.float32)
+    act = np.zeros_like(err)
+    for k, origin in enumerate(days):
         steps = min(horizon, values.shape[1] - origin)
         yhat = np.clip(point(values[:, :origin], np.minimum(first_seen, origin), steps), 0.0, None)
-        seen = (origin - first_seen >= COLD_DAYS)[:, None]
+        seen = (first_seen < origin)[:, None]
         actual = values[:, origin:origin + steps]
-        err += (np.abs(actual - yhat) * seen).sum(axis=1)
-        act += (actual * seen).sum(axis=1)
+        err[:, k] = (np.abs(actual - yhat) * seen).sum(axis=1)
+        act[:, k] = (actual * seen).sum(axis=1)
     return err, act
 
 
-def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
-           n_origins: int = SELECTION_ORIGINS) -> Choice:
-    """Pick, per segment, the candidate with the lowest WAPE at the last ``n_origins`` origins."""
+def _median_of(cache: dict[str, np.ndarray], segments: np.ndarray, top: dict[str, list[str]],
+               shape: tuple[int, int]) -> np.ndarray:
+    out = np.zeros(shape)
+    for seg, names in top.items():
+        mask = segments == seg
+        out[mask] = np.median(np.stack([cache[name][mask] for name in names]), axis=0)
+    return out
+
+
+def combination_point(points: dict[str, PointFn], segments: np.ndarray, top: dict[str, list[str]]) -> PointFn:
+    """The median of each segment's ``top`` candidates on that segment's series."""
+    def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        needed = {name for names in top.values() for name in names}
+        cache = {name: np.clip(points[name](values, first_seen, horizon), 0.0, None) for name in needed}
+        return _median_of(cache, segments, top, (len(values), horizon))
+
+    return point
+
+
+@dataclass(frozen=True)
+class Record:
+    """A candidate's backtest: per series its summed error and the sum of squared per-origin differences to
+    the series' best naive baseline; per segment and origin its summed error."""
+
+    err: np.ndarray  # (n_series,)
+    sq_diff: np.ndarray  # (n_series,)
+    by_segment: np.ndarray  # (n_segments, n_origins)
+
+
+def _by_segment(x: np.ndarray, codes: np.ndarray, n_segments: int) -> np.ndarray:
+    return np.stack([np.bincount(codes, weights=x[:, k], minlength=n_segments) for k in range(x.shape[1])],
+                    axis=1) if x.shape[1] else np.zeros((n_segments, 0))
+
+
+def _records(points: dict[str, PointFn], panel: Panel, horizon: int, n_origins: int, base: np.ndarray,
+             codes: np.ndarray, n_segments: int) -> list[Record]:
+    """Backtest records of ``points`` against ``base`` (per-origin errors of each series' best naive)."""
+    def record(point: PointFn) -> Record:
+        err, _ = origin_errors(point, panel.values, panel.first_seen, horizon, n_origins)
+        return Record(err.sum(axis=1, dtype=float), ((base - err).astype(float) ** 2).sum(axis=1),
+                      _by_segment(err, codes, n_segments))
+
     # candidates backtest independently: Dask's threaded scheduler on the local cores (numpy releases the GIL);
     # explicit task names and pure=False keep Dask from hashing the panel
-    tasks = [dask.delayed(backtest_errors, pure=False, name=f"backtest-{name}")(
-        point, panel.values, panel.first_seen, horizon, n_origins, dask_key_name=f"backtest-errors-{name}")
-        for name, point in points.items()]
-    errors = dask.compute(*tasks, scheduler="threads", num_workers=local_workers())
-    rows = []
-    for name, (err, act) in zip(points, errors, strict=True):
-        for seg in SEGMENTS:
-            mask = segments == seg
-            if mask.any():
-                total = act[mask].sum()
-                rows.append({"segment": seg, "candidate": name,
-                             "wape": err[mask].sum() / total if total > 0 else np.inf, "series": int(mask.sum())})
-    wape = pd.DataFrame(rows, columns=["segment", "candidate", "wape", "series"])
-    by_segment = {str(seg): str(grp.sort_values(["wape", "candidate"]).iloc[0]["candidate"])
-                  for seg, grp in wape.groupby("segment", sort=False)}
-    return Choice(by_segment, wape)
+    tasks = [dask.delayed(record, pure=False, name=f"backtest-{name}")(point, dask_key_name=f"backtest-{name}")
+             for name, point in points.items()]
+    return list(dask.compute(*tasks, scheduler="threads", num_workers=local_workers()))
 
 
-def combined_point(points: dict[str, PointFn], segments: np.ndarray, choice: dict[str, str]) -> PointFn:
-    """One point forecaster applying each segment's chosen candidate to its series."""
-    chosen: dict[str, np.ndarray] = {}
-    for seg, name in choice.items():
-        chosen[name] = chosen.get(name, np.zeros(len(segments), dtype=bool)) | (segments == seg)
+def paired_t(diff_sum: np.ndarray, diff_sq: np.ndarray, n: int) -> np.ndarray:
+    """t statistic of the mean of ``n`` paired differences from their sum and sum of squares (inf when they
+    are all equal and positive, 0 with fewer than two).
+
+    >>> float(paired_t(np.array([6.0]), np.array([14.0]), 3)[0])  # differences 1, 2, 3
+    3.4641016151377544
+    """
+    if n < 2:
+        return np.zeros_like(diff_sum)
+    mean = diff_sum / n
+    var = np.maximum(diff_sq - n * mean ** 2, 0.0) / (n - 1)
+    se = np.sqrt(var / n)
+    return np.divide(mean, se, out=np.where(mean > 0, np.inf, 0.0), where=se > 1e-9 * np.maximum(np.abs(mean), 1))
+
+
+def _series_allowed(name: str, seg_choice: np.ndarray, diff_sum: np.ndarray, diff_sq: np.ndarray,
+                    n_origins: int) -> np.ndarray:
+    """Whether candidate ``name`` may be a series' own choice: as its segment's choice unless its paired
+    differences to the series' best naive say it is significantly worse, as ``combo`` if significantly
+    better."""
+    t = paired_t(diff_sum, diff_sq, n_origins)
+    return ((seg_choice == name) & (t >= -MIN_T)) | ((name == "combo") & (t > MIN_T))
+
+
+def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
+           n_origins: int | None = None, prior_weight: float | None = None) -> Choice:
+    """Choose a candidate per series by rolling-origin backtest at the last ``n_origins`` origins.
+
+    Every candidate is run at each origin on every series. A candidate other than the three naive baselines
+    may replace the best naive baseline only where it beats it significantly: the paired differences of
+    absolute error over the origins (the segment's summed errors per origin; a series' own errors per
+    origin) must have a t statistic above ``MIN_T``. A segment takes its lowest-WAPE candidate among the
+    naive baselines and those that pass; the combination (median of the segment's ``COMBO_SIZE`` best) is
+    judged the same way. A predictable series (``SERIES_CHOICE_DAYS`` days of history, best naive WAPE under
+    ``SERIES_CHOICE_WAPE``) takes, among its naive baselines, its segment's choice (unless significantly worse
+    than its own best naive: t < -``MIN_T``) and the combination (if it passes against its own best naive),
+    the one minimising
+    ``own absolute error + prior_weight * own actual * segment WAPE``: its own record, shrunk towards its
+    segment's. Ties go to the earlier name (``last_value`` first).
+    """
+    n_origins = SELECTION_ORIGINS if n_origins is None else n_origins
+    prior_weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
+    present = [seg for seg in SEGMENTS if (segments == seg).any()]
+    codes = pd.Index(present).get_indexer(segments)
+    naive_names = [n for n in NAIVE if n in points]
+    naive = [origin_errors(points[n], panel.values, panel.first_seen, horizon, n_origins) for n in naive_names]
+    act = naive[0][1] if naive else np.zeros((len(segments), 0), dtype=np.float32)
+    k = act.shape[1]
+    stacked = np.stack([e for e, _ in naive])  # (n_naive, n_series, n_origins)
+    best_naive = stacked.sum(axis=2).argmin(axis=0)  # per series
+    base = np.take_along_axis(stacked, best_naive[None, :, None], axis=0)[0]
+    records = {n: Record(e.sum(axis=1, dtype=float), ((base - e).astype(float) ** 2).sum(axis=1),
+                         _by_segment(e, codes, len(present))) for n, (e, _) in zip(naive_names, naive, strict=True)}
+    del stacked
+    others = {n: fn for n, fn in points.items() if n not in records}
+    records.update(zip(others, _records(others, panel, horizon, n_origins, base, codes, len(present)), strict=True))
+    seg_act = _by_segment(act, codes, len(present)).sum(axis=1)
+
+    def seg_wape(names: list[str]) -> pd.DataFrame:
+        rows = [{"segment": seg, "candidate": n, "series": int((codes == g).sum()),
+                 "wape": records[n].by_segment[g].sum() / seg_act[g] if seg_act[g] > 0 else np.inf}
+                for g, seg in enumerate(present) for n in names]
+        return pd.DataFrame(rows, columns=["segment", "candidate", "wape", "series"])
+
+    wape = seg_wape(list(records))
+    top = {str(seg): list(grp.sort_values("wape", kind="stable")["candidate"].iloc[:COMBO_SIZE])
+           for seg, grp in wape.groupby("segment", sort=False)}
+    combo = {"combo": combination_point(points, segments, top)}
+    records.update(zip(combo, _records(combo, panel, horizon, n_origins, base, codes, len(present)), strict=True))
+    names = list(records)
+    wape = seg_wape(names)
+    # segment choice: the naive baselines, and the others that beat the segment's best naive per origin
+    by_segment: dict[str, str] = {}
+    for g, seg in enumerate(present):
+        table = wape[wape["segment"] == seg].set_index("candidate")["wape"]
+        best = min(naive_names, key=lambda n: (table[n], naive_names.index(n)))
+        ok = [n for n in names if n in naive_names or paired_t(
+            np.array([records[best].by_segment[g].sum() - records[n].by_segment[g].sum()]),
+            np.array([((records[best].by_segment[g] - records[n].by_segment[g]) ** 2).sum()]), k)[0] > MIN_T]
+        by_segment[seg] = min(ok, key=lambda n: (table[n], names.index(n)))
+    pick = np.array([names.index(by_segment[present[c]]) for c in codes], dtype=int)
+    # a predictable series chooses its own, among the candidates that beat its own best naive
+    base_err = base.sum(axis=1, dtype=float)
+    total = act.sum(axis=1, dtype=float)
+    naive_wape = np.divide(base_err, total, out=np.full(len(total), np.inf), where=total > 0)
+    own = np.flatnonzero((panel.history_days() >= SERIES_CHOICE_DAYS) & (naive_wape < SERIES_CHOICE_WAPE))
+    prior_table = wape.pivot(index="segment", columns="candidate", values="wape").reindex(index=present,
+                                                                                        columns=names)
+    prior_all = prior_table.to_numpy(float)
+    prior_all = np.where(np.isfinite(prior_all), prior_all, 1e6)
+    for lo in range(0, len(own), 250_000):  # blocks bound the memory of the score matrix
+        rows = own[lo:lo + 250_000]
+        err = np.column_stack([records[n].err[rows] for n in names])
+        # the naive baselines, the segment's choice (it passed its segment's test) unless the series' own record
+        # says it is significantly worse than its best naive, and the combination if it passes on the series:
+        # few comparisons, few candidates that pass by chance
+        seg_choice = np.array([by_segment[present[c]] for c in codes[rows]], dtype=object)
+        passed = np.column_stack([np.full(len(rows), True) if n in naive_names else
+                                  _series_allowed(n, seg_choice, base_err[rows] - records[n].err[rows],
+                                                  records[n].sq_diff[rows], k) for n in names])
+        score = np.where(passed, err + prior_weight * total[rows, None] * prior_all[codes[rows]], np.inf)
+        pick[rows] = score.argmin(axis=1)
+    return Choice(by_segment, wape, top, np.asarray(names, dtype=object)[pick])
+
+
+def per_series_point(points: dict[str, PointFn], chosen: np.ndarray, segments: np.ndarray,
+                     top: dict[str, list[str]]) -> PointFn:
+    """One point forecaster applying each series' chosen candidate (a name of ``points`` or ``combo``, the
+    median of its segment's ``top``) to it; each candidate is computed once per call."""
+    masks = {str(name): chosen == name for name in np.unique(chosen)}
+    needed = {n for n in masks if n != "combo"}
+    if "combo" in masks:
+        needed |= {name for seg, names in top.items() if (masks["combo"] & (segments == seg)).any()
+                   for name in names}
 
     def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        cache = {name: np.clip(points[name](values, first_seen, horizon), 0.0, None) for name in needed}
         out = np.zeros((len(values), horizon))
-        for name, mask in chosen.items():
-            out[mask] = points[name](values, first_seen, horizon)[mask]
+        for name, mask in masks.items():
+            if name == "combo":
+                used = {seg: names for seg, names in top.items() if (mask & (segments == seg)).any()}
+                out[mask] = _median_of(cache, segments, used, out.shape)[mask]
+            else:
+                out[mask] = cache[name][mask]
         return out
 
     return point
@@ -314,16 +499,16 @@ class Auto(PanelForecaster):
     Parameters
     ----------
     use_prophet : bool
-        Try Prophet on the region totals and the head (False: fast models only).
+        Try Prophet on the head (False: fast models only).
     prophet_head : int
         Top series of the head tried with Prophet.
     prophet_origins : int
-        Past origins of the Prophet-versus-fast backtests (totals and head).
+        Past origins of the Prophet-versus-fast backtest of the head.
 
     After :meth:`predict`, ``choice_`` holds what was chosen and every candidate's WAPE.
     """
 
-    def __init__(self, *, use_prophet: bool = True, prophet_head: int = 10, prophet_origins: int = 2,
+    def __init__(self, *, use_prophet: bool = True, prophet_head: int = 10, prophet_origins: int = 7,
                  **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
         self.use_prophet = use_prophet
@@ -339,21 +524,9 @@ class Auto(PanelForecaster):
         self.context_ = build_context(history, self.panel_, self.catalog, self.regions)
         return self
 
-    def _prophet_totals(self, totals: np.ndarray, horizon: int) -> np.ndarray:
-        """Prophet point forecasts of region totals (rows of ``totals``)."""
-        keys = pd.DataFrame({C.REGION: [str(i) for i in range(len(totals))], C.TITLE: "*"})
-        n_days = totals.shape[1]
-        start = self.panel_.start  # type: ignore[union-attr]
-        panel = Panel(keys, totals, start, start + pd.Timedelta(days=n_days), np.zeros(len(totals), dtype=int))
-        fitted, yhat, _, _ = prophet_forecast(panel, np.arange(len(totals)), horizon, scheduler=self.scheduler,
-                                              seed=self.seed, intervals=False)
-        out = totals_point(totals, horizon)
-        out[fitted] = yhat
-        return out
-
     def _prophet_wins(self, values: np.ndarray, rows: np.ndarray, horizon: int, fast: PointFn,
                       prophet: PointFn) -> bool:
-        """Whether Prophet has a lower WAPE than ``fast`` on ``rows`` at the last origins."""
+        """Whether Prophet's WAPE is ``PROPHET_MARGIN`` lower than ``fast``'s on ``rows`` at the last origins."""
         if self.prophet_origins < 1 or not len(rows):
             return False
         errs = {"fast": 0.0, "prophet": 0.0}
@@ -364,31 +537,19 @@ class Auto(PanelForecaster):
             total += float(actual.sum())
             for name, fn in (("fast", fast), ("prophet", prophet)):
                 errs[name] += float(np.abs(actual - np.clip(fn(values[:, :origin], rows, steps), 0, None)).sum())
-        return total > 0 and errs["prophet"] < errs["fast"]
+        return total > 0 and errs["prophet"] < (1.0 - PROPHET_MARGIN) * errs["fast"]
 
     def predict(self, horizon: int) -> pd.DataFrame:
-        """Choose, forecast, add cold starts, calibrate intervals."""
+        """Choose, forecast, add cold starts, calibrate intervals, expected views and the chance of any."""
         if self.panel_ is None or self.context_ is None:
             raise ForecastError("model 'auto' must be fitted before predict")
         p, ctx = self.panel_, self.context_
         segments = segment_series(p)
         points = candidates(ctx)
         choice = choose(points, p, segments, horizon)
-        point = combined_point(points, segments, choice.by_segment)
-        # region totals: Prophet or the seasonal EWMA, by backtest
-        totals_fn: Callable[[np.ndarray, int], np.ndarray] = totals_point
-        regions_used = np.unique(ctx.region_of) if len(ctx.region_of) else np.array([], dtype=int)
-        if self.use_prophet and p.n_days >= PROPHET_MIN_DAYS and self._prophet_wins(
-                ctx.totals, regions_used, horizon,
-                lambda v, rows, h: totals_point(v, h)[rows],
-                lambda v, rows, h: self._prophet_totals(v[rows], h)):
-            totals_fn = self._cached_totals(horizon)
-            choice = Choice(choice.by_segment, choice.wape, "prophet", False)
-        final = combined_point({**points, **{k: share_point(ctx, float(k[5:]), totals_fn)
-                                             for k in points if k.startswith("share")}},
-                               segments, choice.by_segment)
-        yhat = np.clip(final(p.values, p.first_seen, horizon), 0.0, None)
-        model = np.full(len(p.keys), self.name, dtype=object)
+        point = per_series_point(points, choice.series, segments, choice.top)
+        yhat = np.clip(point(p.values, p.first_seen, horizon), 0.0, None)
+        model = np.char.add("auto:", choice.series.astype(str)).astype(object)
         # Prophet on the head's top series, if it backtests better there
         head = np.flatnonzero(segments == "head")
         head = head[np.argsort(-p.values[head, -28:].sum(axis=1), kind="stable")][: self.prophet_head]
@@ -398,30 +559,21 @@ class Auto(PanelForecaster):
                 lambda v, rows, h: self._prophet_rows(v, rows, h)):
             yhat[head] = self._prophet_rows(p.values, head, horizon)
             model[head] = "auto:prophet"
-            choice = Choice(choice.by_segment, choice.wape, choice.totals_model, True)
+            choice = replace(choice, head_prophet=True)
         self.choice_ = choice
-        calibration = calibrate(point, p.values, p.first_seen, horizon)
-        frame = to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat), model)
-        frame = frame[~np.repeat(p.history_days() < COLD_DAYS, horizon)]
-        cold = self._cold_start(horizon, totals_fn(ctx.totals, horizon))
-        if len(cold):
-            lower, upper = calibration.bounds(cold[C.YHAT].to_numpy().reshape(-1, horizon))
-            cold = cold.assign(**{C.YHAT_LOWER: lower.reshape(-1), C.YHAT_UPPER: upper.reshape(-1)})
-        return pd.concat([frame, cold], ignore_index=True) if len(cold) else frame.reset_index(drop=True)
-
-    def _cached_totals(self, horizon: int) -> Callable[[np.ndarray, int], np.ndarray]:
-        """Prophet's region totals for the full history (fitted once), the fast totals at past origins."""
-        cache: dict[int, np.ndarray] = {}
-        full = self.context_.totals.shape[1]  # type: ignore[union-attr]
-
-        def fn(totals: np.ndarray, h: int) -> np.ndarray:
-            if totals.shape[1] == full and h == horizon:
-                if h not in cache:
-                    cache[h] = self._prophet_totals(totals, h)
-                return cache[h]
-            return totals_point(totals, h)
-
-        return fn
+        calibration = calibrate(point, p.values, p.first_seen, horizon, groups=segments)
+        frame = to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat, segments), model,
+                        mean=calibration.mean(yhat, segments), p_views=calibration.p_views(yhat, segments))
+        cold = self._cold_start(horizon, totals_point(ctx.totals, horizon))
+        if not len(cold):
+            return frame
+        launch = np.full(len(cold) // horizon, "launch", dtype=object)
+        cold_yhat = cold[C.YHAT].to_numpy().reshape(-1, horizon)
+        lower, upper = calibration.bounds(cold_yhat, launch)
+        cold = cold.assign(**{C.YHAT_LOWER: lower.reshape(-1), C.YHAT_UPPER: upper.reshape(-1),
+                              C.YHAT_MEAN: calibration.mean(cold_yhat, launch).reshape(-1),
+                              C.P_VIEWS: calibration.p_views(cold_yhat, launch).reshape(-1)})
+        return pd.concat([frame, cold], ignore_index=True)
 
     def _prophet_rows(self, values: np.ndarray, rows: np.ndarray, horizon: int) -> np.ndarray:
         """Prophet point forecasts of some panel rows from ``values`` (EWMA where a series is too short)."""
@@ -438,42 +590,21 @@ class Auto(PanelForecaster):
         return out
 
     def _cold_start(self, horizon: int, totals_ahead: np.ndarray) -> pd.DataFrame:
-        """Launch-curve forecasts (no intervals yet) for the series with under ``COLD_DAYS`` days of
-        history and for each new release in every wanted region."""
+        """Launch-curve forecasts (no intervals yet) for each new release without views, in every wanted
+        region: analog launch level x ``g(age)`` x region total forecast."""
         p, ctx = self.panel_, self.context_
         assert p is not None and ctx is not None
-        short = np.flatnonzero(p.history_days() < COLD_DAYS)
-        new = ctx.new_titles[ctx.new_titles < p.as_of + pd.Timedelta(days=horizon)].index
-        pairs = pd.concat([pd.DataFrame([(r, t) for t in new for r in ctx.regions],
-                                        columns=[C.REGION, C.TITLE]), p.keys.iloc[short]], ignore_index=True)
+        new = ctx.new_titles[ctx.new_titles < p.as_of + pd.Timedelta(days=horizon)]
+        pairs = pd.DataFrame([(r, t) for t in new.index for r in ctx.regions], columns=[C.REGION, C.TITLE])
         if pairs.empty:
             return to_long(pairs, p.as_of, np.zeros((0, horizon)), np.zeros((0, horizon)),
                            np.zeros((0, horizon)), "auto:launch")
-        titles = sorted(set(pairs[C.TITLE]))
-        catalog = self.catalog if self.catalog is not None else pd.DataFrame({C.TITLE: titles})
-        pairs = pairs.drop_duplicates().merge(analog_levels(ctx.levels, catalog, titles),
-                                              on=[C.REGION, C.TITLE], how="left")
-        pairs = pairs.sort_values([C.REGION, C.TITLE]).reset_index(drop=True)  # level NaN: no analog
-        own = {(p.keys[C.REGION].iat[r], p.keys[C.TITLE].iat[r]): r for r in short}
-        release = pd.Series(dtype="datetime64[ns]")
-        if self.catalog is not None and C.RELEASE_DATE in self.catalog.columns:
-            release = self.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.RELEASE_DATE]
-        region_pos = {r: i for i, r in enumerate(ctx.region_names)}
-        ahead_days = p.n_days + np.arange(horizon)
-        yhat = np.zeros((len(pairs), horizon))
-        for i, (region, title, prior) in enumerate(pairs[[C.REGION, C.TITLE, "level"]].itertuples(index=False)):
-            row = own.get((region, title))
-            rel = release.get(title, pd.NaT)
-            if pd.notna(rel):
-                rc = float((rel - p.start).days)
-            else:
-                rc = float(p.first_seen[row]) if row is not None else float(p.n_days)
-            level = prior if np.isfinite(prior) else 0.0
-            if row is not None:  # shrink the analog level towards the series' own first days
-                days = np.arange(p.first_seen[row], p.n_days)
-                expected = ctx.curve.at(days - rc) * ctx.totals[region_pos[region], days]
-                level = float(p.values[row, days].sum()) / max(float(expected.sum()), 1e-12)
-                if np.isfinite(prior):
-                    level = (len(days) * level + prior) / (len(days) + 1)
-            yhat[i] = level * ctx.curve.at(ahead_days - rc) * totals_ahead[region_pos[region]]
+        catalog = self.catalog if self.catalog is not None else pd.DataFrame({C.TITLE: sorted(new.index)})
+        pairs = pairs.merge(analog_levels(ctx.levels, catalog, sorted(new.index)), on=[C.REGION, C.TITLE],
+                            how="left").sort_values([C.REGION, C.TITLE]).reset_index(drop=True)
+        level = np.nan_to_num(pairs["level"].to_numpy(float), nan=0.0)  # NaN: no analog in the region
+        release = ((new.reindex(pairs[C.TITLE]) - p.start).dt.days).to_numpy(float)
+        region = pd.Index(ctx.region_names).get_indexer(pairs[C.REGION])
+        ages = (p.n_days + np.arange(horizon))[None, :] - release[:, None]
+        yhat = level[:, None] * ctx.curve.at(ages) * totals_ahead[region]
         return to_long(pairs[[C.REGION, C.TITLE]], p.as_of, yhat, yhat, yhat, "auto:launch")

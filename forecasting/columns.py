@@ -2,7 +2,10 @@
 
 They are the names of the data contract (docs/data-contract.md): demand history is
 ``date, region, title_id, views``; the catalog is ``title_id`` with optional ``release_date``,
-``language``, ``genre``; a forecast is ``date, region, title_id, yhat, yhat_lower, yhat_upper, model``.
+``language``, ``genre``; a forecast is ``date, region, title_id, yhat, yhat_lower, yhat_upper, model``,
+optionally followed by the probabilistic extension columns ``yhat_mean`` (expected views: the
+conditional mean, what a planner should value) and ``p_views`` (probability of at least one view that
+day); point-only files stay valid.
 Identifiers are text.
 """
 
@@ -20,4 +23,11 @@ YHAT_LOWER: Final = "yhat_lower"
 YHAT_UPPER: Final = "yhat_upper"
 MODEL: Final = "model"
 
+YHAT_MEAN: Final = "yhat_mean"
+"""Optional forecast column: expected views (the conditional mean), >= 0."""
+P_VIEWS: Final = "p_views"
+"""Optional forecast column: probability of at least one view that day, in [0, 1]."""
+
 FORECAST_COLUMNS: Final = (DATE, REGION, TITLE, YHAT, YHAT_LOWER, YHAT_UPPER, MODEL)
+PROBABILISTIC_COLUMNS: Final = (YHAT_MEAN, P_VIEWS)
+"""Optional extension columns of a forecast file, after ``FORECAST_COLUMNS`` when present."""

@@ -99,8 +99,9 @@ class PanelForecaster:
             raise ForecastError(f"model {self.name!r} must be fitted before predict")
         p = self.panel_
         yhat = np.clip(self.point(p.values, p.first_seen, horizon), 0.0, None)
-        lower, upper = calibrate(self.point, p.values, p.first_seen, horizon).bounds(yhat)
-        return to_long(p.keys, p.as_of, yhat, lower, upper, self.name)
+        calibration = calibrate(self.point, p.values, p.first_seen, horizon)
+        return to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat), self.name, mean=calibration.mean(yhat),
+                       p_views=calibration.p_views(yhat))
 
 
 def ewma_point(values: np.ndarray, first_seen: np.ndarray, horizon: int, halflife: float = 2.0,
@@ -123,6 +124,28 @@ def ewma_point(values: np.ndarray, first_seen: np.ndarray, horizon: int, halflif
     return np.repeat(level[:, None], horizon, axis=1)
 
 
+def last_value_point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+    """Views on the last history day, flat ahead (zero for a series without history).
+
+    >>> last_value_point(np.array([[1.0, 2.0, 5.0]]), np.array([0]), 2)
+    array([[5., 5.]])
+    """
+    if values.shape[1] == 0:
+        return np.zeros((len(values), horizon))
+    return np.repeat(values[:, -1:], horizon, axis=1)
+
+
+def mean7_point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+    """Mean of the last 7 history days (days without views count as zero), flat ahead.
+
+    >>> mean7_point(np.array([[0.0] * 5 + [7.0, 7.0]]), np.array([5]), 1)
+    array([[2.]])
+    """
+    if values.shape[1] == 0:
+        return np.zeros((len(values), horizon))
+    return np.repeat(values[:, -7:].sum(axis=1, keepdims=True) / 7.0, horizon, axis=1)
+
+
 def snaive7_point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
     """Views on the same weekday of the last week seen; the EWMA where that day predates the series."""
     n_days = values.shape[1]
@@ -143,6 +166,24 @@ class SeasonalNaive7(PanelForecaster):
     def point(self, values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
         """Views seven days before each target (14 for steps 8-14, ...)."""
         return snaive7_point(values, first_seen, horizon)
+
+
+@register("last_value")
+class LastValue(PanelForecaster):
+    """Naive: the last day's views carried forward."""
+
+    def point(self, values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        """Views on the day before ``as_of``, for every step."""
+        return last_value_point(values, first_seen, horizon)
+
+
+@register("mean7")
+class Mean7(PanelForecaster):
+    """The mean of the last seven days, flat ahead."""
+
+    def point(self, values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        """Mean views of the seven days before ``as_of``, for every step."""
+        return mean7_point(values, first_seen, horizon)
 
 
 @register("ewma")

@@ -98,11 +98,13 @@ def build_panel(history: pd.DataFrame, as_of: pd.Timestamp, active_days: int = A
 
 
 def to_long(keys: pd.DataFrame, as_of: pd.Timestamp, yhat: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-            model: str | np.ndarray) -> pd.DataFrame:
+            model: str | np.ndarray, mean: np.ndarray | None = None, p_views: np.ndarray | None = None
+            ) -> pd.DataFrame:
     """A forecast matrix (n_series x horizon) as the contract's long forecast frame.
 
     Values are clipped at zero and ordered ``lower <= yhat <= upper``; ``model`` names the model of
-    every row, or of each series when an array.
+    every row, or of each series when an array. ``mean`` and ``p_views`` (same shape as ``yhat``), when
+    given, become the extension columns ``yhat_mean`` (>= 0) and ``p_views`` (in [0, 1]).
     """
     n, horizon = yhat.shape
     yhat = np.clip(yhat, 0.0, None)
@@ -110,6 +112,9 @@ def to_long(keys: pd.DataFrame, as_of: pd.Timestamp, yhat: np.ndarray, lower: np
     upper = np.maximum(upper, yhat)
     dates = pd.date_range(as_of, periods=horizon, freq="D").astype("datetime64[ns]")
     model_col = np.repeat(np.asarray(model, dtype=object), horizon) if np.ndim(model) else model
+    extra = {}
+    if mean is not None and p_views is not None:
+        extra = {C.YHAT_MEAN: np.clip(mean, 0.0, None).reshape(-1), C.P_VIEWS: np.clip(p_views, 0.0, 1.0).reshape(-1)}
     return pd.DataFrame(
         {
             C.DATE: np.tile(dates.to_numpy(), n),
@@ -119,6 +124,7 @@ def to_long(keys: pd.DataFrame, as_of: pd.Timestamp, yhat: np.ndarray, lower: np
             C.YHAT_LOWER: lower.reshape(-1),
             C.YHAT_UPPER: upper.reshape(-1),
             C.MODEL: model_col,
+            **extra,
         },
-        columns=list(C.FORECAST_COLUMNS),
+        columns=[*C.FORECAST_COLUMNS, *extra],
     )

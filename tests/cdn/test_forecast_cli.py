@@ -14,6 +14,7 @@ from cdn import columns as C
 from cdn.cli import app
 from cdn.forecast import edge_greedy_placement, write_forecast
 from cdn.scenario import load_scenario
+from forecasting.columns import P_VIEWS, YHAT_MEAN
 
 TINY = Path(__file__).parent.parent / "data" / "tiny"
 CDN = [sys.executable, "-m", "cdn"]
@@ -35,7 +36,8 @@ def test_forecast_file_follows_the_contract(tmp_path: Path, suffix: str) -> None
                "--out", str(out))
     assert done.returncode == 0, done.stderr
     frame = pd.read_csv(out, dtype={C.TITLE: str}) if suffix == ".csv" else pd.read_parquet(out)
-    assert tuple(frame.columns) == C.FORECAST_COLUMNS
+    assert tuple(frame.columns) == (*C.FORECAST_COLUMNS, YHAT_MEAN, P_VIEWS)  # the optional extension columns
+    assert (frame[YHAT_MEAN] >= 0).all() and frame[P_VIEWS].between(0, 1).all()
     assert sorted(pd.to_datetime(frame[C.DATE]).dt.strftime("%Y-%m-%d").unique()) == ["2024-01-12", "2024-01-13"]
     assert "007" in set(frame[C.TITLE].astype(str))
     r1t1 = frame[(frame[C.REGION] == "r1") & (frame[C.TITLE] == "t1")]
@@ -56,7 +58,7 @@ def test_new_release_gets_a_cold_start_forecast_in_every_region(tmp_path: Path) 
 @pytest.mark.parametrize(("args", "message"), [
     (["--as-of", "2024-03-01"], "outside the data"),
     (["--as-of", "2024-01-12", "--horizon", "0"], "horizon must be"),
-    (["--as-of", "2024-01-12", "--model", "arima"], "valid models: auto, ewma, prophet, snaive7"),
+    (["--as-of", "2024-01-12", "--model", "arima"], "valid models: auto, ewma, last_value, mean7, prophet, snaive7"),
     (["--as-of", "12/01/2024"], "not a YYYY-MM-DD date"),
 ])
 def test_bad_options_exit_2_with_a_message_and_no_file(tmp_path: Path, args: list[str], message: str) -> None:

@@ -266,3 +266,25 @@ def test_empty_caches_write_no_placement(tmp_path: Path) -> None:
     write_scenario(generate_scenario(sites=2, titles=30, days=5, seed=1, warm=False), tmp_path / "cold")
     assert not (tmp_path / "cold" / "placement.csv").exists()
     assert load_scenario(tmp_path / "cold").placement.empty
+
+
+@pytest.mark.parametrize("profile", ["trending", "sparse", "longlived"])
+def test_each_profile_writes_a_valid_scenario_of_its_shape(tmp_path: Path, profile: str) -> None:
+    out = tmp_path / profile
+    write_scenario(generate_scenario(sites=3, titles=200, days=30, seed=2, profile=profile), out)
+    scenario = load_scenario(out)
+    assert json.loads((out / "generated.json").read_text())["profile"] == profile
+    vod = generate_scenario(sites=3, titles=200, days=30, seed=2).demand()
+    per_day = scenario.demand.groupby([C.DATE, C.REGION]).size()
+    if profile == "trending":  # only each region's 50 most viewed titles (and ties) are seen each day
+        assert per_day.max() <= 80 and per_day.median() >= 45
+    if profile == "sparse":  # small counts
+        assert scenario.demand[C.VIEWS].median() <= 2 < vod[C.VIEWS].median()
+    if profile == "longlived":  # no launches inside the history
+        release = pd.to_datetime(scenario.catalog[C.RELEASE_DATE])
+        assert (release < scenario.first_date).all()
+
+
+def test_unknown_profile_is_refused() -> None:
+    with pytest.raises(InputError, match="--profile"):
+        generate_scenario(sites=2, titles=20, days=7, seed=0, profile="bursty")

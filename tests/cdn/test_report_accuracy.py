@@ -30,9 +30,11 @@ def test_report_writes_html_csv_and_json(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     page = (out / "report.html").read_text()
     assert "Plotly" in page and not re.search(r"<script[^>]+src=", page)  # plotly.js inline: opens offline
-    for heading in ("Model comparison", "three most viewed series", "biggest launch", "popularity decile",
-                    "Interval calibration", "over the cutoffs"):
+    for heading in ("Model comparison", "What auto chose", "three most viewed series", "popularity decile",
+                    "Interval calibration", "over the cutoffs", "views per day", "date (one tick per day)"):
         assert heading in page
+    header = page[page.index("<h1>"):page.index("<h2>")]
+    assert "[" not in header and "models: snaive7, ewma, auto" in header  # no Python list printed
     metrics = pd.read_csv(out / "metrics.csv")
     assert set(metrics["group"]) == {"overall", "region", "decile", "launch", "cutoff"}
     assert set(metrics["model"]) == {"snaive7", "ewma", "auto"}
@@ -40,6 +42,17 @@ def test_report_writes_html_csv_and_json(tmp_path: Path) -> None:
     assert payload["cutoffs"] == ["2024-01-12", "2024-01-13"]
     overall = {row["model"]: row for row in payload["overall"]}
     assert 0 <= overall["auto"]["regret"] <= 1 and overall["auto"]["oracle_hit_ratio"] >= overall["auto"]["hit_ratio"]
+    choice = payload["auto_choice"]
+    assert set(choice["by_segment"]) <= {"launch", "head", "torso", "tail"}
+    assert sum(row["series"] for row in choice["series"]) > 0
+
+
+def test_default_models_include_the_three_naive_baselines() -> None:
+    from cdn.report import DEFAULT_MODELS, colours
+
+    assert {"last_value", "mean7", "snaive7", "prophet", "auto"} <= set(DEFAULT_MODELS)
+    palette = colours(["auto", "zeta", "last_value", "omega"])
+    assert len(set(palette.values())) == 4 and palette["auto"] == colours(["auto"])["auto"]  # one colour a model
 
 
 def test_unknown_model_exits_2_without_output(tmp_path: Path) -> None:

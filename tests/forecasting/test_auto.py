@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cdn import columns as C
+from forecasting import columns as C
 from forecasting import forecast
 from forecasting.auto import Auto, scaled_ewma_level
 from forecasting.backtest import backtest
@@ -71,7 +71,7 @@ def test_every_forecast_is_ordered_non_negative_and_covers_recent_series(seed: i
         return
     as_of = pd.Timestamp(history[C.DATE].max()) + pd.Timedelta(days=1)
     out = forecast(history, as_of, horizon, model)
-    assert tuple(out.columns) == C.FORECAST_COLUMNS
+    assert tuple(out.columns)[:len(C.FORECAST_COLUMNS)] == C.FORECAST_COLUMNS
     assert (out[C.YHAT_LOWER] >= 0).all() and np.isfinite(out[[C.YHAT, C.YHAT_UPPER]].to_numpy()).all()
     assert (out[C.YHAT_LOWER] <= out[C.YHAT]).all() and (out[C.YHAT] <= out[C.YHAT_UPPER]).all()
     assert not out.duplicated([C.DATE, C.REGION, C.TITLE]).any()
@@ -101,3 +101,47 @@ def test_scaled_ewma_level_equals_the_ewma_of_the_scaled_views_per_region(n_days
                           4.0)[:, 0]
     np.testing.assert_allclose(scaled_ewma_level(values.astype(float), first_seen, 4.0, scale, group), expected,
                                rtol=1e-12, atol=1e-12)
+
+
+def _panel_history(values: np.ndarray, region: str = "r") -> pd.DataFrame:
+    days = pd.date_range("2024-01-01", periods=values.shape[1])
+    rows = [(d, region, f"t{i}", float(v)) for i, row in enumerate(values) for d, v in zip(days, row, strict=True)
+            if v > 0]
+    return pd.DataFrame(rows, columns=[C.DATE, C.REGION, C.TITLE, C.VIEWS])
+
+
+def test_auto_is_not_worse_than_the_last_value_on_random_walks() -> None:
+    # a random walk: the last value is the best forecast, and auto must find it (not a noisy lookalike)
+    rng = np.random.default_rng(5)
+    walks = 1000.0 * np.exp(np.cumsum(rng.normal(0, 0.15, (6, 120)), axis=1))
+    history = _panel_history(np.round(walks))
+    cutoffs = list(pd.date_range("2024-04-21", periods=8))
+    table = backtest(history, cutoffs, 1, models=["last_value", "mean7", "snaive7", "auto"]).metrics()
+    wape = table.set_index("model")["wape"]
+    assert wape["auto"] <= 1.02 * min(wape["last_value"], wape["mean7"], wape["snaive7"])
+
+
+def test_a_weekly_series_takes_a_seasonal_candidate_over_the_naive_ones(weekly) -> None:
+    history = weekly({f"t{i}": 200.0 * (i + 1) for i in range(6)}, days=70)
+    as_of = pd.Timestamp("2024-03-11")
+    model = Auto(use_prophet=False).fit(history[history[C.DATE] < as_of], as_of)
+    model.predict(1)
+    assert model.choice_ is not None
+    assert not set(model.choice_.series) & {"last_value", "mean7"}  # the weekly cycle beats the flat baselines
+
+
+@pytest.mark.parametrize("lam", [0.3, 5.0, 40.0])
+def test_expected_views_and_chance_of_a_view_match_poisson_demand(lam: float) -> None:
+    values = np.random.default_rng(1).poisson(lam, (60, 90)).astype(float)
+    out = forecast(_panel_history(values), pd.Timestamp("2024-03-31"), 1, model="mean7")
+    assert out[C.YHAT_MEAN].mean() == pytest.approx(lam, rel=0.15)
+    assert out[C.P_VIEWS].mean() == pytest.approx(1 - np.exp(-lam), abs=0.08)
+
+
+def test_paired_t_only_passes_a_consistent_improvement() -> None:
+    from forecasting.auto import paired_t
+
+    consistent = np.array([1.0, 1.2, 0.9, 1.1, 1.0, 1.0, 0.8])
+    noisy = np.array([9.0, -8.0, 7.0, -6.0, 5.0, -4.0, 3.0])
+    t = paired_t(np.array([consistent.sum(), noisy.sum()]), np.array([(consistent ** 2).sum(), (noisy ** 2).sum()]), 7)
+    assert t[0] > 5 and t[1] < 1
