@@ -26,7 +26,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy cdn forecasting placement
+	$(BIN)/mypy cdn forecasting placement app.py app_pages
 
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile

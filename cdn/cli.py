@@ -33,7 +33,8 @@ report_app = typer.Typer(help="Reports over a scenario (forecast accuracy).", no
 app.add_typer(report_app, name="report")
 
 DataDir = Annotated[Path, typer.Option("--data", help="Scenario directory (data contract format).")]
-ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto, ewma, prophet or snaive7.")]
+ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto (default: chosen per series by "
+                                         "backtest), last_value, mean7, snaive7, ewma or prophet.")]
 SolverName = Annotated[
     str, typer.Option("--solver", help="Placement solver: highs (default), lagrangian, greedy, naive (last 7 days' "
                       "bytes per GB: the reference to beat), or cbc when installed.")
