@@ -677,7 +677,8 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     before (weights halving each day back, :data:`PIN_HALF_LIFE_DAYS`: a stand-in for the nightly
     forecast, with its error), filled within the share of its disk and its nightly fill budget (chained
     from :data:`PIN_BURN_IN_DAYS` nights before, so a small budget shows as the lag it causes), and
-    caches the rest with the policy. The first two days warm the caches; on the others the edge's byte
+    caches the unpinned share with the policy (a plan may fill its whole share, so the backtest does not
+    count on the room its pins leave). The first two days warm the caches; on the others the edge's byte
     hit ratio, its disk writes (pins filled plus admissions) and its on-demand upstream GB (missed views
     plus admitted titles, what loads the backbone during the day) are measured. Each edge takes, among
     the (share, policy) pairs whose hit ratio is at least that of its best reactive cache of the whole disk
@@ -772,8 +773,10 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                 held = pins[d]
             pins = pins[len(burn_in):]
             for policy in policies:
-                outcome = run_cache(policy, float(disks[site]) - (pins * size_gb).sum(axis=1), stream, size_gb,
-                                    pinned=pins, admission=admission)
+                # the cache gets the unpinned share only: a plan may fill its whole share (the planner
+                # does, for neighbours and keeps), so the backtest does not count on the space it leaves
+                outcome = run_cache(policy, float(disks[site]) - capacity, stream, size_gb, pinned=pins,
+                                    admission=admission)
                 hit = scored & ((outcome == HIT) | (outcome == PINNED))
                 admit = scored & (outcome == ADMIT)
                 missed = scored & ((outcome == MISS) | (outcome == ADMIT))
