@@ -24,12 +24,12 @@ the data contract. Caches keep their content from one day to the next. An admiss
 the title being filled); a miss that is not admitted pulls the view's bytes only. Both count as
 on-demand upstream traffic (:data:`TRAFFIC_COLUMNS`).
 
-**Bounded requests.** A request stands for one view unless a (site, day) has more views than
-``budget`` requests (:data:`REQUEST_BUDGET`): then every (site, day, title) keeps at most ``m`` requests,
-``m`` the largest cap that keeps the site's day within the budget, each carrying an equal share of the
-title's views. Titles with few views, whose misses and admissions decide a cache's writes, keep one
-request per view; a title with thousands of views keeps ``m`` requests spread over the day by the
-diurnal profile. The error against one request per view is measured in docs/simulation.md.
+**Bounded requests.** A request stands for one view unless a (site, day) has more views than ``budget``
+requests (:data:`REQUEST_BUDGET`): then one request stands for ``k = views / budget`` views of that day at
+that site, for every title alike (each title's views divided by ``k``, rounded stochastically, seeded), so
+hot titles stay as much hotter than cold ones as they were and a day costs at most about ``budget``
+requests per site whatever its views. The error against one request per view is measured in
+BENCHMARKS.md (Simulation).
 
 Why libCacheSim driven one request at a time: the policies (LRU, LFU, S3-FIFO, SIEVE, Belady) run in
 libCacheSim's C++ (``libcachesim`` on PyPI), the reference implementations of the research community.
@@ -157,26 +157,6 @@ class CacheReplay:
     traffic: pd.DataFrame
 
 
-def request_cap(counts: np.ndarray, budget: int) -> int:
-    """Largest cap ``m`` with ``sum(min(counts, m)) <= budget`` (at least 1; ``max(counts)`` when all fit).
-
-    Examples
-    --------
-    >>> request_cap(np.array([1, 2, 50, 100]), 1000), request_cap(np.array([1, 2, 50, 100]), 23)
-    (100, 10)
-    """
-    if counts.size == 0 or int(counts.sum()) <= budget:
-        return int(counts.max(initial=1))
-    ordered = np.sort(counts)
-    prefix = np.concatenate([[0], np.cumsum(ordered)])
-    lo, hi = 1, int(ordered[-1])
-    while lo < hi:  # largest m with total(m) <= budget
-        mid = (lo + hi + 1) // 2
-        k = int(np.searchsorted(ordered, mid))
-        lo, hi = (mid, hi) if prefix[k] + mid * (ordered.size - k) <= budget else (lo, mid - 1)
-    return lo
-
-
 def request_streams(scenario: Scenario, demand: pd.DataFrame, dates: Sequence[pd.Timestamp],
                     seed: int = 0, budget: int | None = REQUEST_BUDGET) -> dict[str, Requests]:
     """Turn daily views per (region, title) into one request stream per edge site.
@@ -195,8 +175,9 @@ def request_streams(scenario: Scenario, demand: pd.DataFrame, dates: Sequence[pd
     seed : int
         Seed of the rounding and arrival draws; the same seed gives the same streams.
     budget : int or None
-        Requests per (site, day) above which each (site, day, title) keeps at most :func:`request_cap`
-        requests, each standing for an equal share of its views; None for one request per view.
+        Requests per (site, day) above which one request stands for ``k = views / budget`` views of that
+        site's day, every title's views divided by ``k`` and rounded stochastically; None for one request
+        per view.
 
     Returns
     -------
@@ -218,18 +199,18 @@ def request_streams(scenario: Scenario, demand: pd.DataFrame, dates: Sequence[pd
     streams: dict[str, Requests] = {}
     for site, group in rows.sort_values(["site", "day", C.REGION, "title"]).groupby("site", sort=True):
         views = group[C.VIEWS].to_numpy(float)
-        counts = np.floor(views).astype(np.int64)
-        counts += rng.random(views.size) < views - counts
         days = group["day"].to_numpy(np.int64)
-        n_req = counts.copy()
+        per_request = np.ones(views.size)  # views one request stands for
         if budget is not None:
-            for d in np.unique(days):
-                sel = days == d
-                n_req[sel] = np.minimum(counts[sel], request_cap(counts[sel], budget))
-        weight = counts[n_req > 0] / n_req[n_req > 0]
-        day = np.repeat(days[n_req > 0], n_req[n_req > 0])
-        title = np.repeat(group["title"].to_numpy(np.int64)[n_req > 0], n_req[n_req > 0])
-        per_view = np.repeat(weight, n_req[n_req > 0])
+            totals = np.bincount(days, weights=views)
+            over = totals > budget
+            per_request = np.where(over[days], totals[days] / budget, 1.0)
+        scaled = views / per_request
+        counts = np.floor(scaled).astype(np.int64)
+        counts += rng.random(views.size) < scaled - counts
+        day = np.repeat(days, counts)
+        title = np.repeat(group["title"].to_numpy(np.int64), counts)
+        per_view = np.repeat(per_request, counts)
         hour = rng.choice(24, size=day.size, p=profile) + rng.random(day.size)
         order = np.lexsort((hour, day))
         day, title, hour, per_view = day[order], title[order], hour[order], per_view[order]
