@@ -28,7 +28,8 @@ on-demand upstream traffic (:data:`TRAFFIC_COLUMNS`).
 requests (:data:`REQUEST_BUDGET`): then one request stands for ``k = views / budget`` views of that day at
 that site, for every title alike (each title's views divided by ``k``, rounded stochastically, seeded), so
 hot titles stay as much hotter than cold ones as they were and a day costs at most about ``budget``
-requests per site whatever its views. The error against one request per view is measured in
+requests per site whatever its views; an admission of such a request counts ``k`` titles written (the
+thinned-out requests of cold titles would each have been a miss). The error against one request per view is measured in
 BENCHMARKS.md (Simulation).
 
 Why libCacheSim driven one request at a time: the policies (LRU, LFU, S3-FIFO, SIEVE, Belady) run in
@@ -386,8 +387,10 @@ def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates
     at_edge, up, srv, hour = edge[report], above[report], server[report], stream.hour[report].astype(np.int64)
     view_gb = views * gpv[title]
     missed = (at_edge == MISS) | (at_edge == ADMIT)
-    pulled = np.where(at_edge == ADMIT, np.maximum(sizes[title], view_gb), np.where(missed, view_gb, 0.0))
-    up_write = np.where(missed & (up == ADMIT), sizes[title], 0.0)
+    # a request standing for k views (request budget) stands for about k admissions of the thinned titles
+    written = sizes[title] * views
+    pulled = np.where(at_edge == ADMIT, np.maximum(written, view_gb), np.where(missed, view_gb, 0.0))
+    up_write = np.where(missed & (up == ADMIT), written, 0.0)
     key = day * len(catalog) + title
     keys, inverse = np.unique(key, return_inverse=True)
 
@@ -409,7 +412,7 @@ def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates
         "upstream_hit_gb": count(np.where(up_hit, view_gb, 0.0)),
         "miss_views": count(np.where(missed, views, 0.0)),
         "origin_views": count(np.where(missed & ~up_hit, views, 0.0)),
-        "fill_gb": count(np.where(at_edge == ADMIT, sizes[title], 0.0) + up_write),
+        "fill_gb": count(np.where(at_edge == ADMIT, written, 0.0) + up_write),
         "on_demand_gb": count(pulled + up_write),
     })
     # where the pulled bytes come from: the upstream cache when it held or just admitted the title
@@ -740,6 +743,7 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                 np.add.at(recent[d], idx, weight * rows[C.VIEWS].to_numpy(float) * gpv[idx])
         scored = stream.day >= _BACKTEST_WARMUP
         view_gb = stream.views * gpv[stream.title]
+        written = stream.views * size_gb[stream.title]  # as in _tally: k admissions per request of k views
         demand_gb = float(view_gb[scored].sum())
         for share in shares:
             capacity = share * float(disks[site])
@@ -764,8 +768,8 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                 records.append({
                     C.SITE: site, "pinned_share": float(share), "policy": policy,
                     "edge_byte_hit_ratio": float(view_gb[hit].sum()) / demand_gb if demand_gb > 0 else 0.0,
-                    "fill_gb": pin_writes + float(size_gb[stream.title[admit]].sum()),
-                    "on_demand_gb": float(np.where(admit, np.maximum(size_gb[stream.title], view_gb),
+                    "fill_gb": pin_writes + float(written[admit].sum()),
+                    "on_demand_gb": float(np.where(admit, np.maximum(written, view_gb),
                                                    np.where(missed, view_gb, 0.0)).sum()),
                 })
     table = pd.DataFrame(records, columns=columns[:-1])
