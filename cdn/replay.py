@@ -273,6 +273,8 @@ def replay(
         raise InputError(f"--pinned-share {pinned_share}: expected a share in [0, 1]")
     if warmup_days < 0:
         raise InputError(f"--warmup {warmup_days}: expected 0 or more nights")
+    if budget is not None and budget < 1:
+        raise InputError(f"--request-budget {budget}: expected at least 1 request per edge and day")
     dates = list(pd.date_range(first, last, freq="D"))
     warmup = max(0, min(warmup_days, (first - scenario.first_date).days - 7))
     nights = list(pd.date_range(first - pd.Timedelta(days=warmup), last, freq="D"))
