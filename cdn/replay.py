@@ -386,6 +386,8 @@ def write_charts(days: pd.DataFrame, summary: dict[str, Any], out: Path) -> None
         ax.set_title(title)
         ax.set_xlabel("date (one tick per day)")
         ax.set_ylabel(label)
+        if len(frame):  # half a day either side, so a one-day replay gets one tick, not matplotlib's default span
+            ax.set_xlim(frame["date"].min() - pd.Timedelta(hours=12), frame["date"].max() + pd.Timedelta(hours=12))
         ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, math.ceil(summary["days"] / 21))))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         ax.grid(alpha=0.3)
