@@ -1,7 +1,7 @@
 """Benchmark: reactive and hybrid cache replay at real view counts, and the error of the request budget.
 
 ``--views N`` scales one day of a scenario to N views in total (same shares per region and title) and
-times the default reactive policies (LRU, LFU, S3-FIFO, Belady, two levels) plus a hybrid replay (half of
+times the default reactive policies (LRU, LFU, S3-FIFO, SIEVE, Belady, two levels) plus a hybrid replay (half of
 each edge pinned with the previous day's best titles, SIEVE in the rest), routing included; it prints the
 wall time and the peak resident memory of the process.
 
@@ -68,7 +68,8 @@ def volume(args: argparse.Namespace) -> None:
     print(f"{args.data} {args.date}: {demand[C.VIEWS].sum():,.0f} views over {demand[C.REGION].nunique()} regions, "
           f"{len(demand):,} (region, title) rows, budget {REQUEST_BUDGET:,} requests per edge and day")
     print(f"requests per policy: {int(reactive.rows.groupby('strategy')['requests'].sum().iloc[0]):,}")
-    print(f"replay (4 reactive policies x 2 levels + hybrid, routing included): {done - loaded:.1f} s; "
+    print(f"replay ({len(DEFAULT_POLICIES)} reactive policies x 2 levels + hybrid, routing included): "
+          f"{done - loaded:.1f} s; "
           f"loading {loaded - began:.1f} s; peak RSS {rss_gb:.2f} GB")
     for row in rows:
         print(f"  {row['strategy']:>8}: hit ratio {row['edge_byte_hit_ratio']:.4f}, disk writes "

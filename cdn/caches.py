@@ -24,12 +24,13 @@ the data contract. Caches keep their content from one day to the next. An admiss
 the title being filled); a miss that is not admitted pulls the view's bytes only. Both count as
 on-demand upstream traffic (:data:`TRAFFIC_COLUMNS`).
 
-**Bounded requests.** A request stands for one view unless a (site, day) has more views than
-``budget`` requests (:data:`REQUEST_BUDGET`): then every (site, day, title) keeps at most ``m`` requests,
-``m`` the largest cap that keeps the site's day within the budget, each carrying an equal share of the
-title's views. Titles with few views, whose misses and admissions decide a cache's writes, keep one
-request per view; a title with thousands of views keeps ``m`` requests spread over the day by the
-diurnal profile. The error against one request per view is measured in docs/simulation.md.
+**Bounded requests.** A request stands for one view unless a (site, day) has more views than ``budget``
+requests (:data:`REQUEST_BUDGET`): then one request stands for ``k = views / budget`` views of that day at
+that site, for every title alike (each title's views divided by ``k``, rounded stochastically, seeded), so
+hot titles stay as much hotter than cold ones as they were and a day costs at most about ``budget``
+requests per site whatever its views; an admission of such a request counts ``k`` titles written (the
+thinned-out requests of cold titles would each have been a miss). The error against one request per view is measured in
+BENCHMARKS.md (Simulation).
 
 Why libCacheSim driven one request at a time: the policies (LRU, LFU, S3-FIFO, SIEVE, Belady) run in
 libCacheSim's C++ (``libcachesim`` on PyPI), the reference implementations of the research community.
@@ -157,26 +158,6 @@ class CacheReplay:
     traffic: pd.DataFrame
 
 
-def request_cap(counts: np.ndarray, budget: int) -> int:
-    """Largest cap ``m`` with ``sum(min(counts, m)) <= budget`` (at least 1; ``max(counts)`` when all fit).
-
-    Examples
-    --------
-    >>> request_cap(np.array([1, 2, 50, 100]), 1000), request_cap(np.array([1, 2, 50, 100]), 23)
-    (100, 10)
-    """
-    if counts.size == 0 or int(counts.sum()) <= budget:
-        return int(counts.max(initial=1))
-    ordered = np.sort(counts)
-    prefix = np.concatenate([[0], np.cumsum(ordered)])
-    lo, hi = 1, int(ordered[-1])
-    while lo < hi:  # largest m with total(m) <= budget
-        mid = (lo + hi + 1) // 2
-        k = int(np.searchsorted(ordered, mid))
-        lo, hi = (mid, hi) if prefix[k] + mid * (ordered.size - k) <= budget else (lo, mid - 1)
-    return lo
-
-
 def request_streams(scenario: Scenario, demand: pd.DataFrame, dates: Sequence[pd.Timestamp],
                     seed: int = 0, budget: int | None = REQUEST_BUDGET) -> dict[str, Requests]:
     """Turn daily views per (region, title) into one request stream per edge site.
@@ -195,8 +176,9 @@ def request_streams(scenario: Scenario, demand: pd.DataFrame, dates: Sequence[pd
     seed : int
         Seed of the rounding and arrival draws; the same seed gives the same streams.
     budget : int or None
-        Requests per (site, day) above which each (site, day, title) keeps at most :func:`request_cap`
-        requests, each standing for an equal share of its views; None for one request per view.
+        Requests per (site, day) above which one request stands for ``k = views / budget`` views of that
+        site's day, every title's views divided by ``k`` and rounded stochastically; None for one request
+        per view.
 
     Returns
     -------
@@ -218,18 +200,18 @@ def request_streams(scenario: Scenario, demand: pd.DataFrame, dates: Sequence[pd
     streams: dict[str, Requests] = {}
     for site, group in rows.sort_values(["site", "day", C.REGION, "title"]).groupby("site", sort=True):
         views = group[C.VIEWS].to_numpy(float)
-        counts = np.floor(views).astype(np.int64)
-        counts += rng.random(views.size) < views - counts
         days = group["day"].to_numpy(np.int64)
-        n_req = counts.copy()
+        per_request = np.ones(views.size)  # views one request stands for
         if budget is not None:
-            for d in np.unique(days):
-                sel = days == d
-                n_req[sel] = np.minimum(counts[sel], request_cap(counts[sel], budget))
-        weight = counts[n_req > 0] / n_req[n_req > 0]
-        day = np.repeat(days[n_req > 0], n_req[n_req > 0])
-        title = np.repeat(group["title"].to_numpy(np.int64)[n_req > 0], n_req[n_req > 0])
-        per_view = np.repeat(weight, n_req[n_req > 0])
+            totals = np.bincount(days, weights=views)
+            over = totals > budget
+            per_request = np.where(over[days], totals[days] / budget, 1.0)
+        scaled = views / per_request
+        counts = np.floor(scaled).astype(np.int64)
+        counts += rng.random(views.size) < scaled - counts
+        day = np.repeat(days, counts)
+        title = np.repeat(group["title"].to_numpy(np.int64), counts)
+        per_view = np.repeat(per_request, counts)
         hour = rng.choice(24, size=day.size, p=profile) + rng.random(day.size)
         order = np.lexsort((hour, day))
         day, title, hour, per_view = day[order], title[order], hour[order], per_view[order]
@@ -405,8 +387,10 @@ def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates
     at_edge, up, srv, hour = edge[report], above[report], server[report], stream.hour[report].astype(np.int64)
     view_gb = views * gpv[title]
     missed = (at_edge == MISS) | (at_edge == ADMIT)
-    pulled = np.where(at_edge == ADMIT, np.maximum(sizes[title], view_gb), np.where(missed, view_gb, 0.0))
-    up_write = np.where(missed & (up == ADMIT), sizes[title], 0.0)
+    # a request standing for k views (request budget) stands for about k admissions of the thinned titles
+    written = sizes[title] * views
+    pulled = np.where(at_edge == ADMIT, np.maximum(written, view_gb), np.where(missed, view_gb, 0.0))
+    up_write = np.where(missed & (up == ADMIT), written, 0.0)
     key = day * len(catalog) + title
     keys, inverse = np.unique(key, return_inverse=True)
 
@@ -428,7 +412,7 @@ def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates
         "upstream_hit_gb": count(np.where(up_hit, view_gb, 0.0)),
         "miss_views": count(np.where(missed, views, 0.0)),
         "origin_views": count(np.where(missed & ~up_hit, views, 0.0)),
-        "fill_gb": count(np.where(at_edge == ADMIT, sizes[title], 0.0) + up_write),
+        "fill_gb": count(np.where(at_edge == ADMIT, written, 0.0) + up_write),
         "on_demand_gb": count(pulled + up_write),
     })
     # where the pulled bytes come from: the upstream cache when it held or just admitted the title
@@ -677,7 +661,8 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     before (weights halving each day back, :data:`PIN_HALF_LIFE_DAYS`: a stand-in for the nightly
     forecast, with its error), filled within the share of its disk and its nightly fill budget (chained
     from :data:`PIN_BURN_IN_DAYS` nights before, so a small budget shows as the lag it causes), and
-    caches the rest with the policy. The first two days warm the caches; on the others the edge's byte
+    caches the unpinned share with the policy (a plan may fill its whole share, so the backtest does not
+    count on the room its pins leave). The first two days warm the caches; on the others the edge's byte
     hit ratio, its disk writes (pins filled plus admissions) and its on-demand upstream GB (missed views
     plus admitted titles, what loads the backbone during the day) are measured. Each edge takes, among
     the (share, policy) pairs whose hit ratio is at least that of its best reactive cache of the whole disk
@@ -758,6 +743,7 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                 np.add.at(recent[d], idx, weight * rows[C.VIEWS].to_numpy(float) * gpv[idx])
         scored = stream.day >= _BACKTEST_WARMUP
         view_gb = stream.views * gpv[stream.title]
+        written = stream.views * size_gb[stream.title]  # as in _tally: k admissions per request of k views
         demand_gb = float(view_gb[scored].sum())
         for share in shares:
             capacity = share * float(disks[site])
@@ -772,16 +758,18 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                 held = pins[d]
             pins = pins[len(burn_in):]
             for policy in policies:
-                outcome = run_cache(policy, float(disks[site]) - (pins * size_gb).sum(axis=1), stream, size_gb,
-                                    pinned=pins, admission=admission)
+                # the cache gets the unpinned share only: a plan may fill its whole share (the planner
+                # does, for neighbours and keeps), so the backtest does not count on the space it leaves
+                outcome = run_cache(policy, float(disks[site]) - capacity, stream, size_gb, pinned=pins,
+                                    admission=admission)
                 hit = scored & ((outcome == HIT) | (outcome == PINNED))
                 admit = scored & (outcome == ADMIT)
                 missed = scored & ((outcome == MISS) | (outcome == ADMIT))
                 records.append({
                     C.SITE: site, "pinned_share": float(share), "policy": policy,
                     "edge_byte_hit_ratio": float(view_gb[hit].sum()) / demand_gb if demand_gb > 0 else 0.0,
-                    "fill_gb": pin_writes + float(size_gb[stream.title[admit]].sum()),
-                    "on_demand_gb": float(np.where(admit, np.maximum(size_gb[stream.title], view_gb),
+                    "fill_gb": pin_writes + float(written[admit].sum()),
+                    "on_demand_gb": float(np.where(admit, np.maximum(written, view_gb),
                                                    np.where(missed, view_gb, 0.0)).sum()),
                 })
     table = pd.DataFrame(records, columns=columns[:-1])

@@ -276,6 +276,8 @@ def replay(
         raise InputError(f"--pinned-share {pinned_share}: expected a share in [0, 1]")
     if warmup_days < 0:
         raise InputError(f"--warmup {warmup_days}: expected 0 or more nights")
+    if budget is not None and budget < 1:
+        raise InputError(f"--request-budget {budget}: expected at least 1 request per edge and day")
     dates = list(pd.date_range(first, last, freq="D"))
     warmup = max(0, min(warmup_days, (first - scenario.first_date).days - 7))
     nights = list(pd.date_range(first - pd.Timedelta(days=warmup), last, freq="D"))
@@ -391,6 +393,8 @@ def write_charts(days: pd.DataFrame, summary: dict[str, Any], out: Path) -> None
         ax.set_title(title)
         ax.set_xlabel("date (one tick per day)")
         ax.set_ylabel(label)
+        if len(frame):  # half a day either side, so a one-day replay gets one tick, not matplotlib's default span
+            ax.set_xlim(frame["date"].min() - pd.Timedelta(hours=12), frame["date"].max() + pd.Timedelta(hours=12))
         ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, math.ceil(summary["days"] / 21))))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         ax.grid(alpha=0.3)

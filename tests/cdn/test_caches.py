@@ -28,7 +28,6 @@ from cdn.caches import (
     edge_split,
     replay_caches,
     replay_hybrid,
-    request_cap,
     request_streams,
     run_cache,
     upstream_sites,
@@ -262,17 +261,17 @@ def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, po
     assert ((outcome == PINNED) == pinned[stream.day, stream.title]).all()
 
 
-def test_the_request_budget_keeps_every_view_and_bounds_the_requests(tiny):
+def test_the_request_budget_thins_every_title_alike_and_bounds_the_requests(tiny):
     demand = pd.DataFrame({"date": [START] * 3, "region": ["r1"] * 3, "title_id": ["t1", "t2", "t3"],
-                           "views": [1000.0, 30.0, 2.0]})
+                           "views": [10000.0, 300.0, 20.0]})
     exact = request_streams(tiny, demand, [START], budget=None)["E1"]
-    capped = request_streams(tiny, demand, [START], budget=100)["E1"]
-    assert exact.title.size == 1032 and capped.title.size == 100
-    assert capped.views.sum() == pytest.approx(1032.0)
-    per_title = pd.Series(capped.views).groupby(capped.title).agg(["size", "sum"])
-    # few views keep one request per view; the 1,000 views of t1 become 68 requests (68 + 30 + 2 = 100)
-    assert per_title.loc[1].tolist() == [30, 30.0] and per_title.loc[2].tolist() == [2, 2.0]
-    assert per_title.loc[0, "size"] == request_cap(np.array([1000, 30, 2]), 100) == 68
+    assert exact.title.size == 10320 and (exact.views == 1.0).all()
+    thinned = request_streams(tiny, demand, [START], budget=1032)["E1"]
+    assert (thinned.views == 10.0).all()  # one request for 10 views of every title
+    counts = np.bincount(thinned.title, minlength=4)
+    assert counts[:3].tolist() == [1000, 30, 2]  # 10,000 / 10, 300 / 10 and 20 / 10: exact here
+    within = request_streams(tiny, demand, [START], budget=20000)["E1"]
+    assert within.title.size == 10320  # under the budget nothing changes
 
 
 def test_the_split_is_chosen_per_edge_and_recorded_in_the_plan(tmp_path):

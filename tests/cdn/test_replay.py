@@ -109,6 +109,12 @@ def test_bad_dates_and_policies_are_refused_before_any_work(tiny, tmp_path):
         replay(tiny, "2024-01-10", "2024-01-09", tmp_path / "c", model="snaive7", solver="greedy")
     with pytest.raises(InputError, match="valid policies"):
         replay(tiny, "2024-01-10", "2024-01-11", tmp_path / "d", model="snaive7", solver="greedy", policies=["mru"])
+    with pytest.raises(InputError, match="valid modes are proactive, hybrid, reactive"):
+        replay(tiny, "2024-01-10", "2024-01-11", tmp_path / "e", model="snaive7", modes=["push"])
+    with pytest.raises(InputError, match=r"--pinned-share 2.0: expected a share in \[0, 1\]"):
+        replay(tiny, "2024-01-10", "2024-01-11", tmp_path / "f", model="snaive7", pinned_share=2.0)
+    with pytest.raises(InputError, match="--request-budget 0"):
+        replay(tiny, "2024-01-10", "2024-01-11", tmp_path / "g", model="snaive7", budget=0)
     assert not any(tmp_path.iterdir())
 
 
