@@ -66,15 +66,17 @@ def knobs_sidebar(ctx: shared.Context) -> whatif.Knobs:
     time_limit = side.number_input("Time limit, s", 1.0, 600.0, DEFAULT.time_limit, 5.0, key="time_limit")
     objective = _choice("Objective", whatif.OBJECTIVES, DEFAULT.objective, "objective", "Placement objective.")
     mode = _choice("Mode", whatif.MODES, DEFAULT.mode, "mode", "How the edge disks are filled.")
-    pinned = side.slider("Pinned share (hybrid)", 0.0, 1.0, DEFAULT.pinned_share, 0.05, key="pinned",
-                         disabled=mode != "hybrid")
+    chosen = side.checkbox("Pinned share chosen per edge by backtest", True, key="pinned_chosen",
+                           disabled=mode != "hybrid")
+    pinned = side.slider("Pinned share (hybrid)", 0.0, 1.0, 0.8, 0.05, key="pinned",
+                         disabled=mode != "hybrid" or chosen)
     hit = whatif.Hit(str(hit_title), tuple(hit_regions), float(hit_factor)) if hit_regions and hit_factor != 1 else None
     default_window = float(scn.settings["fill_window_hours"])
     return whatif.Knobs(edge_disk=float(edge_disk), storage_disk=float(storage_disk),
                         fill_window_hours=None if float(window) == default_window else float(window),
                         fill_rate=float(rate), growth_pct=float(growth), hit=hit, failures=tuple(failures),
                         model=model, solver=solver, time_limit=float(time_limit), objective=objective, mode=mode,
-                        pinned_share=float(pinned))
+                        pinned_share=None if chosen else float(pinned))
 
 
 def _delta(key: str, table: pd.DataFrame) -> str | None:

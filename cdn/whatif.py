@@ -37,11 +37,12 @@ from cdn.errors import InputError
 from cdn.network import build_graph
 from cdn.scenario import DATE_FORMAT, Scenario, load_scenario
 from cdn.simulate import Simulation, simulate_day
+from placement import OBJECTIVES as PLACEMENT_OBJECTIVES
 from placement import PlacementResult
 
-OBJECTIVES: tuple[str, ...] = ("cost",)
-"""Placement objectives the explorer offers (``cost``: bytes x path cost + churn, :func:`placement.solve`)."""
-MODES: tuple[str, ...] = ("proactive",)
+OBJECTIVES: tuple[str, ...] = tuple(PLACEMENT_OBJECTIVES)
+"""Placement objectives the explorer offers (:data:`placement.OBJECTIVES`: ``hit`` first, then ``cost``)."""
+MODES: tuple[str, ...] = ("proactive", "hybrid", "reactive")
 """Delivery modes the explorer offers (``proactive``: the night's plan fills the disks, nothing else)."""
 DISK_TIERS = (C.EDGE, C.STORAGE)
 APP_DATA_ENV = "EDGEFILL_DATA"
@@ -239,8 +240,9 @@ class Knobs:
         Seconds for one solve.
     objective, mode : str
         One of :data:`OBJECTIVES` and :data:`MODES`.
-    pinned_share : float
-        Share of an edge's disk pinned by the plan in a hybrid mode (0..1); unused by ``proactive``.
+    pinned_share : float or None
+        Share of an edge's disk pinned by the plan in hybrid mode (0..1); None chooses it per edge by
+        backtest (:func:`cdn.caches.edge_split`); unused by ``proactive`` and ``reactive``.
     """
 
     edge_disk: float = 1.0
@@ -253,9 +255,9 @@ class Knobs:
     model: str = "auto"
     solver: str = "greedy"
     time_limit: float = 20.0
-    objective: str = "cost"
+    objective: str = "hit"
     mode: str = "proactive"
-    pinned_share: float = 0.8
+    pinned_share: float | None = None
 
     def forecast_part(self) -> Knobs:
         """Only what :func:`forecast_step` reads (the rest at defaults): the cache key of a forecast."""
@@ -296,11 +298,13 @@ def check_knobs(knobs: Knobs) -> None:
     for value, valid, name in ((knobs.objective, OBJECTIVES, "objective"), (knobs.mode, MODES, "mode")):
         if value not in valid:
             raise InputError(f"{name} {value!r}; expected one of {', '.join(valid)}")
+    if knobs.failures and knobs.mode != "proactive":
+        raise InputError(f"failed sites or links are simulated in proactive mode only, not in mode {knobs.mode}")
     if knobs.model not in MODELS:
         raise InputError(f"model {knobs.model!r}; expected one of {', '.join(sorted(MODELS))}")
     get_solver(knobs.solver)
     _positive(knobs.time_limit, "time limit")
-    if not 0.0 <= knobs.pinned_share <= 1.0:
+    if knobs.pinned_share is not None and not 0.0 <= knobs.pinned_share <= 1.0:
         raise InputError(f"pinned share = {knobs.pinned_share!r}; expected a share in [0, 1]")
 
 
@@ -318,16 +322,20 @@ def plan_step(scenario: Scenario, date: pd.Timestamp, forecast: pd.DataFrame,
     Sites hold the scenario's ``placement.csv`` before the plan. Returns the result and the plan
     directory ``<date>/placement.csv, summary.json`` zipped (the data contract's layout).
     """
-    from cdn.planning import make_plan
+    from cdn.caches import edge_split
+    from cdn.planning import check_objective, make_plan
 
     check_knobs(knobs)
     planned = capacity_scenario(scenario, knobs)
     if knobs.growth_pct:
         forecast = grow_forecast(forecast, knobs.growth_pct)
+    shares, record = edge_split(planned, date, knobs.mode, knobs.pinned_share)
     with tempfile.TemporaryDirectory(prefix="edgefill-whatif-") as root:
         result = make_plan(planned, date, forecast, root, solver=knobs.solver, time_limit=knobs.time_limit,
-                           gap=0.01)
+                           gap=0.01, objective=check_objective(knobs.objective), pinned_share=shares,
+                           summary_extra=record)
         archive = zip_directory(Path(root))
+    result.details["split"] = record  # how measure_step runs the edges' caches
     return result, archive
 
 
@@ -340,7 +348,19 @@ def measure_step(scenario: Scenario, date: pd.Timestamp, plan: PlacementResult, 
         actual = surprise_hit(actual, knobs.hit.title, knobs.hit.regions, knobs.hit.factor, start=date)
     simulation = simulate_day(actual, plan.holdings, actual.day(date), failures=knobs.failures, fill_gb=plan.fill_gb)
     simulation.summary["date"] = f"{date:{DATE_FORMAT}}"
+    if knobs.mode != "proactive":  # the edges' caches serve too: the day's figures are the cache simulation's
+        from cdn.caches import simulate_cached_day
+
+        cached, _ = simulate_cached_day(actual, date, knobs.mode, plan.holdings, plan.details.get("split"),
+                                        plan.fill_gb)
+        simulation.summary.update({key: cached[key] for key in CACHED_KEYS})
     return simulation
+
+
+CACHED_KEYS = ("edge_byte_hit_ratio", "backbone_gb", "peak_backbone_gbps", "peak_link_utilisation", "fill_gb")
+"""The day's figures that a hybrid or reactive night takes from the cache simulation
+(:func:`cdn.caches.simulate_cached_day`: admissions are upstream traffic and disk writes); the per-site and
+per-link tables stay those of the plan's holdings."""
 
 
 def kpis(plan: PlacementResult, simulation: Simulation) -> dict[str, float]:
@@ -348,7 +368,8 @@ def kpis(plan: PlacementResult, simulation: Simulation) -> dict[str, float]:
 
     ``edge_byte_hit_ratio``, ``backbone_tb``, ``peak_backbone_gbps`` and ``peak_link_utilisation`` (peak-hour
     Gbps over capacity on the busiest link; above 1 it is overloaded) and ``unserved_gb`` come from the
-    simulation; ``fill_gb`` (GB written into disks tonight) and ``evict_gb`` from the plan.
+    simulation; ``fill_gb`` (GB written into disks: tonight's fill, plus the caches' admissions in hybrid and
+    reactive mode) from the simulation and ``evict_gb`` from the plan.
     """
     s = simulation.summary
     hit = s["edge_byte_hit_ratio"]
@@ -357,7 +378,7 @@ def kpis(plan: PlacementResult, simulation: Simulation) -> dict[str, float]:
         "backbone_tb": float(s["backbone_gb"]) / 1000.0,
         "peak_backbone_gbps": float(s["peak_backbone_gbps"]),
         "peak_link_utilisation": float(s["peak_link_utilisation"]),
-        "fill_gb": float(plan.fill_gb),
+        "fill_gb": float(s["fill_gb"]),
         "evict_gb": float(plan.evict_gb),
         "unserved_gb": float(s["unserved_gb"]),
     }

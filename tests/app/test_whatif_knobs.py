@@ -143,6 +143,28 @@ def test_evaluate_equals_the_library_calls_it_maps_to(tiny):
     assert got.kpis["backbone_tb"] == sim.summary["backbone_gb"] / 1000.0
 
 
+@pytest.mark.parametrize("mode", ["hybrid", "reactive"])
+def test_a_cache_mode_takes_the_day_from_the_cache_simulation(tiny, mode):
+    from cdn.caches import edge_split, simulate_cached_day
+
+    knobs = whatif.Knobs(model="ewma", mode=mode, pinned_share=0.5 if mode == "hybrid" else None)
+    got = whatif.evaluate(tiny, DATE, knobs)
+    shares, record = edge_split(tiny, DATE, mode, knobs.pinned_share)
+    frame = forecast_scenario(tiny, DATE, model="ewma")
+    with tempfile.TemporaryDirectory() as root:
+        result = make_plan(tiny, DATE, frame, root, solver="greedy", time_limit=20.0, gap=0.01,
+                           pinned_share=shares, summary_extra=record)
+    cached, _ = simulate_cached_day(tiny, DATE, mode, result.holdings, record, result.fill_gb)
+    assert got.kpis["edge_byte_hit_ratio"] == cached["edge_byte_hit_ratio"]
+    assert got.kpis["backbone_tb"] == cached["backbone_gb"] / 1000.0
+    assert got.kpis["fill_gb"] == cached["fill_gb"] >= result.fill_gb  # admissions are disk writes too
+
+
+def test_failures_are_simulated_in_proactive_mode_only(tiny):
+    with pytest.raises(InputError, match="proactive mode only"):
+        whatif.evaluate(tiny, DATE, whatif.Knobs(model="ewma", mode="hybrid", failures=("E1",)))
+
+
 def test_more_edge_disk_never_lowers_the_hit_ratio_on_tiny(tiny):
     ratios = [whatif.evaluate(tiny, DATE, whatif.Knobs(model="ewma", edge_disk=f)).kpis["edge_byte_hit_ratio"]
               for f in (0.0, 0.5, 1.0, 2.0, 4.0)]
@@ -165,8 +187,10 @@ def test_plan_archive_holds_the_contract_plan_directory(tiny):
 
 
 def test_unknown_choices_are_refused_with_the_valid_ones():
-    with pytest.raises(InputError, match="objective 'hit'; expected one of cost"):
-        whatif.check_knobs(whatif.Knobs(objective="hit"))
+    with pytest.raises(InputError, match="objective 'bytes'; expected one of hit, cost"):
+        whatif.check_knobs(whatif.Knobs(objective="bytes"))
+    with pytest.raises(InputError, match="mode 'push'; expected one of proactive, hybrid, reactive"):
+        whatif.check_knobs(whatif.Knobs(mode="push"))
     with pytest.raises(InputError, match="model 'nope'"):
         whatif.check_knobs(whatif.Knobs(model="nope"))
 
