@@ -508,7 +508,7 @@ class Auto(PanelForecaster):
     After :meth:`predict`, ``choice_`` holds what was chosen and every candidate's WAPE.
     """
 
-    def __init__(self, *, use_prophet: bool = True, prophet_head: int = 10, prophet_origins: int = 7,
+    def __init__(self, *, use_prophet: bool = True, prophet_head: int = 5, prophet_origins: int = 4,
                  **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
         self.use_prophet = use_prophet
