@@ -30,7 +30,8 @@ report_app = typer.Typer(help="Reports over a scenario (forecast accuracy).", no
 app.add_typer(report_app, name="report")
 
 DataDir = Annotated[Path, typer.Option("--data", help="Scenario directory (data contract format).")]
-ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto (default), ewma, prophet or snaive7.")]
+ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto (default), ewma, last_value, mean7, "
+                                        "prophet or snaive7.")]
 SolverName = Annotated[
     str, typer.Option("--solver", help="Placement solver: highs (default), lagrangian, greedy, or cbc when installed.")
 ]
