@@ -116,7 +116,7 @@ def _series_figure(cells: pd.DataFrame, history: pd.DataFrame, series: list[tupl
         fig.add_vline(x=first.timestamp() * 1000 - DAY_MS / 2, line_dash="dot", line_color="#999", row=i, col=1)
         fig.update_yaxes(title_text="views per day", rangemode="tozero", row=i, col=1)
         _date_axis(fig, row=i, col=1)
-    fig.update_xaxes(dtick=7 * DAY_MS)  # 5 weeks of days: a tick a week stays readable; the grid is daily
+    fig.update_xaxes(tickformat="%b %d", tickangle=-45)  # 5 weeks of daily ticks: short, slanted labels
     fig.update_layout(title=title, height=320 * len(series) + 100)
     return fig
 
