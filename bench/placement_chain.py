@@ -52,7 +52,8 @@ def idle_edges(scenario: Scenario, root: Path, date: pd.Timestamp) -> int:
     plan = pd.read_csv(root / f"{date:{DATE_FORMAT}}" / "placement.csv", dtype=str, keep_default_na=False)
     size = scenario.catalog.set_index(C.TITLE)[C.SIZE_GB].astype(float)
     budget = scenario.fill_budget_gb()
-    month = scenario.demand[(scenario.demand[C.DATE] < date) & (scenario.demand[C.DATE] >= date - pd.Timedelta(days=28))]
+    demand = scenario.demand
+    month = demand[(demand[C.DATE] < date) & (demand[C.DATE] >= date - pd.Timedelta(days=28))]
     count = 0
     for _, site in scenario.sites[scenario.sites[C.TIER] == C.EDGE].iterrows():
         rows = plan[plan[C.SITE] == site[C.SITE]]
@@ -86,18 +87,18 @@ def main() -> None:
         seconds["forecast"] += time.perf_counter() - began
         for solver in solvers:
             began = time.perf_counter()
-            result = make_plan(scenario, date, None if solver == "naive" else frame, args.out / solver, solver=solver,
-                               time_limit=PLAN_TIME_LIMIT, gap=PLAN_GAP)
+            plan = make_plan(scenario, date, None if solver == "naive" else frame, args.out / solver, solver=solver,
+                             time_limit=PLAN_TIME_LIMIT, gap=PLAN_GAP)
             seconds[solver] += time.perf_counter() - began
-            print(f"{date:{DATE_FORMAT}} {solver}: {result.status}, gap {result.gap}, {result.seconds:.1f}s",
+            print(f"{date:{DATE_FORMAT}} {solver}: {plan.status}, gap {plan.gap}, {plan.seconds:.1f}s",
                   file=sys.stderr, flush=True)
     span = f"{dates[0]:{DATE_FORMAT}}..{dates[-1]:{DATE_FORMAT}}"
-    subprocess.run([sys.executable, str(args.scorer), str(args.data), "--write-naive-plan", str(args.out / "reference"),
-                    span], check=True, capture_output=True)
+    subprocess.run([sys.executable, str(args.scorer), str(args.data), "--write-naive-plan",
+                    str(args.out / "reference"), span], check=True, capture_output=True)
     chains = [*solvers, "reference"]
-    totals = {c: {"hit_gb": 0.0, "demand_gb": 0.0, "backbone_gb": 0.0, "fill_gb": 0.0, "idle_edge_nights": 0,
+    totals: dict[str, dict[str, float]] = {c: {"hit_gb": 0.0, "demand_gb": 0.0, "backbone_gb": 0.0, "fill_gb": 0.0, "idle_edge_nights": 0,
                   "infeasible_nights": 0} for c in chains}
-    oracle = {"hit_gb": 0.0, "backbone_gb": None}
+    oracle_hit_gb = 0.0
     nights = []
     for date in dates:
         day = f"{date:{DATE_FORMAT}}"
@@ -115,7 +116,7 @@ def main() -> None:
             t["idle_edge_nights"] += idle_edges(scenario, args.out / chain, date)
             row[chain] = {"hit": result["edge_byte_hit_ratio"], "backbone_gb": result["backbone"]["backbone_gb"]}
             if chain == chains[0]:
-                oracle["hit_gb"] += float(result["oracle_edge_byte_hit_ratio"] or 0.0) * demand
+                oracle_hit_gb += float(result["oracle_edge_byte_hit_ratio"] or 0.0) * demand
         nights.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     summary = {
@@ -124,7 +125,7 @@ def main() -> None:
                        "backbone_gb": round(t["backbone_gb"], 1), "fill_gb": round(t["fill_gb"], 1),
                        "idle_edge_nights": t["idle_edge_nights"], "infeasible_nights": t["infeasible_nights"]}
                    for c, t in totals.items()},
-        "oracle_edge_byte_hit_ratio": oracle["hit_gb"] / totals[chains[0]]["demand_gb"],
+        "oracle_edge_byte_hit_ratio": oracle_hit_gb / totals[chains[0]]["demand_gb"],
         "seconds": {k: round(v, 1) for k, v in seconds.items()},
         "per_night": nights,
     }

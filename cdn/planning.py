@@ -350,7 +350,7 @@ def plan_command(
     gap: float | None = None,
     model: str = "auto",
     churn_cost: float = DEFAULT_CHURN_COST,
-    objective: Objective = "hit",
+    objective: str = "hit",
 ) -> PlacementResult:
     """``cdn plan``: load the scenario, forecast D .. D+6 from demand strictly before D, plan and write.
 
@@ -361,9 +361,9 @@ def plan_command(
     from placement import get_solver
 
     get_solver(solver)  # an unknown solver or objective fails before the scenario is read and forecast
-    check_objective(objective)
+    goal = check_objective(objective)
     scenario = load_scenario(data)
     day = parse_date(date)
     frame = None if solver == "naive" else forecast_scenario(scenario, day, horizon=HORIZON_DAYS, model=model)
     return make_plan(scenario, day, frame, out, solver=solver, time_limit=time_limit, gap=gap,
-                     churn_cost=churn_cost, objective=objective)
+                     churn_cost=churn_cost, objective=goal)

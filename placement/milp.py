@@ -57,7 +57,7 @@ class Model:
         demand = problem.demand
         self.allowed = fits(problem) if allowed is None else allowed & fits(problem)
         # serving options: (region, title, candidate column) with positive demand and an allowed holder
-        opts = []
+        opts: list[tuple[int, int, int]] = []
         for j in range(problem.cand.shape[1]):
             sites = problem.cand[:, j]
             ok = np.zeros(demand.shape, dtype=bool)
@@ -65,7 +65,7 @@ class Model:
             r_idx, t_idx = np.nonzero(ok & (demand > 0))
             opts.extend(zip(r_idx.tolist(), t_idx.tolist(), [j] * len(r_idx), strict=True))
         opts.sort()
-        self.y_keys = np.array(opts, dtype=int).reshape(-1, 3)
+        self.y_keys = np.array(opts, dtype=np.int64).reshape(-1, 3)
         y_site = problem.cand[self.y_keys[:, 0], self.y_keys[:, 2]] if len(opts) else np.zeros(0, dtype=int)
         x_pairs = sorted(set(zip(y_site.tolist(), self.y_keys[:, 1].tolist(), strict=True)))
         self.x_keys = np.array(x_pairs, dtype=int).reshape(-1, 2)
@@ -141,7 +141,7 @@ class Model:
         for cap in problem.capacities:
             via_origin = cap.uses[:, n_cand]
             constant = float(region_total[via_origin].sum())
-            terms = []
+            terms: list[tuple[pulp.LpVariable, float]] = []
             for (r, j), ks in sorted(by_rj.items()):
                 share = float(cap.uses[r, j]) - float(via_origin[r])
                 if share:

@@ -165,5 +165,5 @@ def test_naive_needs_no_forecast(tiny, tmp_path):
 
 
 def test_unknown_objective_is_a_clear_error():
-    with pytest.raises(InputError, match="--objective 'nope'.*hit, cost"):
+    with pytest.raises(InputError, match=r"--objective 'nope'.*hit, cost"):
         check_objective("nope")
