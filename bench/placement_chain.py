@@ -96,8 +96,9 @@ def main() -> None:
     subprocess.run([sys.executable, str(args.scorer), str(args.data), "--write-naive-plan",
                     str(args.out / "reference"), span], check=True, capture_output=True)
     chains = [*solvers, "reference"]
-    totals: dict[str, dict[str, float]] = {c: {"hit_gb": 0.0, "demand_gb": 0.0, "backbone_gb": 0.0, "fill_gb": 0.0, "idle_edge_nights": 0,
-                  "infeasible_nights": 0} for c in chains}
+    zero = {"hit_gb": 0.0, "demand_gb": 0.0, "backbone_gb": 0.0, "fill_gb": 0.0, "idle_edge_nights": 0.0,
+            "infeasible_nights": 0.0}
+    totals: dict[str, dict[str, float]] = {c: dict(zero) for c in chains}
     oracle_hit_gb = 0.0
     nights = []
     for date in dates:
