@@ -98,24 +98,21 @@ DISCOUNT = 0.85
 night can still fill what they need (0.85**6 = 0.38: the seventh day counts about a third of the first)."""
 HISTORY_DAYS = 7
 """Days of observed demand (D-7 .. D-1) blended with the forecast, the signal of the naive plan."""
-HISTORY_WEIGHT = 0.5
-"""Weight of the recent observed bytes in the plan's value signal (the forecast's weight is 1 minus it)."""
+HISTORY_WEIGHT = 0.25
+"""Weight of the recent observed bytes blended with the forecast (the forecast's weight is 1 minus it); the
+value signal is never below the recent observed bytes themselves (:func:`value_signal`)."""
 PRIOR_DAYS = 28
 """Days of observed demand that rank titles for disk the value signal leaves empty (with the title's
 bytes in other regions and its genre's bytes in the region)."""
-YHAT_MEAN = "yhat_mean"
-"""Optional forecast column: expected views (forecasting.columns.YHAT_MEAN on the forecasting branch)."""
-P_VIEWS = "p_views"
-"""Optional forecast column: probability of at least one view that day (forecasting.columns.P_VIEWS)."""
 
 
 @dataclass(frozen=True)
 class ValueSignal:
     """What a plan is made from: daily GB per (region, title) it values, and the weak prior for idle disk.
 
-    ``demand`` is ``(1 - history_weight) x`` the forecast's discounted mean over the horizon plus
-    ``history_weight x`` the mean of the last :data:`HISTORY_DAYS` observed days; ``days`` is the
-    discounted number of days a fill serves (the churn price is spread over them).
+    ``demand`` is the larger of the mean of the last :data:`HISTORY_DAYS` observed days and the blend
+    ``(1 - history_weight) x`` forecast (its discounted mean over the horizon) ``+ history_weight x`` that
+    mean; ``days`` is the discounted number of days a fill serves (the churn price is spread over them).
     """
 
     demand: pd.DataFrame
@@ -133,7 +130,7 @@ def expected_views(forecast: pd.DataFrame) -> pd.Series:
 
     The mean is what an expected byte hit ratio needs (a point forecast of bursty demand is often its
     median, below the mean); P(views >= 1) is a lower bound on the mean of a count. Negative values count
-    as zero.
+    as zero; an empty ``yhat_mean`` or ``p_views`` is absent for that row.
 
     Raises
     ------
@@ -141,13 +138,13 @@ def expected_views(forecast: pd.DataFrame) -> pd.Series:
         A value that is not a finite number.
     """
     out = None
-    for column in (YHAT_MEAN, C.YHAT, P_VIEWS):
+    for column in (C.YHAT_MEAN, C.YHAT, C.P_VIEWS):
         if column not in forecast.columns:
             continue
         values = pd.to_numeric(forecast[column], errors="coerce").astype(float)
         bad = ~np.isfinite(values.to_numpy())
-        if column == YHAT_MEAN:
-            bad &= forecast[column].notna().to_numpy()  # an empty mean falls back to yhat
+        if column != C.YHAT:
+            bad &= forecast[column].notna().to_numpy()  # an empty optional value is absent, not an error
         if bad.any():
             first = forecast[bad].iloc[0]
             raise InputError(f"forecast for {first[C.DATE]}, region {first[C.REGION]!r}, title {first[C.TITLE]!r}: "
@@ -215,9 +212,11 @@ def value_signal(scenario: Scenario, forecast: pd.DataFrame | None, date: pd.Tim
 
     The forecast's discounted mean over the horizon (capped, per region, at the largest GB a single
     title drew there in a day of the last :data:`PRIOR_DAYS`: a diverging forecast cannot outrank every
-    observed title), blended with the mean of the last :data:`HISTORY_DAYS` observed days. A forecast
-    that is badly biased on unseen data still leaves half of the signal on what the naive plan ranks by;
-    ``forecast`` None (or ``history_weight`` 1) is the naive signal alone.
+    observed title) is blended with the mean of the last :data:`HISTORY_DAYS` observed days (what the
+    naive plan ranks by), and the value is never below that mean: a forecast can raise a title (a launch,
+    a trend), never sink a title below what it drew last week, so a forecast that under-forecasts the
+    head on unseen data cannot lose the head. ``forecast`` None (or ``history_weight`` 1) is the recent
+    mean alone; ``history_weight`` 0 is the forecast alone (no floor: the replay's oracle).
     """
     recent = observed_gb(scenario, date, HISTORY_DAYS)
     month = observed_gb(scenario, date, PRIOR_DAYS)
@@ -234,8 +233,9 @@ def value_signal(scenario: Scenario, forecast: pd.DataFrame | None, date: pd.Tim
         ahead[C.GB] = np.minimum(ahead[C.GB], ahead[C.REGION].map(cap).fillna(np.inf).to_numpy())
         both = ahead.merge(recent, on=key, how="outer", suffixes=("_f", "_h")).fillna({f"{C.GB}_f": 0.0,
                                                                                       f"{C.GB}_h": 0.0})
-        both[C.GB] = (1 - history_weight) * both[f"{C.GB}_f"] + history_weight * both[f"{C.GB}_h"]
-        demand = both[[*key, C.GB]]
+        blend = (1 - history_weight) * both[f"{C.GB}_f"] + history_weight * both[f"{C.GB}_h"]
+        both[C.GB] = np.maximum(blend, both[f"{C.GB}_h"]) if history_weight > 0 else blend
+        demand = both.loc[both[C.GB] > 0, [*key, C.GB]].reset_index(drop=True)
     return ValueSignal(demand=demand, prior=prior_gb(scenario, month, date + pd.Timedelta(days=horizon - 1)),
                        days=horizon_days(horizon, discount))
 

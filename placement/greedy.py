@@ -128,11 +128,8 @@ def fill_idle(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
     Titles are ranked per GB by the expected bytes the site could serve (``demand``), then by the weak
     evidence of ``prior`` (older history, the title elsewhere, its genre); titles with neither are left
     out. Filling disk the plan leaves empty costs no eviction and can only bring bytes closer, so it is
-    applied after every solver. Returns a new array.
-
-    Examples
-    --------
-    >>> # see tests/placement/test_greedy.py::test_fill_idle_leaves_no_disk_empty_while_titles_wait
+    applied after every solver. Returns a new array (tests/placement/test_greedy.py has hand-checked cases,
+    tests/placement/test_properties.py the property on random networks).
     """
     out = holdings.copy()
     for s in site_order(problem):

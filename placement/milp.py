@@ -142,7 +142,7 @@ class Model:
         for cap in problem.capacities:
             via_origin = cap.uses[:, n_cand]
             constant = float(region_total[via_origin].sum())
-            terms: list[tuple[Any, float]] = []
+            terms: list[tuple[pulp.LpVariable, float]] = []
             for (r, j), ks in sorted(by_rj.items()):
                 share = float(cap.uses[r, j]) - float(via_origin[r])
                 if share:

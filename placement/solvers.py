@@ -200,10 +200,10 @@ def _milp(backend: str) -> SolverFn:
             lp_value = solve_lp(model, backend, left(), options.threads)
             if lp_value is None:
                 break
-            bound, value = lagrangian_bound(problem, *model_duals(model))
-            pricing = max(pricing, bound)
+            lag_bound, value = lagrangian_bound(problem, *model_duals(model))
+            pricing = max(pricing, lag_bound)
             missing = np.where(model.allowed, 0.0, value)
-            details.setdefault("pricing", []).append({"lp": round(lp_value, 3), "bound": round(bound, 3),
+            details.setdefault("pricing", []).append({"lp": round(lp_value, 3), "bound": round(lag_bound, 3),
                                                       "columns": int(model.allowed.sum()),
                                                       "seconds": round(time.perf_counter() - began, 3)})
             out_of_time = options.time_limit is not None and time.perf_counter() - began > options.time_limit / 2

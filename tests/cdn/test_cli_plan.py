@@ -49,3 +49,22 @@ def test_plan_and_nightly_default_to_the_documented_gap_and_time_limit(tmp_path:
         helped = CliRunner().invoke(app, [command[0], "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
         assert "default: 480.0" in helped.output and "default: 0.01" in helped.output
     assert [(c["time_limit"], c["gap"]) for c in calls] == [(PLAN_TIME_LIMIT, PLAN_GAP)] * 2 == [(480.0, 0.01)] * 2
+
+
+def test_unknown_objective_exits_2_naming_the_valid_ones(tmp_path: Path) -> None:
+    done = run("plan", "--data", str(TINY), "--date", "2024-01-12", "--out", str(tmp_path), "--objective", "nope")
+    assert done.returncode == 2
+    assert "--objective 'nope'" in done.stderr and "hit, cost" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "2024-01-12").exists()
+
+
+def test_naive_solver_and_cost_objective_write_plans(tmp_path: Path) -> None:
+    naive = run("plan", "--data", str(TINY), "--date", "2024-01-12", "--out", str(tmp_path / "naive"),
+                "--solver", "naive")
+    assert naive.returncode == 0, naive.stderr
+    assert json.loads((tmp_path / "naive" / "2024-01-12" / "summary.json").read_text())["solver"] == "naive"
+    cost = run("plan", "--data", str(TINY), "--date", "2024-01-12", "--out", str(tmp_path / "cost"),
+               "--objective", "cost", "--model", "ewma")
+    assert cost.returncode == 0, cost.stderr
+    summary = json.loads((tmp_path / "cost" / "2024-01-12" / "summary.json").read_text())
+    assert summary["objective_kind"] == "cost" and summary["hit_weight"] == 0.0

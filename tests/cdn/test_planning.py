@@ -6,7 +6,20 @@ import pytest
 
 from cdn import columns as C
 from cdn.errors import InputError
-from cdn.planning import held_before, make_plan
+from cdn.planning import (
+    HISTORY_DAYS,
+    HISTORY_WEIGHT,
+    HORIZON_DAYS,
+    P_VIEWS,
+    YHAT_MEAN,
+    check_objective,
+    expected_gb,
+    expected_views,
+    held_before,
+    make_plan,
+    observed_gb,
+    value_signal,
+)
 from cdn.scenario import load_scenario
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
@@ -97,3 +110,60 @@ def test_forecast_with_nan_yhat_is_a_clear_error_and_writes_nothing(tiny, tmp_pa
     with pytest.raises(InputError, match="yhat"):
         make_plan(tiny, DATE, forecast, tmp_path, solver="greedy")
     assert not any(tmp_path.iterdir())
+
+
+def one_row_forecast(date: str, title: str, **values: float) -> pd.DataFrame:
+    row = {C.DATE: pd.Timestamp(date), C.REGION: "r1", C.TITLE: title, C.YHAT: 1.0, C.YHAT_LOWER: 0.0,
+           C.YHAT_UPPER: 2.0, C.MODEL: "test", **values}
+    return pd.DataFrame([row])
+
+
+def test_expected_views_prefer_the_mean_and_never_fall_below_the_chance_of_a_view():
+    frame = pd.concat([one_row_forecast(DATE, "t1", yhat=0.2, yhat_mean=3.0, p_views=0.9),
+                       one_row_forecast(DATE, "t2", yhat=0.2, yhat_mean=0.1, p_views=0.6),
+                       one_row_forecast(DATE, "t3", yhat=-1.0)], ignore_index=True)
+    frame.loc[2, [YHAT_MEAN, P_VIEWS]] = float("nan"), float("nan")  # no distribution for t3: yhat, clipped
+    assert expected_views(frame).tolist() == pytest.approx([3.0, 0.6, 0.0])
+
+
+def test_expected_gb_is_the_discounted_mean_of_the_days_the_forecast_covers(tiny):
+    days = pd.concat([one_row_forecast(f"2024-01-1{h}", "t1", yhat=float(10 * (h + 1))) for h in range(3)])
+    gb = expected_gb(tiny, days, pd.Timestamp(DATE), horizon=2, discount=0.5)  # day 0 weighs 1, day 1 0.5
+    assert gb[C.GB].tolist() == pytest.approx([4.0 * (10 + 0.5 * 20) / 1.5])  # t1: 4 GB per view
+
+
+def test_value_is_never_below_last_weeks_bytes_and_a_diverging_forecast_is_capped(tiny):
+    day = pd.Timestamp(DATE)
+    recent = observed_gb(tiny, day, HISTORY_DAYS).set_index([C.REGION, C.TITLE])[C.GB]
+    zero = pd.concat([one_row_forecast(DATE, t, yhat=0.0) for t in ("t1", "t2", "t3")])
+    signal = value_signal(tiny, zero, day).demand.set_index([C.REGION, C.TITLE])[C.GB]
+    assert signal.reindex(recent.index).tolist() == pytest.approx(recent.tolist())  # a zero forecast sinks nothing
+    huge = one_row_forecast(DATE, "t2", yhat=1e17)
+    capped = value_signal(tiny, huge, day).demand.set_index([C.REGION, C.TITLE])[C.GB]
+    month = tiny.demand[(tiny.demand[C.DATE] < day) & (tiny.demand[C.DATE] >= day - pd.Timedelta(days=28))]
+    top = float((month.loc[month[C.REGION] == "r1", C.VIEWS] * month.loc[month[C.REGION] == "r1", C.TITLE].map(
+        tiny.catalog.set_index(C.TITLE)[C.GB_PER_VIEW])).max())
+    assert capped[("r1", "t2")] == pytest.approx(0.75 * top + 0.25 * recent.get(("r1", "t2"), 0.0))
+    only_forecast = value_signal(tiny, huge, day, history_weight=0.0).demand
+    assert list(only_forecast[C.TITLE]) == ["t2"]  # the oracle's signal: the forecast alone
+
+
+def test_titles_without_a_forecast_row_still_fill_free_disk(tiny, tmp_path):
+    result = make_plan(tiny, DATE, one_row_forecast(DATE, "t3", yhat=5.0), tmp_path, solver="highs")
+    held = set(zip(result.holdings[C.SITE], result.holdings[C.TITLE], strict=True))
+    assert {("E2", "t1")} <= held or {("E2", "t2")} <= held  # E2 fills from r2's history, not its (empty) forecast
+    summary = json.loads((tmp_path / DATE / "summary.json").read_text())
+    assert summary["objective_kind"] == "hit" and summary["hit_weight"] > 0
+    assert summary["horizon_days"] == HORIZON_DAYS and summary["history_weight"] == HISTORY_WEIGHT
+
+
+def test_naive_needs_no_forecast(tiny, tmp_path):
+    result = make_plan(tiny, DATE, None, tmp_path, solver="naive")
+    assert result.solver == "naive" and result.method == "naive"
+    assert json.loads((tmp_path / DATE / "summary.json").read_text())["history_weight"] == 1.0
+    check_feasible(tiny, tmp_path, DATE)
+
+
+def test_unknown_objective_is_a_clear_error():
+    with pytest.raises(InputError, match=r"--objective 'nope'.*hit, cost"):
+        check_objective("nope")
