@@ -10,8 +10,6 @@ from cdn.planning import (
     HISTORY_DAYS,
     HISTORY_WEIGHT,
     HORIZON_DAYS,
-    P_VIEWS,
-    YHAT_MEAN,
     check_objective,
     expected_gb,
     expected_views,
@@ -122,7 +120,7 @@ def test_expected_views_prefer_the_mean_and_never_fall_below_the_chance_of_a_vie
     frame = pd.concat([one_row_forecast(DATE, "t1", yhat=0.2, yhat_mean=3.0, p_views=0.9),
                        one_row_forecast(DATE, "t2", yhat=0.2, yhat_mean=0.1, p_views=0.6),
                        one_row_forecast(DATE, "t3", yhat=-1.0)], ignore_index=True)
-    frame.loc[2, [YHAT_MEAN, P_VIEWS]] = float("nan"), float("nan")  # no distribution for t3: yhat, clipped
+    frame.loc[2, [C.YHAT_MEAN, C.P_VIEWS]] = float("nan"), float("nan")  # no distribution for t3: yhat, clipped
     assert expected_views(frame).tolist() == pytest.approx([3.0, 0.6, 0.0])
 
 
