@@ -98,9 +98,10 @@ DISCOUNT = 0.85
 night can still fill what they need (0.85**6 = 0.38: the seventh day counts about a third of the first)."""
 HISTORY_DAYS = 7
 """Days of observed demand (D-7 .. D-1) blended with the forecast, the signal of the naive plan."""
-HISTORY_WEIGHT = 0.25
+HISTORY_WEIGHT = 0.75
 """Weight of the recent observed bytes blended with the forecast (the forecast's weight is 1 minus it); the
-value signal is never below the recent observed bytes themselves (:func:`value_signal`)."""
+value signal is never below the recent observed bytes themselves (:func:`value_signal`). The smallest weight
+measured at which the plans beat the naive chain on every scenario tried (docs/placement.md)."""
 PRIOR_DAYS = 28
 """Days of observed demand that rank titles for disk the value signal leaves empty (with the title's
 bytes in other regions and its genre's bytes in the region)."""
@@ -126,7 +127,8 @@ def horizon_days(horizon: int = HORIZON_DAYS, discount: float = DISCOUNT) -> flo
 
 
 def expected_views(forecast: pd.DataFrame) -> pd.Series:
-    """Expected views of each forecast row: ``yhat_mean`` when present, else ``yhat``; at least ``p_views``.
+    """Expected views of each forecast row: ``yhat_mean`` when present, else ``yhat``; at least ``p_views``
+    and, with ``yhat_mean``, at most ``max(yhat_upper, yhat)``.
 
     The mean is what an expected byte hit ratio needs (a point forecast of bursty demand is often its
     median, below the mean); P(views >= 1) is a lower bound on the mean of a count. Negative values count
@@ -150,6 +152,12 @@ def expected_views(forecast: pd.DataFrame) -> pd.Series:
             raise InputError(f"forecast for {first[C.DATE]}, region {first[C.REGION]!r}, title {first[C.TITLE]!r}: "
                              f"{column} {first[column]!r} is not a finite number")
         values = values.clip(lower=0.0)
+        if column == C.YHAT_MEAN and C.YHAT_UPPER in forecast.columns:
+            # at most the top of the 80% interval: a mean lifted by rare spikes in a whole bucket of forecasts
+            # (the same for every title forecast near zero) says nothing about this title
+            top = np.fmax(pd.to_numeric(forecast[C.YHAT_UPPER], errors="coerce").astype(float),
+                          pd.to_numeric(forecast[C.YHAT], errors="coerce").astype(float))
+            values = np.minimum(values, top.fillna(np.inf))
         if out is None:
             out = values
         elif column == C.YHAT:

@@ -117,11 +117,14 @@ def one_row_forecast(date: str, title: str, **values: float) -> pd.DataFrame:
 
 
 def test_expected_views_prefer_the_mean_and_never_fall_below_the_chance_of_a_view():
-    frame = pd.concat([one_row_forecast(DATE, "t1", yhat=0.2, yhat_mean=3.0, p_views=0.9),
+    frame = pd.concat([one_row_forecast(DATE, "t1", yhat=0.2, yhat_mean=1.5, p_views=0.9),
                        one_row_forecast(DATE, "t2", yhat=0.2, yhat_mean=0.1, p_views=0.6),
-                       one_row_forecast(DATE, "t3", yhat=-1.0)], ignore_index=True)
+                       one_row_forecast(DATE, "t3", yhat=-1.0),
+                       one_row_forecast(DATE, "t4", yhat=0.0, yhat_upper=0.0, yhat_mean=1318.0, p_views=0.06)],
+                      ignore_index=True)
     frame.loc[2, [C.YHAT_MEAN, C.P_VIEWS]] = float("nan"), float("nan")  # no distribution for t3: yhat, clipped
-    assert expected_views(frame).tolist() == pytest.approx([3.0, 0.6, 0.0])
+    # t4: a bucket's mean lifted by rare spikes, far above its 80% interval, is held to the interval's top
+    assert expected_views(frame).tolist() == pytest.approx([1.5, 0.6, 0.0, 0.06])
 
 
 def test_expected_gb_is_the_discounted_mean_of_the_days_the_forecast_covers(tiny):
@@ -141,7 +144,8 @@ def test_value_is_never_below_last_weeks_bytes_and_a_diverging_forecast_is_cappe
     month = tiny.demand[(tiny.demand[C.DATE] < day) & (tiny.demand[C.DATE] >= day - pd.Timedelta(days=28))]
     top = float((month.loc[month[C.REGION] == "r1", C.VIEWS] * month.loc[month[C.REGION] == "r1", C.TITLE].map(
         tiny.catalog.set_index(C.TITLE)[C.GB_PER_VIEW])).max())
-    assert capped[("r1", "t2")] == pytest.approx(0.75 * top + 0.25 * recent.get(("r1", "t2"), 0.0))
+    w = HISTORY_WEIGHT
+    assert capped[("r1", "t2")] == pytest.approx((1 - w) * top + w * recent.get(("r1", "t2"), 0.0))
     only_forecast = value_signal(tiny, huge, day, history_weight=0.0).demand
     assert list(only_forecast[C.TITLE]) == ["t2"]  # the oracle's signal: the forecast alone
 
