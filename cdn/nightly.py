@@ -102,7 +102,7 @@ def run_nightly(
     """
     from cdn.caches import edge_split
     from cdn.forecast import forecast_scenario
-    from cdn.planning import HORIZON_DAYS, check_objective, make_plan
+    from cdn.planning import check_objective, forecast_horizon, make_plan
     from cdn.progress import task
     from cdn.simulate import simulate_day
     from placement import DEFAULT_CHURN_COST, get_solver
@@ -112,7 +112,8 @@ def run_nightly(
     seconds: dict[str, float] = {}
     shares, record = edge_split(scenario, date, mode, pinned_share)
     start = time.monotonic()
-    frame = forecast_scenario(scenario, date, horizon=HORIZON_DAYS, model=model, scheduler=scheduler, seed=seed)
+    frame = forecast_scenario(scenario, date, horizon=forecast_horizon(scenario), model=model, scheduler=scheduler,
+                              seed=seed)
     seconds["forecast"] = time.monotonic() - start
 
     start = time.monotonic()

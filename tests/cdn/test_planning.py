@@ -169,3 +169,11 @@ def test_naive_needs_no_forecast(tiny, tmp_path):
 def test_unknown_objective_is_a_clear_error():
     with pytest.raises(InputError, match=r"--objective 'nope'.*hit, cost"):
         check_objective("nope")
+
+
+def test_a_national_grid_is_forecast_one_day_ahead(tiny, monkeypatch):
+    from cdn import planning
+
+    assert planning.forecast_horizon(tiny) == planning.HORIZON_DAYS
+    monkeypatch.setattr(planning, "FULL_HORIZON_SERIES", len(tiny.catalog) * len(tiny.region_site()) - 1)
+    assert planning.forecast_horizon(tiny) == 1
