@@ -14,10 +14,8 @@ from cdn.scenario import DATE_FORMAT
 from forecasting import MODELS
 from placement import SOLVERS
 
-DEFAULT = whatif.Knobs()
-"""The baseline's knobs: every widget starts there."""
-VIEWS = ("Network map", "Sites", "Links", "Fill plan")
-"""What the page shows below the KPIs, one at a time (only the chosen one is computed and sent)."""
+DEFAULT = whatif.Knobs()  # the baseline's knobs: every widget starts there
+VIEWS = ("Network map", "Sites", "Links", "Fill plan")  # shown one at a time: only the chosen one is sent
 LOWER_IS_BETTER = {"backbone_tb", "peak_backbone_gbps", "peak_link_utilisation", "fill_gb", "evict_gb", "unserved_gb"}
 FORMATS = {"edge_byte_hit_ratio": "{:.3f}", "backbone_tb": "{:,.2f}", "peak_backbone_gbps": "{:,.2f}",
            "peak_link_utilisation": "{:,.2f}", "fill_gb": "{:,.0f}", "evict_gb": "{:,.0f}", "unserved_gb": "{:,.0f}"}

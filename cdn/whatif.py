@@ -2,10 +2,11 @@
 
 A planner asks "what if": 20% more disk at the edge, a shorter fill window, a surprise hit in three
 regions, an exchange link lost. Each capacity or demand knob is a pure function ``Scenario -> Scenario``
-(:func:`scale_disk`, :func:`set_fill`, :func:`grow_demand`, :func:`surprise_hit`) that never changes its
-input. :class:`Knobs` holds every knob; :func:`evaluate` is the one place that maps them to library
-calls, in three steps that the explorer caches separately so that moving one knob recomputes only what
-depends on it:
+(:func:`scale_disk`, :func:`set_fill`, :func:`grow_demand`, :func:`surprise_hit`; :func:`grow_forecast`
+grows a forecast frame alike) that never changes its input; failures are the simulation's own
+(:func:`cdn.simulate.simulate_day`), on the day, after the fill. :class:`Knobs` holds every knob;
+:func:`evaluate` is the one place that maps them to library calls, in three steps that the explorer
+caches separately so that moving one knob recomputes only what depends on it:
 
 1. :func:`forecast_step`: the plan date's forecast from the demand before it (``model``);
 2. :func:`plan_step`: the placement from that forecast, grown by the expected demand growth, on the

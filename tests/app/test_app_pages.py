@@ -175,6 +175,23 @@ def test_a_short_replay_run_here_is_charted(monkeypatch):
     assert len(at.get("plotly_chart")) == 2
 
 
+def test_a_replay_directory_is_read_and_a_wrong_one_named(monkeypatch, tmp_path):
+    from cdn.replay import replay
+
+    scenario = load_scenario(TINY)
+    replay(scenario, "2024-01-12", "2024-01-13", tmp_path / "replay", model="ewma", solver="greedy",
+           policies=["lru"], warmup_days=0)
+    at = _app(monkeypatch).run()
+    at.switch_page("app_pages/replay.py").run()
+    at.radio(key="replay_source").set_value("another directory").run()
+    at.text_input(key="replay_dir").set_value(str(tmp_path)).run()
+    assert "no replay there" in at.error[0].value
+    at.text_input(key="replay_dir").set_value(str(tmp_path / "replay")).run()
+    assert not at.exception and not at.error
+    assert list(at.dataframe[0].value["strategy"]) == ["proactive", "oracle", "lru"]
+    assert len(at.get("plotly_chart")) == 2
+
+
 @pytest.mark.slow
 def test_data_demo_renders_with_the_librarys_kpis(monkeypatch):
     demo = ROOT / "data" / "demo"

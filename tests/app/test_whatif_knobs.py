@@ -227,6 +227,16 @@ def test_uploads_that_are_not_scenarios_are_refused(tmp_path, data, message):
         whatif.unpack_scenario(data, tmp_path, max_bytes=1000 if len(data) > 1000 else 10**6)
 
 
+def test_a_zip_that_unpacks_to_more_than_ten_times_the_limit_is_refused(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("demand.csv", "0" * 200_000)  # deflates to a few hundred bytes
+    data = buffer.getvalue()
+    with pytest.raises(InputError, match="unpacks to"):
+        whatif.unpack_scenario(data, tmp_path / "x", max_bytes=10_000)
+    assert not (tmp_path / "x").exists()
+
+
 def test_zip_members_outside_the_directory_are_refused(tmp_path):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
