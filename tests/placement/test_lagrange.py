@@ -118,7 +118,8 @@ def test_lagrangian_solver_is_registered_and_reports_its_bound(make_line_problem
 
 
 def test_highs_prints_no_banner_on_stdout():
-    code = ("from tests.placement.conftest import line_problem\nfrom placement import solve\n"
+    code = ("import runpy\nline_problem = runpy.run_path('tests/placement/conftest.py')['line_problem']\n"
+            "from placement import solve\n"
             "r = solve(line_problem({('r1', 'a'): 6.0}, {'a': 6.0}, disk={'E1': 10.0}), solver='highs')\n"
             "print('status', r.status)\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
