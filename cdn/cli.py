@@ -34,7 +34,8 @@ app.add_typer(report_app, name="report")
 
 DataDir = Annotated[Path, typer.Option("--data", help="Scenario directory (data contract format).")]
 ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto (default: chosen per series by "
-                                         "backtest), last_value, mean7, snaive7, ewma or prophet.")]
+                                         "backtest), last_value, mean7, snaive7, ewma, prophet, ets, theta, "
+                                         "mstl, croston_sba, tsb, adida, imapa or lightgbm.")]
 SolverName = Annotated[
     str, typer.Option("--solver", help="Placement solver: highs (default), lagrangian, greedy, naive (last 7 days' "
                       "bytes per GB: the reference to beat), or cbc when installed.")
