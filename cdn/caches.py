@@ -53,7 +53,7 @@ cache, so it is not offered.)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import libcachesim as lcs
@@ -152,10 +152,15 @@ class CacheReplay:
         pulled from other sites during the day: missed views and admitted titles).
     traffic : DataFrame
         :data:`TRAFFIC_COLUMNS`: the on-demand GB by serving site, receiving site and hour, for routing.
+    moved : DataFrame
+        Hybrid edges: ``date, site_id, gb`` of the titles the night pinned that the edge's cache already
+        held (on the disk already, so the nightly fill did not need to fetch or write them); empty for
+        reactive caches.
     """
 
     rows: pd.DataFrame
     traffic: pd.DataFrame
+    moved: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({C.DATE: [], C.SITE: [], C.GB: []}))
 
 
 def request_streams(scenario: Scenario, demand: pd.DataFrame, dates: Sequence[pd.Timestamp],
@@ -231,7 +236,8 @@ def _next_access(title: np.ndarray) -> np.ndarray:
 
 def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, size_gb: np.ndarray,
               pinned: np.ndarray | None = None, admission: Admission = "all",
-              occupied_gb: list[tuple[int, float]] | None = None) -> np.ndarray:
+              occupied_gb: list[tuple[int, float]] | None = None,
+              moved_gb: np.ndarray | None = None) -> np.ndarray:
     """Feed one site's stream to a fresh cache; return each request's outcome (:data:`MISS` ... :data:`PINNED`).
 
     Parameters
@@ -248,12 +254,17 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
         Size of every catalog title.
     pinned : ndarray of bool, optional
         (day, title): what the plan pins at this site each day. A pinned title's requests are
-        :data:`PINNED` and never reach the cache; on the first request of a day the titles pinned that
-        day are removed from the cache.
+        :data:`PINNED` and never reach the cache. At the start of each day the titles pinned that day are
+        taken out of the cache (they stay on the disk, as pins), and the titles pinned the day before and
+        not that day are handed to the cache (they are on the disk already: no admission, no write), which
+        keeps them as its policy sees fit.
     admission : {"all", "second"}
         Admit every miss that fits, or only a title's second request within two days.
     occupied_gb : list, optional
-        Receives ``(day, GB held by the cache)`` at the end of every day with requests reaching it.
+        Receives ``(day, GB held by the cache)`` at the end of every day up to the last request reaching it.
+    moved_gb : ndarray, optional
+        One float per day (``pinned.shape[0]``); receives the GB of the titles pinned that day that the
+        cache held (already on the disk, so the night did not need to fill them).
 
     Notes
     -----
@@ -287,19 +298,31 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
     second = admission == "second"
     seen = np.full(size_mb.size, -10, dtype=np.int64).tolist()  # last day each title was requested
     today = -1
+
+    def start_day(day: int) -> None:
+        """Take the day's pins out of the cache, resize it to the day and give it yesterday's released pins."""
+        if unpin is not None:
+            for title in unpin[day]:
+                if remove(title) and moved_gb is not None:
+                    moved_gb[day] += size_gb[title]
+        if resize:
+            cache._cache.set_cache_size(int(daily_mb[day]))
+            while cache.get_occupied_byte() > daily_mb[day]:
+                evict(request)
+        if pinned is not None and day:
+            request.next_access_vtime = _NEVER
+            for title in np.flatnonzero(pinned[day - 1] & ~pinned[day]).tolist():
+                if size_mb[title] <= daily_mb[day]:
+                    request.obj_id, request.obj_size = title, int(size_mb[title])
+                    get(request)
+
     for i, obj, size, day in zip(todo.tolist(), stream.title[todo].tolist(), sizes[todo].tolist(), day_of,
                                  strict=True):
-        if day != today:
+        while today < day:
             if occupied_gb is not None and today >= 0:
                 occupied_gb.append((today, cache.get_occupied_byte() / _MB_PER_GB))
-            today = day
-            if unpin is not None:
-                for title in unpin[day]:
-                    remove(title)
-            if resize:
-                cache._cache.set_cache_size(int(daily_mb[day]))
-                while cache.get_occupied_byte() > daily_mb[day]:
-                    evict(request)
+            today += 1
+            start_day(today)
         request.obj_id = obj
         request.obj_size = size
         request.clock_time = i
@@ -537,7 +560,7 @@ def _plan_servers(scenario: Scenario, holdings: Sequence[pd.DataFrame], site: st
 
 
 def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-                  holdings: Sequence[pd.DataFrame], pinned_share: Mapping[str, float], *,
+                  holdings: Sequence[pd.DataFrame], pinned_share: Mapping[str, float | Sequence[float]], *,
                   policy: str | Mapping[str, str] = HYBRID_POLICY, admission: Admission = "all",
                   warmup_days: int = 7, seed: int = 0,
                   budget: int | None = REQUEST_BUDGET, strategy: str = "hybrid") -> CacheReplay:
@@ -555,7 +578,8 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
         ``site_id, title_id`` after each night's fill, one frame per day from ``start - warmup_days`` to
         ``end``: each edge's pinned titles, and the storage holdings that serve its misses.
     pinned_share : mapping
-        Edge site -> share of its disk given to the plan; the cache gets the rest. A missing site has 0.
+        Edge site -> share of its disk given to the plan, or one share per day of ``holdings`` (a split
+        re-chosen every night). The cache gets what the day's pins leave free; a missing site has 0.
     policy : str or mapping
         Cache policy of the unpinned part (:data:`POLICIES`), or one per edge site (a missing site gets
         :data:`HYBRID_POLICY`).
@@ -583,31 +607,42 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     dates = _replay_dates(start, end, warmup_days)
     if len(holdings) != len(dates):
         raise InputError(f"hybrid replay: {len(holdings)} days of holdings for {len(dates)} days")
-    for site, share in pinned_share.items():
-        if not 0.0 <= share <= 1.0:
-            raise InputError(f"pinned share of {site} = {share!r}; expected a share in [0, 1]")
+    daily_share = {site: np.broadcast_to(np.asarray(share, dtype=float), (len(dates),))
+                   for site, share in pinned_share.items()}
+    for site, share in daily_share.items():
+        if not ((share >= 0.0) & (share <= 1.0)).all():
+            raise InputError(f"pinned share of {site} = {pinned_share[site]!r}; expected shares in [0, 1]")
     streams = request_streams(scenario, demand, dates, seed, budget)
     size_gb = scenario.catalog[C.SIZE_GB].to_numpy(float)
     disks = scenario.sites.set_index(C.SITE)[C.DISK_GB].astype(float)
     costs = path_costs(scenario.graph)
-    rows, flows = [], []
+    rows, flows, moves = [], [], []
     for site, stream in streams.items():
-        share = float(pinned_share.get(site, 0.0))
+        share = daily_share.get(site, np.zeros(len(dates)))
         pinned = pinned_matrix(scenario, holdings, site)
         pinned_gb = (pinned * size_gb).sum(axis=1)
         limit = share * float(disks[site])
-        if (pinned_gb > limit * (1 + 1e-9) + 1e-9).any():
-            d = int(np.argmax(pinned_gb))
+        over = pinned_gb > limit * (1 + 1e-9) + 1e-9
+        if over.any():
+            d = int(np.argmax(over))
             raise InputError(f"hybrid replay: the plan of {dates[d]:%Y-%m-%d} pins {pinned_gb[d]:,.1f} GB at {site}, "
-                             f"more than its pinned share {share:.2f} of {float(disks[site]):,.1f} GB")
+                             f"more than its pinned share {share[d]:.2f} of {float(disks[site]):,.1f} GB")
         name = policy if isinstance(policy, str) else per_site.get(site, HYBRID_POLICY)
-        outcome = run_cache(name, float(disks[site]) - pinned_gb, stream, size_gb, pinned=pinned, admission=admission)
+        moved = np.zeros(len(dates))
+        outcome = run_cache(name, float(disks[site]) - pinned_gb, stream, size_gb, pinned=pinned, admission=admission,
+                            moved_gb=moved)
+        report = np.arange(len(dates)) >= warmup_days
+        moves.append(pd.DataFrame({C.DATE: np.array(dates, dtype="datetime64[ns]")[report], C.SITE: site,
+                                   C.GB: moved[report]}))
         server = _plan_servers(scenario, holdings, site, stream, costs)
         r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, outcome,
                       np.zeros(outcome.size, dtype=np.int8), server, "", "")
         rows.append(r)
         flows.append(f)
-    return _collect(rows, flows)
+    result = _collect(rows, flows)
+    if moves:
+        result = replace(result, moved=pd.concat(moves, ignore_index=True))
+    return result
 
 
 SHARE_GRID = (0.0, 0.25, 0.5, 0.75, 0.9, 1.0)
@@ -651,7 +686,7 @@ def _daily_pins(demand_gb: np.ndarray, size_gb: np.ndarray, capacity_gb: float, 
 
 
 def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST_DAYS,
-                 shares: Sequence[float] = SHARE_GRID, policies: Sequence[str] = SPLIT_POLICIES,
+                 shares: Sequence[float] = SHARE_GRID, policies: Sequence[str] | Mapping[str, str] = SPLIT_POLICIES,
                  admission: Admission = "all", seed: int = 0,
                  budget: int | None = REQUEST_BUDGET) -> tuple[dict[str, float], dict[str, str], pd.DataFrame]:
     """Choose each edge's pinned share and cache policy by a backtest over the ``days`` days before ``date``.
@@ -679,8 +714,10 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
         Backtest days (at least 3: two of warm-up).
     shares : sequence of float
         Shares in [0, 1] to try.
-    policies : sequence of str
-        Cache policies to try (:data:`POLICIES`, online ones).
+    policies : sequence of str or mapping
+        Cache policies to try (:data:`POLICIES`, online ones), or each edge's own policy (edge site ->
+        name; an edge missing from it tries :data:`SPLIT_POLICIES`), as when a replay re-chooses the share
+        every night for a cache that keeps its policy.
     admission, seed, budget :
         As in :func:`replay_hybrid`.
 
@@ -691,16 +728,18 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     policies : dict
         Edge site -> chosen cache policy.
     backtest : DataFrame
-        ``site_id, pinned_share, policy, edge_byte_hit_ratio, fill_gb, on_demand_gb, chosen``: one row per
-        edge, share and policy (empty when there is too little history; every edge then gets the middle
-        of the grid and the first policy).
+        ``site_id, pinned_share, policy, edge_byte_hit_ratio, demand_gb, fill_gb, on_demand_gb, chosen``:
+        one row per edge, share and policy (``demand_gb``: the edge's GB on the scored days); empty when
+        there is too little history (every edge then gets the middle of the grid and the first policy).
     """
-    for name in policies:
+    own = dict(policies) if isinstance(policies, Mapping) else {}
+    tried = tuple(SPLIT_POLICIES if isinstance(policies, Mapping) else policies)
+    for name in [*tried, *own.values()]:
         if name in OFFLINE:
             raise InputError(f"cache policy {name!r} needs the future; a hybrid edge runs an online policy")
         cache_policy(name)
     check_admission(admission)
-    if not policies:
+    if not tried:
         raise InputError("no cache policy to try for the hybrid split")
     if days < _BACKTEST_WARMUP + 1:
         raise InputError(f"backtest days {days}: expected at least {_BACKTEST_WARMUP + 1}")
@@ -710,10 +749,11 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     first = max(date - pd.Timedelta(days=days), scenario.first_date + pd.Timedelta(days=1))
     dates = list(pd.date_range(first, date - pd.Timedelta(days=1), freq="D"))
     edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str).tolist()
-    columns = [C.SITE, "pinned_share", "policy", "edge_byte_hit_ratio", "fill_gb", "on_demand_gb", "chosen"]
+    columns = [C.SITE, "pinned_share", "policy", "edge_byte_hit_ratio", "demand_gb", "fill_gb", "on_demand_gb",
+               "chosen"]
     middle = float(sorted(shares)[len(shares) // 2])
     if len(dates) <= _BACKTEST_WARMUP:
-        return ({site: middle for site in edges}, {site: policies[0] for site in edges},
+        return ({site: middle for site in edges}, {site: own.get(site, tried[0]) for site in edges},
                 pd.DataFrame({c: [] for c in columns}))
     burn_in = list(pd.date_range(max(first - pd.Timedelta(days=PIN_BURN_IN_DAYS), scenario.first_date + pd.Timedelta(
         days=1)), first - pd.Timedelta(days=1), freq="D"))
@@ -757,7 +797,7 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                     pin_writes += float(size_gb[pins[d] & ~held].sum())
                 held = pins[d]
             pins = pins[len(burn_in):]
-            for policy in policies:
+            for policy in (own[site],) if site in own else tried:
                 # the cache gets the unpinned share only: a plan may fill its whole share (the planner
                 # does, for neighbours and keeps), so the backtest does not count on the space it leaves
                 outcome = run_cache(policy, float(disks[site]) - capacity, stream, size_gb, pinned=pins,
@@ -768,19 +808,20 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                 records.append({
                     C.SITE: site, "pinned_share": float(share), "policy": policy,
                     "edge_byte_hit_ratio": float(view_gb[hit].sum()) / demand_gb if demand_gb > 0 else 0.0,
+                    "demand_gb": demand_gb,
                     "fill_gb": pin_writes + float(written[admit].sum()),
                     "on_demand_gb": float(np.where(admit, np.maximum(written, view_gb),
                                                    np.where(missed, view_gb, 0.0)).sum()),
                 })
     table = pd.DataFrame(records, columns=columns[:-1])
-    rank = {name: k for k, name in enumerate(policies)}
+    rank = {name: k for k, name in enumerate(tried)}
     chosen: dict[str, float] = {}
     chosen_policy: dict[str, str] = {}
     flags = np.zeros(len(table), dtype=bool)
     for site, group in table.groupby(C.SITE, sort=False):
         reactive = group.loc[group["pinned_share"] == min(shares), "edge_byte_hit_ratio"].max()
         near = group[group["edge_byte_hit_ratio"] >= reactive - SHARE_TOLERANCE]
-        near = near.assign(order=near["policy"].map(rank))
+        near = near.assign(order=near["policy"].map(rank).fillna(len(rank)))
         pick = near.sort_values(["on_demand_gb", "pinned_share", "order"], ascending=[True, False, True],
                                 kind="stable").index[0]
         flags[table.index.get_loc(pick)] = True
@@ -788,7 +829,7 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
         chosen_policy[str(site)] = str(table.loc[pick, "policy"])
     for site in edges:
         chosen.setdefault(site, middle)
-        chosen_policy.setdefault(site, policies[0])
+        chosen_policy.setdefault(site, own.get(site, tried[0]))
     return chosen, chosen_policy, table.assign(chosen=flags)
 
 
@@ -808,7 +849,10 @@ def edge_split(scenario: Scenario, date: pd.Timestamp, mode: str, pinned_share: 
         Edge site -> pinned share (None in proactive mode).
     record : dict
         ``mode`` and, outside proactive mode, ``pinned_share``, ``pinned_share_forced``, ``cache_policy``
-        (per edge), ``admission`` and ``pinned_share_backtest`` (the backtest's rows).
+        (per edge), ``admission``, ``pinned_share_backtest`` (the backtest's rows; with a forced share, the
+        backtest of that share alone) and ``backtest_edge_byte_hit_ratio``: the edge byte hit ratio of the
+        split, pins and cache together, on the backtest's scored days (pooled over edges by bytes). The
+        plan's own ``expected_edge_byte_hit_ratio`` counts the pinned part only.
     """
     if mode not in ("proactive", "hybrid", "reactive"):
         raise InputError(f"--mode {mode!r}: valid modes are proactive, hybrid, reactive")
@@ -819,20 +863,19 @@ def edge_split(scenario: Scenario, date: pd.Timestamp, mode: str, pinned_share: 
         raise InputError(f"--pinned-share {pinned_share}: expected a share in [0, 1]")
     if mode == "proactive":
         return None, {"mode": mode}
-    edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str).tolist()
-    backtest = pd.DataFrame()
-    fixed = policy or HYBRID_POLICY
-    if mode == "reactive":
-        shares, policies = {site: 0.0 for site in edges}, {site: fixed for site in edges}
-    elif pinned_share is not None:
-        shares, policies = {site: float(pinned_share) for site in edges}, {site: fixed for site in edges}
+    forced = 0.0 if mode == "reactive" else pinned_share
+    if forced is None:
+        tried: tuple[str, ...] = (policy,) if policy else SPLIT_POLICIES
+        shares, policies, backtest = choose_split(scenario, date, policies=tried, admission=admission, seed=seed)
     else:
-        shares, policies, backtest = choose_split(scenario, date, policies=(policy,) if policy else SPLIT_POLICIES,
-                                                  admission=admission, seed=seed)
-    return shares, {"mode": mode, "pinned_share": shares,
-                    "pinned_share_forced": mode == "reactive" or pinned_share is not None,
+        shares, policies, backtest = choose_split(scenario, date, shares=(float(forced),),
+                                                  policies=(policy or HYBRID_POLICY,), admission=admission, seed=seed)
+    chosen = backtest[backtest["chosen"]] if len(backtest) else backtest
+    demand = float(chosen["demand_gb"].sum()) if len(chosen) else 0.0
+    pooled = float((chosen["edge_byte_hit_ratio"] * chosen["demand_gb"]).sum()) / demand if demand > 0 else None
+    return shares, {"mode": mode, "pinned_share": shares, "pinned_share_forced": forced is not None,
                     "cache_policy": policies, "admission": admission,
-                    "pinned_share_backtest": backtest.to_dict("records")}
+                    "pinned_share_backtest": backtest.to_dict("records"), "backtest_edge_byte_hit_ratio": pooled}
 
 
 def simulate_cached_day(scenario: Scenario, date: pd.Timestamp, mode: str, holdings: pd.DataFrame | None = None,

@@ -25,6 +25,7 @@ from cdn.caches import (
     _next_access,
     cache_policy,
     check_admission,
+    choose_split,
     edge_split,
     replay_caches,
     replay_hybrid,
@@ -297,6 +298,55 @@ def test_the_split_is_chosen_per_edge_and_recorded_in_the_plan(tmp_path):
         assert holdings.get(site, 0.0) <= summary["pinned_share"][site] * disk + 1e-9
     forced = plan_command(TINY, "2024-01-12", tmp_path / "r", solver="greedy", model="snaive7", mode="reactive")
     assert not forced.holdings["site_id"].isin(["E1", "E2"]).any()  # reactive edges pin nothing
+
+
+def moving_demand(tiny):
+    """E1's demand surges (a different set every other day) for 14 days, then one title every day."""
+    rows = []
+    for d in range(28):
+        titles = (["t1"] if d % 2 == 0 else ["007", "t3"]) if d < 14 else ["t2"]
+        rows += [{"date": START + pd.Timedelta(days=d), "region": "r1", "title_id": t, "views": 20.0} for t in titles]
+    return replace(tiny, demand=pd.DataFrame(rows))
+
+
+def test_the_split_follows_demand_from_cacheable_to_plannable(tiny):
+    scn = moving_demand(tiny)
+    surging, _, table = choose_split(scn, pd.Timestamp("2024-01-14"))
+    # last week's titles are a poor guess: a large pinned share loses most hits (0.10 at share 1)
+    e1 = table[table["site_id"] == "E1"].set_index(["pinned_share", "policy"])["edge_byte_hit_ratio"]
+    assert e1[(1.0, "sieve")] == pytest.approx(0.1) and e1[(0.0, "lru")] > 0.95
+    assert surging["E1"] <= 0.25
+    stable, _, _ = choose_split(scn, pd.Timestamp("2024-01-28"))
+    assert stable["E1"] == 1.0  # one title every day: as many hits pinned, and no title pulled by day
+
+
+def test_the_replay_re_chooses_the_split_every_night_and_records_it(tiny, tmp_path):
+    from cdn.replay import replay
+
+    scn = moving_demand(tiny)
+    out = replay(scn, "2024-01-14", "2024-01-22", tmp_path / "r", model="snaive7", modes=["hybrid"], warmup_days=0)
+    split = out.summary["hybrid"]["pinned_share"]
+    assert sorted(split) == [f"2024-01-{d}" for d in range(14, 23)]
+    assert split["2024-01-14"]["E1"] <= 0.25 and split["2024-01-22"]["E1"] == 1.0
+    backtest = pd.DataFrame(out.summary["hybrid"]["backtest"])
+    chosen = backtest[backtest["chosen"]].set_index(["date", "site_id"])["pinned_share"]
+    assert all(chosen[(d, site)] == v for d, row in split.items() for site, v in row.items() if (d, site) in chosen)
+    plan = json.loads((tmp_path / "r" / "plans" / "hybrid" / "2024-01-22" / "summary.json").read_text())
+    assert plan["mode"] == "hybrid" and plan["pinned_share"] == split["2024-01-22"]
+
+
+def test_a_released_pin_stays_on_the_disk_for_the_cache_and_a_cached_title_pinned_is_not_filled(tiny):
+    demand = pd.DataFrame({"date": [START, START + pd.Timedelta(days=1), START + pd.Timedelta(days=1)],
+                           "region": "r1", "title_id": ["t3", "t2", "t3"], "views": [1.0, 1.0, 1.0]})
+    # day 0: t2 pinned, t3 admitted by the cache; day 1: t3 pinned (already on the disk), t2 released
+    out = replay_hybrid(tiny, demand, START, START + pd.Timedelta(days=1), [held(("E1", "t2")), held(("E1", "t3"))],
+                        {"E1": [0.5, 0.5]}, warmup_days=0)
+    rows = out.rows.set_index(["date", "title_id"])
+    day1 = START + pd.Timedelta(days=1)
+    assert rows.loc[(day1, "t2"), "hit_requests"] == 1 and rows.loc[(day1, "t2"), "fill_gb"] == 0.0
+    assert rows.loc[(day1, "t3"), "pinned_hit_gb"] == 1.0
+    moved = out.moved.set_index("date")["gb"]
+    assert moved[START] == 0.0 and moved[day1] == 10.0  # t3 came from the cache: nothing to fill
 
 
 def test_bad_modes_shares_and_admission_rules_are_refused(tiny):
