@@ -8,13 +8,15 @@ Two strategies share one request stream and one cache library:
   each edge's upstream cache (:func:`upstream_sites`: its cheapest storage site with disk, when cheaper
   than every origin) runs the same policy on the merged misses of its edges, in arrival order; what it
   misses comes from the nearest origin.
-- **Hybrid** (:func:`replay_hybrid`; the cache is :data:`HYBRID_POLICY`, SIEVE, which keeps whole titles of
-  any size where S3-FIFO passes titles above a tenth of the cache through): each edge's disk is split. A
-  pinned part (``pinned_share`` of the disk) holds what the nightly plan put there, filled off-peak; the
-  rest is a cache of what the pins leave free each day (at least ``(1 - share) * disk_gb``) that sees only
-  the requests for titles not pinned that day and admits on misses during the day. A title pinned tonight is
-  removed from the cache, so pinned plus cached never exceeds the disk. Misses are served by the cheapest
-  site holding the title in the plan (a storage site, a peer, the origin), as in
+- **Hybrid** (:func:`replay_hybrid`; the cache SIEVE or LRU, :data:`HYBRID_POLICY` by default, SIEVE
+  keeping whole titles of any size where S3-FIFO passes titles above a tenth of the cache through): each
+  edge's disk is split. A pinned part (``pinned_share`` of the disk) holds what the nightly plan put
+  there, filled off-peak, either apart from the cache (hard pins: the cache gets what the pins leave free
+  each day and sees only the requests for titles not pinned that day) or prefetched into a cache of the
+  whole disk (soft pins: the policy may evict them during the day, so a surge nobody forecast can take
+  their room); see :func:`run_cache`. Pinned plus cached never exceeds the disk. The split (share, pin kind,
+  policy) is chosen per edge by :func:`choose_split`, a backtest over the week before the night. Misses are
+  served by the cheapest site holding the title in the plan (a storage site, a peer, the origin), as in
   :func:`cdn.simulate.simulate_day`. With ``admission="second"`` a title is admitted only on its second
   request at that site within two days, which keeps one-off requests off the disk.
 
