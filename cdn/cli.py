@@ -474,8 +474,10 @@ def replay(
         how = "forced" if s["hybrid"]["pinned_share_forced"] else "chosen every night by backtest"
         ranges = ", ".join(f"{site} {min(n[site] for n in nightly):.2f}-{max(n[site] for n in nightly):.2f}"
                            for site in sorted(nightly[0])) if nightly else "none"
+        kinds = [k for d, night in s["hybrid"]["pins"].items() if d >= s["from"] for k in night.values()]
         log(f"hybrid: pinned share per edge over the reported nights ({how}; per night in summary.json): "
-            f"{ranges}; caches {', '.join(sorted(set(s['hybrid']['cache'].values())))}")
+            f"{ranges}; soft pins on {kinds.count('soft')} of {len(kinds)} edge-nights; caches "
+            f"{', '.join(sorted(set(s['hybrid']['cache'].values())))}")
     for name, v in s["strategies"].items():
         print(f"{name:>10}: {traffic(v)}, disk writes {volume(v['fill_gb'])}, upstream "
               f"{volume(v['offpeak_fill_gb'])} off-peak + {volume(v['on_demand_gb'])} on demand")
