@@ -8,13 +8,15 @@ Two strategies share one request stream and one cache library:
   each edge's upstream cache (:func:`upstream_sites`: its cheapest storage site with disk, when cheaper
   than every origin) runs the same policy on the merged misses of its edges, in arrival order; what it
   misses comes from the nearest origin.
-- **Hybrid** (:func:`replay_hybrid`; the cache is :data:`HYBRID_POLICY`, SIEVE, which keeps whole titles of
-  any size where S3-FIFO passes titles above a tenth of the cache through): each edge's disk is split. A
-  pinned part (``pinned_share`` of the disk) holds what the nightly plan put there, filled off-peak; the
-  rest is a cache of what the pins leave free each day (at least ``(1 - share) * disk_gb``) that sees only
-  the requests for titles not pinned that day and admits on misses during the day. A title pinned tonight is
-  removed from the cache, so pinned plus cached never exceeds the disk. Misses are served by the cheapest
-  site holding the title in the plan (a storage site, a peer, the origin), as in
+- **Hybrid** (:func:`replay_hybrid`; the cache SIEVE or LRU, :data:`HYBRID_POLICY` by default, SIEVE
+  keeping whole titles of any size where S3-FIFO passes titles above a tenth of the cache through): each
+  edge's disk is split. A pinned part (``pinned_share`` of the disk) holds what the nightly plan put
+  there, filled off-peak, either apart from the cache (hard pins: the cache gets what the pins leave free
+  each day and sees only the requests for titles not pinned that day) or prefetched into a cache of the
+  whole disk (soft pins: the policy may evict them during the day, so a surge nobody forecast can take
+  their room); see :func:`run_cache`. Pinned plus cached never exceeds the disk. The split (share, pin kind,
+  policy) is chosen per edge by :func:`choose_split`, a backtest over the week before the night. Misses are
+  served by the cheapest site holding the title in the plan (a storage site, a peer, the origin), as in
   :func:`cdn.simulate.simulate_day`. With ``admission="second"`` a title is admitted only on its second
   request at that site within two days, which keeps one-off requests off the disk.
 
@@ -53,7 +55,8 @@ cache, so it is not offered.)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from itertools import product
 from typing import Literal
 
 import libcachesim as lcs
@@ -83,6 +86,9 @@ HYBRID_POLICY = "sieve"
 """Policy of the cache part of a hybrid edge (``--policy`` of the hybrid mode)."""
 OFFLINE = frozenset({"belady"})
 Admission = Literal["all", "second"]
+PinKind = Literal["hard", "soft"]
+PIN_KINDS: tuple[PinKind, ...] = ("hard", "soft")
+"""How a hybrid edge holds its plan's titles (:func:`run_cache`): apart from the cache, or prefetched into it."""
 ADMISSIONS: tuple[Admission, ...] = ("all", "second")
 """Admission rules: every miss that fits, or a title's second request at the site within two days."""
 REQUEST_BUDGET = 50_000
@@ -152,10 +158,17 @@ class CacheReplay:
         pulled from other sites during the day: missed views and admitted titles).
     traffic : DataFrame
         :data:`TRAFFIC_COLUMNS`: the on-demand GB by serving site, receiving site and hour, for routing.
+    fills : DataFrame
+        Hybrid edges, per reported night after the first replayed one: ``date, site_id, planned_gb,
+        filled_gb``: GB the plan adds at the edge, and GB the night actually writes there (less the pins
+        its cache already held; soft pins: the pins the cache does not hold, within the fill budget). Empty
+        for reactive caches.
     """
 
     rows: pd.DataFrame
     traffic: pd.DataFrame
+    fills: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {C.DATE: [], C.SITE: [], "planned_gb": [], "filled_gb": []}))
 
 
 def request_streams(scenario: Scenario, demand: pd.DataFrame, dates: Sequence[pd.Timestamp],
@@ -231,7 +244,8 @@ def _next_access(title: np.ndarray) -> np.ndarray:
 
 def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, size_gb: np.ndarray,
               pinned: np.ndarray | None = None, admission: Admission = "all",
-              occupied_gb: list[tuple[int, float]] | None = None) -> np.ndarray:
+              occupied_gb: list[tuple[int, float]] | None = None, pins: PinKind | Sequence[PinKind] = "hard",
+              fill_budget_gb: float = np.inf, filled_gb: np.ndarray | None = None) -> np.ndarray:
     """Feed one site's stream to a fresh cache; return each request's outcome (:data:`MISS` ... :data:`PINNED`).
 
     Parameters
@@ -240,36 +254,58 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
         Name in :data:`POLICIES`.
     capacity_gb : float or ndarray
         Size of the cache (the whole disk for a reactive edge), or its size on each day (a hybrid edge:
-        the disk less what is pinned that day; on the first request of a day the cache is resized and
-        evicts by its policy until it fits).
+        the disk less what is hard-pinned that day, the whole disk on a day of soft pins; at the start of
+        a day the cache is resized and evicts by its policy until it fits).
     stream : Requests
         The site's requests.
     size_gb : ndarray
         Size of every catalog title.
     pinned : ndarray of bool, optional
-        (day, title): what the plan pins at this site each day. A pinned title's requests are
-        :data:`PINNED` and never reach the cache; on the first request of a day the titles pinned that
-        day are removed from the cache.
+        (day, title): what the plan pins at this site each day (see ``pins``).
     admission : {"all", "second"}
         Admit every miss that fits, or only a title's second request within two days.
     occupied_gb : list, optional
-        Receives ``(day, GB held by the cache)`` at the end of every day with requests reaching it.
+        Receives ``(day, GB held by the cache)`` at the end of every day (pins of a soft day included).
+    pins : {"hard", "soft"} or sequence
+        How the day's pins are held, or one kind per day. ``"hard"``: a pinned title's requests are
+        :data:`PINNED` and never reach the cache; at the start of the day the titles pinned that day are
+        taken out of the cache (they stay on the disk, as pins) and the titles hard-pinned the day before
+        and not pinned now are handed to the cache (on the disk already: no admission, no write).
+        ``"soft"``: the cache is the whole disk and the plan prefetches into it: at the start of the day
+        the pinned titles the cache does not hold are written into it (new pins first, in catalog order,
+        within ``fill_budget_gb``) and those it holds are touched, as if requested; during the day the
+        policy may evict them like any title, so a surge of titles nobody forecast can take their room. A
+        hit on a title soft-pinned that day is :data:`PINNED`.
+    fill_budget_gb : float
+        GB a night may write for soft pins.
+    filled_gb : ndarray, optional
+        One float per day (``pinned.shape[0]``); receives the GB each night wrote for the pins after the
+        first day (a pin already on the disk, hard-pinned the night before or held by the cache, is not
+        written again).
 
     Notes
     -----
     Every libCacheSim policy here inserts a missed object that fits the cache (S3-FIFO into its small
     queue), so under ``"all"`` a miss of a title no larger than the cache is an admission.
     """
+    n_pin_days = pinned.shape[0] if pinned is not None else 0
+    kinds = [pins] * n_pin_days if isinstance(pins, str) else list(pins)
+    hard = np.array([k == "hard" for k in kinds], dtype=bool)
     outcome = np.zeros(stream.title.size, dtype=np.int8)
     if pinned is not None and stream.title.size:
-        outcome[pinned[stream.day, stream.title]] = PINNED
+        outcome[pinned[stream.day, stream.title] & hard[stream.day]] = PINNED
+    if filled_gb is not None and pinned is not None:  # as if nothing were in the cache; corrected below
+        new_gb = ((pinned[1:] & ~(pinned[:-1] & hard[:-1, None])) * size_gb).sum(axis=1)
+        filled_gb[1:] += np.where(hard[1:], new_gb, np.minimum(new_gb, fill_budget_gb))
     size_mb = np.round(size_gb * _MB_PER_GB).astype(np.int64)
     given = np.asarray(capacity_gb, dtype=float)
-    n_days = given.size if given.ndim else (int(stream.day.max()) + 1 if stream.day.size else 1)
+    n_days = given.size if given.ndim else n_pin_days or (int(stream.day.max()) + 1 if stream.day.size else 1)
     daily_mb = np.round(np.broadcast_to(given, (n_days,)) * _MB_PER_GB).astype(np.int64)
     capacity = int(daily_mb.max(initial=0))
     if capacity <= 0 or not stream.title.size:
         return outcome
+    if filled_gb is not None:
+        filled_gb[:] = 0.0
     # a hash table sized to the catalog, not libCacheSim's default 2**24 buckets
     hashpower = max(10, int(np.ceil(np.log2(max(size_mb.size, 2)))) + 1)
     cache = cache_policy(policy)(cache_size=capacity, hashpower=hashpower)
@@ -283,23 +319,66 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
     nexts = stream.next_access
     result = outcome.tolist()
     day_of = stream.day[todo].tolist()
-    unpin = [np.flatnonzero(row).tolist() for row in pinned] if pinned is not None else None
     second = admission == "second"
     seen = np.full(size_mb.size, -10, dtype=np.int64).tolist()  # last day each title was requested
     today = -1
-    for i, obj, size, day in zip(todo.tolist(), stream.title[todo].tolist(), sizes[todo].tolist(), day_of,
-                                 strict=True):
-        if day != today:
-            if occupied_gb is not None and today >= 0:
-                occupied_gb.append((today, cache.get_occupied_byte() / _MB_PER_GB))
-            today = day
-            if unpin is not None:
-                for title in unpin[day]:
-                    remove(title)
+    soft_today = np.zeros(size_mb.size, dtype=bool)  # titles soft-pinned today
+
+    def write(day: int, title: int) -> None:
+        if filled_gb is not None and day:
+            filled_gb[day] += size_gb[title]
+
+    def insert(title: int) -> None:
+        request.obj_id, request.obj_size, request.next_access_vtime = title, int(size_mb[title]), _NEVER
+        get(request)
+
+    def start_day(day: int) -> None:
+        """Begin a day: take hard pins out of the cache, resize it, hand it released pins, prefetch soft pins."""
+        if pinned is None:
             if resize:
                 cache._cache.set_cache_size(int(daily_mb[day]))
                 while cache.get_occupied_byte() > daily_mb[day]:
                     evict(request)
+            return
+        on_disk = pinned[day - 1] & hard[day - 1] if day else pinned[0]  # the first day starts from the plan
+        if hard[day]:
+            for title in np.flatnonzero(pinned[day]).tolist():
+                if not remove(title) and not on_disk[title]:
+                    write(day, title)
+        if resize:
+            cache._cache.set_cache_size(int(daily_mb[day]))
+            while cache.get_occupied_byte() > daily_mb[day]:
+                evict(request)
+        released = on_disk & ~pinned[day] if hard[day] else on_disk
+        for title in np.flatnonzero(released).tolist():
+            if size_mb[title] <= daily_mb[day]:
+                insert(title)
+        soft_today[:] = False
+        if hard[day]:
+            return
+        soft_today[:] = pinned[day]
+        new = pinned[day] & ~on_disk
+        budget = fill_budget_gb
+        for title in [*np.flatnonzero(new).tolist(), *np.flatnonzero(pinned[day] & ~new).tolist()]:
+            request.obj_id, request.obj_size = title, int(size_mb[title])
+            if find(request, False) is None:
+                if size_mb[title] > daily_mb[day] or (day and size_gb[title] > budget):
+                    continue
+                budget -= size_gb[title]
+                write(day, title)
+            insert(title)
+
+    def advance(day: int) -> None:
+        nonlocal today
+        while today < day:
+            if occupied_gb is not None and today >= 0:
+                occupied_gb.append((today, cache.get_occupied_byte() / _MB_PER_GB))
+            today += 1
+            start_day(today)
+
+    for i, obj, size, day in zip(todo.tolist(), stream.title[todo].tolist(), sizes[todo].tolist(), day_of,
+                                 strict=True):
+        advance(day)
         request.obj_id = obj
         request.obj_size = size
         request.clock_time = i
@@ -314,6 +393,9 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
             seen[obj] = day
         else:
             result[i] = HIT if get(request) else ADMIT
+        if result[i] == HIT and soft_today[obj]:
+            result[i] = PINNED
+    advance(max(n_pin_days, n_days) - 1)  # the nights after the last request still fill
     if occupied_gb is not None and today >= 0:
         occupied_gb.append((today, cache.get_occupied_byte() / _MB_PER_GB))
     return np.asarray(result, dtype=np.int8)
@@ -537,9 +619,10 @@ def _plan_servers(scenario: Scenario, holdings: Sequence[pd.DataFrame], site: st
 
 
 def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-                  holdings: Sequence[pd.DataFrame], pinned_share: Mapping[str, float], *,
+                  holdings: Sequence[pd.DataFrame], pinned_share: Mapping[str, float | Sequence[float]], *,
                   policy: str | Mapping[str, str] = HYBRID_POLICY, admission: Admission = "all",
-                  warmup_days: int = 7, seed: int = 0,
+                  pins: PinKind | Mapping[str, PinKind | Sequence[PinKind]] = "hard", warmup_days: int = 7,
+                  seed: int = 0,
                   budget: int | None = REQUEST_BUDGET, strategy: str = "hybrid") -> CacheReplay:
     """Replay consecutive days against hybrid edges: the day's plan pinned, a cache in the rest of the disk.
 
@@ -555,12 +638,17 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
         ``site_id, title_id`` after each night's fill, one frame per day from ``start - warmup_days`` to
         ``end``: each edge's pinned titles, and the storage holdings that serve its misses.
     pinned_share : mapping
-        Edge site -> share of its disk given to the plan; the cache gets the rest. A missing site has 0.
+        Edge site -> share of its disk given to the plan, or one share per day of ``holdings`` (a split
+        re-chosen every night). The cache gets what the day's pins leave free; a missing site has 0.
     policy : str or mapping
         Cache policy of the unpinned part (:data:`POLICIES`), or one per edge site (a missing site gets
         :data:`HYBRID_POLICY`).
     admission : {"all", "second"}
         Admission rule of the cache part.
+    pins : {"hard", "soft"} or mapping
+        How the edges hold the plan's titles (:func:`run_cache`), or per edge one kind or one per day
+        (missing: hard). Soft pins prefetch into a cache of the whole disk within the edge's nightly fill
+        budget; hard pins keep the plan's titles apart and the cache gets what they leave free.
     warmup_days, seed, budget :
         As in :func:`replay_caches`.
     strategy : str
@@ -583,31 +671,51 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     dates = _replay_dates(start, end, warmup_days)
     if len(holdings) != len(dates):
         raise InputError(f"hybrid replay: {len(holdings)} days of holdings for {len(dates)} days")
-    for site, share in pinned_share.items():
-        if not 0.0 <= share <= 1.0:
-            raise InputError(f"pinned share of {site} = {share!r}; expected a share in [0, 1]")
+    daily_share = {site: np.broadcast_to(np.asarray(share, dtype=float), (len(dates),))
+                   for site, share in pinned_share.items()}
+    for site, share in daily_share.items():
+        if not ((share >= 0.0) & (share <= 1.0)).all():
+            raise InputError(f"pinned share of {site} = {pinned_share[site]!r}; expected shares in [0, 1]")
     streams = request_streams(scenario, demand, dates, seed, budget)
     size_gb = scenario.catalog[C.SIZE_GB].to_numpy(float)
     disks = scenario.sites.set_index(C.SITE)[C.DISK_GB].astype(float)
     costs = path_costs(scenario.graph)
-    rows, flows = [], []
+    fill_budget = scenario.fill_budget_gb()
+    rows, flows, fills = [], [], []
     for site, stream in streams.items():
-        share = float(pinned_share.get(site, 0.0))
+        share = daily_share.get(site, np.zeros(len(dates)))
         pinned = pinned_matrix(scenario, holdings, site)
         pinned_gb = (pinned * size_gb).sum(axis=1)
         limit = share * float(disks[site])
-        if (pinned_gb > limit * (1 + 1e-9) + 1e-9).any():
-            d = int(np.argmax(pinned_gb))
+        over = pinned_gb > limit * (1 + 1e-9) + 1e-9
+        if over.any():
+            d = int(np.argmax(over))
             raise InputError(f"hybrid replay: the plan of {dates[d]:%Y-%m-%d} pins {pinned_gb[d]:,.1f} GB at {site}, "
-                             f"more than its pinned share {share:.2f} of {float(disks[site]):,.1f} GB")
+                             f"more than its pinned share {share[d]:.2f} of {float(disks[site]):,.1f} GB")
         name = policy if isinstance(policy, str) else per_site.get(site, HYBRID_POLICY)
-        outcome = run_cache(name, float(disks[site]) - pinned_gb, stream, size_gb, pinned=pinned, admission=admission)
+        kind = pins if isinstance(pins, str) else pins.get(site, "hard")
+        kinds = [kind] * len(dates) if isinstance(kind, str) else list(kind)
+        for k in kinds:
+            if k not in PIN_KINDS:
+                raise InputError(f"pins {k!r} at {site}; valid kinds: {', '.join(PIN_KINDS)}")
+        soft = np.array([k == "soft" for k in kinds], dtype=bool)
+        filled = np.zeros(len(dates))
+        outcome = run_cache(name, np.where(soft, float(disks[site]), float(disks[site]) - pinned_gb), stream,
+                            size_gb, pinned=pinned, admission=admission, pins=kinds,
+                            fill_budget_gb=float(fill_budget[site]), filled_gb=filled)
+        report = np.flatnonzero(np.arange(len(dates)) >= max(warmup_days, 1))
+        planned = ((pinned[1:] & ~pinned[:-1]) * size_gb).sum(axis=1)
+        fills.append(pd.DataFrame({C.DATE: np.array(dates, dtype="datetime64[ns]")[report], C.SITE: site,
+                                   "planned_gb": planned[report - 1], "filled_gb": filled[report]}))
         server = _plan_servers(scenario, holdings, site, stream, costs)
         r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, outcome,
                       np.zeros(outcome.size, dtype=np.int8), server, "", "")
         rows.append(r)
         flows.append(f)
-    return _collect(rows, flows)
+    result = _collect(rows, flows)
+    if fills:
+        result = replace(result, fills=pd.concat(fills, ignore_index=True))
+    return result
 
 
 SHARE_GRID = (0.0, 0.25, 0.5, 0.75, 0.9, 1.0)
@@ -651,23 +759,25 @@ def _daily_pins(demand_gb: np.ndarray, size_gb: np.ndarray, capacity_gb: float, 
 
 
 def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST_DAYS,
-                 shares: Sequence[float] = SHARE_GRID, policies: Sequence[str] = SPLIT_POLICIES,
-                 admission: Admission = "all", seed: int = 0,
-                 budget: int | None = REQUEST_BUDGET) -> tuple[dict[str, float], dict[str, str], pd.DataFrame]:
-    """Choose each edge's pinned share and cache policy by a backtest over the ``days`` days before ``date``.
+                 shares: Sequence[float] = SHARE_GRID, policies: Sequence[str] | Mapping[str, str] = SPLIT_POLICIES,
+                 admission: Admission = "all", seed: int = 0, budget: int | None = REQUEST_BUDGET,
+                 ) -> tuple[dict[str, float], dict[str, str], dict[str, PinKind], pd.DataFrame]:
+    """Choose each edge's pinned share, pin kind and cache policy by a backtest over the days before ``date``.
 
-    For every share of the grid and every cache policy, each edge replays those days as a hybrid: each
-    day it pins the titles with the most GB per GB of disk in an exponentially weighted mean of the week
-    before (weights halving each day back, :data:`PIN_HALF_LIFE_DAYS`: a stand-in for the nightly
-    forecast, with its error), filled within the share of its disk and its nightly fill budget (chained
-    from :data:`PIN_BURN_IN_DAYS` nights before, so a small budget shows as the lag it causes), and
-    caches the unpinned share with the policy (a plan may fill its whole share, so the backtest does not
-    count on the room its pins leave). The first two days warm the caches; on the others the edge's byte
-    hit ratio, its disk writes (pins filled plus admissions) and its on-demand upstream GB (missed views
-    plus admitted titles, what loads the backbone during the day) are measured. Each edge takes, among
-    the (share, policy) pairs whose hit ratio is at least that of its best reactive cache of the whole disk
-    (share 0) less :data:`SHARE_TOLERANCE`, the one with the least on-demand upstream GB (ties: the larger
-    share, then the policy listed first).
+    For every share of the grid, both pin kinds (:data:`PIN_KINDS`, see :func:`run_cache`: the plan's
+    titles held apart from the cache, or prefetched into a cache of the whole disk) and every cache
+    policy, each edge replays the ``days`` days before ``date`` as a hybrid: each day it pins the titles
+    with the most GB per GB of disk in an exponentially weighted mean of the week before (weights halving
+    each day back, :data:`PIN_HALF_LIFE_DAYS`: a stand-in for the nightly forecast, with its error),
+    filled within the share of its disk and its nightly fill budget (chained from
+    :data:`PIN_BURN_IN_DAYS` nights before, so a small budget shows as the lag it causes). With hard pins
+    the cache gets the unpinned share only (a plan may fill its whole share, so the backtest does not
+    count on the room its pins leave); with soft pins it is the whole disk. The first two days warm the
+    caches; on the others the edge's byte hit ratio, its disk writes (pins written at night plus
+    admissions) and its on-demand upstream GB (missed views plus admitted titles, what loads the backbone
+    during the day) are measured. Each edge takes, among the candidates whose hit ratio is at least that
+    of its best reactive cache of the whole disk (share 0) less :data:`SHARE_TOLERANCE`, the one with the
+    least on-demand upstream GB (ties: the larger share, hard pins, then the policy listed first).
 
     Parameters
     ----------
@@ -679,8 +789,10 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
         Backtest days (at least 3: two of warm-up).
     shares : sequence of float
         Shares in [0, 1] to try.
-    policies : sequence of str
-        Cache policies to try (:data:`POLICIES`, online ones).
+    policies : sequence of str or mapping
+        Cache policies to try (:data:`POLICIES`, online ones), or each edge's own policy (edge site ->
+        name; an edge missing from it tries :data:`SPLIT_POLICIES`), as when a replay re-chooses the split
+        every night for a cache that keeps its policy.
     admission, seed, budget :
         As in :func:`replay_hybrid`.
 
@@ -690,17 +802,22 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
         Edge site -> chosen pinned share.
     policies : dict
         Edge site -> chosen cache policy.
+    pins : dict
+        Edge site -> chosen pin kind.
     backtest : DataFrame
-        ``site_id, pinned_share, policy, edge_byte_hit_ratio, fill_gb, on_demand_gb, chosen``: one row per
-        edge, share and policy (empty when there is too little history; every edge then gets the middle
-        of the grid and the first policy).
+        ``site_id, pinned_share, pins, policy, edge_byte_hit_ratio, demand_gb, fill_gb, on_demand_gb,
+        chosen``: one row per edge and candidate (``demand_gb``: the edge's GB on the scored days); empty
+        when there is too little history (every edge then gets the middle of the grid, hard pins and the
+        first policy).
     """
-    for name in policies:
+    own = dict(policies) if isinstance(policies, Mapping) else {}
+    tried = tuple(SPLIT_POLICIES if isinstance(policies, Mapping) else policies)
+    for name in [*tried, *own.values()]:
         if name in OFFLINE:
             raise InputError(f"cache policy {name!r} needs the future; a hybrid edge runs an online policy")
         cache_policy(name)
     check_admission(admission)
-    if not policies:
+    if not tried:
         raise InputError("no cache policy to try for the hybrid split")
     if days < _BACKTEST_WARMUP + 1:
         raise InputError(f"backtest days {days}: expected at least {_BACKTEST_WARMUP + 1}")
@@ -710,11 +827,12 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     first = max(date - pd.Timedelta(days=days), scenario.first_date + pd.Timedelta(days=1))
     dates = list(pd.date_range(first, date - pd.Timedelta(days=1), freq="D"))
     edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str).tolist()
-    columns = [C.SITE, "pinned_share", "policy", "edge_byte_hit_ratio", "fill_gb", "on_demand_gb", "chosen"]
+    columns = [C.SITE, "pinned_share", "pins", "policy", "edge_byte_hit_ratio", "demand_gb", "fill_gb",
+               "on_demand_gb", "chosen"]
     middle = float(sorted(shares)[len(shares) // 2])
     if len(dates) <= _BACKTEST_WARMUP:
-        return ({site: middle for site in edges}, {site: policies[0] for site in edges},
-                pd.DataFrame({c: [] for c in columns}))
+        return ({site: middle for site in edges}, {site: own.get(site, tried[0]) for site in edges},
+                {site: PIN_KINDS[0] for site in edges}, pd.DataFrame({c: [] for c in columns}))
     burn_in = list(pd.date_range(max(first - pd.Timedelta(days=PIN_BURN_IN_DAYS), scenario.first_date + pd.Timedelta(
         days=1)), first - pd.Timedelta(days=1), freq="D"))
     history = scenario.demand[(scenario.demand[C.DATE] >= first - pd.Timedelta(days=7 + len(burn_in)))
@@ -749,47 +867,52 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
             capacity = share * float(disks[site])
             pins = np.zeros((len(pin_dates), len(catalog)), dtype=bool)
             held = np.zeros(len(catalog), dtype=bool)
-            pin_writes = 0.0
             for d in range(len(pin_dates)):
                 budget_gb = float(fill[site]) if d else np.inf  # the best set once, then the nightly budget
                 pins[d] = _daily_pins(recent[d], size_gb, capacity, budget_gb, held) if capacity > 0 else False
-                if d >= len(burn_in) + _BACKTEST_WARMUP:
-                    pin_writes += float(size_gb[pins[d] & ~held].sum())
                 held = pins[d]
             pins = pins[len(burn_in):]
-            for policy in policies:
-                # the cache gets the unpinned share only: a plan may fill its whole share (the planner
-                # does, for neighbours and keeps), so the backtest does not count on the space it leaves
-                outcome = run_cache(policy, float(disks[site]) - capacity, stream, size_gb, pinned=pins,
-                                    admission=admission)
+            for kind, policy in product(PIN_KINDS if share > 0 else PIN_KINDS[:1],
+                                        (own[site],) if site in own else tried):
+                # hard pins: the cache gets the unpinned share only: a plan may fill its whole share (the
+                # planner does, for neighbours and keeps), so the backtest does not count on the space it leaves
+                filled = np.zeros(len(dates))
+                outcome = run_cache(policy, float(disks[site]) - (capacity if kind == "hard" else 0.0), stream,
+                                    size_gb, pinned=pins, admission=admission, pins=kind,
+                                    fill_budget_gb=float(fill[site]), filled_gb=filled)
                 hit = scored & ((outcome == HIT) | (outcome == PINNED))
                 admit = scored & (outcome == ADMIT)
                 missed = scored & ((outcome == MISS) | (outcome == ADMIT))
                 records.append({
-                    C.SITE: site, "pinned_share": float(share), "policy": policy,
+                    C.SITE: site, "pinned_share": float(share), "pins": kind, "policy": policy,
                     "edge_byte_hit_ratio": float(view_gb[hit].sum()) / demand_gb if demand_gb > 0 else 0.0,
-                    "fill_gb": pin_writes + float(written[admit].sum()),
+                    "demand_gb": demand_gb,
+                    "fill_gb": float(filled[_BACKTEST_WARMUP:].sum()) + float(written[admit].sum()),
                     "on_demand_gb": float(np.where(admit, np.maximum(written, view_gb),
                                                    np.where(missed, view_gb, 0.0)).sum()),
                 })
     table = pd.DataFrame(records, columns=columns[:-1])
-    rank = {name: k for k, name in enumerate(policies)}
+    rank = {name: k for k, name in enumerate(tried)}
     chosen: dict[str, float] = {}
     chosen_policy: dict[str, str] = {}
+    chosen_pins: dict[str, PinKind] = {}
     flags = np.zeros(len(table), dtype=bool)
     for site, group in table.groupby(C.SITE, sort=False):
         reactive = group.loc[group["pinned_share"] == min(shares), "edge_byte_hit_ratio"].max()
         near = group[group["edge_byte_hit_ratio"] >= reactive - SHARE_TOLERANCE]
-        near = near.assign(order=near["policy"].map(rank))
-        pick = near.sort_values(["on_demand_gb", "pinned_share", "order"], ascending=[True, False, True],
+        near = near.assign(order=near["policy"].map(rank).fillna(len(rank)),
+                           kind=near["pins"].map({k: i for i, k in enumerate(PIN_KINDS)}))
+        pick = near.sort_values(["on_demand_gb", "pinned_share", "kind", "order"], ascending=[True, False, True, True],
                                 kind="stable").index[0]
         flags[table.index.get_loc(pick)] = True
         chosen[str(site)] = float(table.loc[pick, "pinned_share"])
         chosen_policy[str(site)] = str(table.loc[pick, "policy"])
+        chosen_pins[str(site)] = "soft" if table.loc[pick, "pins"] == "soft" else "hard"
     for site in edges:
         chosen.setdefault(site, middle)
-        chosen_policy.setdefault(site, policies[0])
-    return chosen, chosen_policy, table.assign(chosen=flags)
+        chosen_policy.setdefault(site, own.get(site, tried[0]))
+        chosen_pins.setdefault(site, PIN_KINDS[0])
+    return chosen, chosen_policy, chosen_pins, table.assign(chosen=flags)
 
 
 def edge_split(scenario: Scenario, date: pd.Timestamp, mode: str, pinned_share: float | None = None, *,
@@ -808,7 +931,10 @@ def edge_split(scenario: Scenario, date: pd.Timestamp, mode: str, pinned_share: 
         Edge site -> pinned share (None in proactive mode).
     record : dict
         ``mode`` and, outside proactive mode, ``pinned_share``, ``pinned_share_forced``, ``cache_policy``
-        (per edge), ``admission`` and ``pinned_share_backtest`` (the backtest's rows).
+        (per edge), ``admission``, ``pinned_share_backtest`` (the backtest's rows; with a forced share, the
+        backtest of that share alone) and ``backtest_edge_byte_hit_ratio``: the edge byte hit ratio of the
+        split, pins and cache together, on the backtest's scored days (pooled over edges by bytes). The
+        plan's own ``expected_edge_byte_hit_ratio`` counts the pinned part only.
     """
     if mode not in ("proactive", "hybrid", "reactive"):
         raise InputError(f"--mode {mode!r}: valid modes are proactive, hybrid, reactive")
@@ -819,20 +945,21 @@ def edge_split(scenario: Scenario, date: pd.Timestamp, mode: str, pinned_share: 
         raise InputError(f"--pinned-share {pinned_share}: expected a share in [0, 1]")
     if mode == "proactive":
         return None, {"mode": mode}
-    edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str).tolist()
-    backtest = pd.DataFrame()
-    fixed = policy or HYBRID_POLICY
-    if mode == "reactive":
-        shares, policies = {site: 0.0 for site in edges}, {site: fixed for site in edges}
-    elif pinned_share is not None:
-        shares, policies = {site: float(pinned_share) for site in edges}, {site: fixed for site in edges}
+    forced = 0.0 if mode == "reactive" else pinned_share
+    if forced is None:
+        tried: tuple[str, ...] = (policy,) if policy else SPLIT_POLICIES
+        shares, policies, pins, backtest = choose_split(scenario, date, policies=tried, admission=admission,
+                                                        seed=seed)
     else:
-        shares, policies, backtest = choose_split(scenario, date, policies=(policy,) if policy else SPLIT_POLICIES,
-                                                  admission=admission, seed=seed)
-    return shares, {"mode": mode, "pinned_share": shares,
-                    "pinned_share_forced": mode == "reactive" or pinned_share is not None,
-                    "cache_policy": policies, "admission": admission,
-                    "pinned_share_backtest": backtest.to_dict("records")}
+        shares, policies, pins, backtest = choose_split(scenario, date, shares=(float(forced),),
+                                                        policies=(policy or HYBRID_POLICY,), admission=admission,
+                                                        seed=seed)
+    chosen = backtest[backtest["chosen"]] if len(backtest) else backtest
+    demand = float(chosen["demand_gb"].sum()) if len(chosen) else 0.0
+    pooled = float((chosen["edge_byte_hit_ratio"] * chosen["demand_gb"]).sum()) / demand if demand > 0 else None
+    return shares, {"mode": mode, "pinned_share": shares, "pinned_share_forced": forced is not None,
+                    "cache_policy": policies, "pins": pins, "admission": admission,
+                    "pinned_share_backtest": backtest.to_dict("records"), "backtest_edge_byte_hit_ratio": pooled}
 
 
 def simulate_cached_day(scenario: Scenario, date: pd.Timestamp, mode: str, holdings: pd.DataFrame | None = None,
@@ -867,8 +994,10 @@ def simulate_cached_day(scenario: Scenario, date: pd.Timestamp, mode: str, holdi
                   else str(recorded))
         admission = check_admission(str(record.get("admission", "all")))
         shares = {str(k): float(v) for k, v in dict(record["pinned_share"]).items()}  # type: ignore[call-overload]
+        recorded_pins = dict(record.get("pins", {}))  # type: ignore[call-overload]
+        kinds: dict[str, PinKind] = {str(k): "soft" for k, v in recorded_pins.items() if v == "soft"}
         result = replay_hybrid(scenario, scenario.demand, date, date, [holdings] * (warmup + 1), shares,
-                               policy=policy, admission=admission, warmup_days=warmup, seed=seed)
+                               policy=policy, admission=admission, pins=kinds, warmup_days=warmup, seed=seed)
     elif mode == "reactive":
         policy, admission, shares, fill_gb = HYBRID_POLICY, "all", {}, 0.0
         result = replay_caches(scenario, scenario.demand, date, date, [policy], warmup_days=warmup, seed=seed)

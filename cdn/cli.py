@@ -10,6 +10,7 @@ that take several values may be repeated or given comma-separated, and on/off op
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -333,8 +334,13 @@ def plan(
     check_scheduler(scheduler)
     result = plan_command(data, date, out, solver=solver, time_limit=time_limit, gap=gap, model=model,
                           objective=objective, mode=mode, pinned_share=pinned_share, scheduler=scheduler, seed=seed)
+    cached = ""
+    if mode != "proactive":  # the plan's own figure sees only the pins; the backtest saw the cache too
+        written = json.loads((out / f"{parse_date(date):{DATE_FORMAT}}" / "summary.json").read_text())
+        cached = (f" (pinned part only; with the cache part "
+                  f"{ratio(written['backtest_edge_byte_hit_ratio'])} in the split's backtest)")
     log(f"{out}/{date}: {result.status} ({result.solver}, {result.method}), expected edge byte hit ratio "
-        f"{ratio(result.expected_edge_byte_hit_ratio)}, fill {volume(result.fill_gb)}, "
+        f"{ratio(result.expected_edge_byte_hit_ratio)}{cached}, fill {volume(result.fill_gb)}, "
         f"evict {volume(result.evict_gb)}, gap to bound {percent(result.gap, digits=2)}, {result.seconds:.1f}s"
         + (f"; note: {result.reason}" if result.reason else ""))
 
@@ -465,9 +471,13 @@ def replay(
         f"(--warmup; warm-up plans in {out}/warmup/), solver {s['solver']} (warm-up {s['warmup_solver']}), "
         f"model {s['model']}")
     if s["hybrid"] is not None:
-        shares = sorted(s["hybrid"]["pinned_share"].values())
-        how = "forced" if s["hybrid"]["pinned_share_forced"] else "chosen by backtest"
-        log(f"hybrid: pinned share per edge {how}: {', '.join(f'{v:.2f}' for v in shares)}; caches "
+        nightly = [split for d, split in s["hybrid"]["pinned_share"].items() if d >= s["from"]]
+        how = "forced" if s["hybrid"]["pinned_share_forced"] else "chosen every night by backtest"
+        ranges = ", ".join(f"{site} {min(n[site] for n in nightly):.2f}-{max(n[site] for n in nightly):.2f}"
+                           for site in sorted(nightly[0])) if nightly else "none"
+        kinds = [k for d, night in s["hybrid"]["pins"].items() if d >= s["from"] for k in night.values()]
+        log(f"hybrid: pinned share per edge over the reported nights ({how}; per night in summary.json): "
+            f"{ranges}; soft pins on {kinds.count('soft')} of {len(kinds)} edge-nights; caches "
             f"{', '.join(sorted(set(s['hybrid']['cache'].values())))}")
     for name, v in s["strategies"].items():
         print(f"{name:>10}: {traffic(v)}, disk writes {volume(v['fill_gb'])}, upstream "

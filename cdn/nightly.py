@@ -18,7 +18,7 @@ import pandas as pd
 
 from cdn import columns as C
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date
-from cdn.units import percent, traffic, volume
+from cdn.units import percent, ratio, traffic, volume
 
 
 @dataclass(frozen=True)
@@ -139,19 +139,22 @@ def describe(outcome: NightlyOutcome) -> list[str]:
     """Short human-readable lines on a night's outcome, for the command line."""
     s, e = outcome.summary, outcome.expected
     gap = "n/a" if s.get("gap") is None else percent(s["gap"], digits=2)
+    split = s.get("mode", "proactive") != "proactive"
     lines = [
         f"plan {outcome.date:%Y-%m-%d} written to {outcome.plan_dir}",
         f"  status {s['status']} ({s['solver']}), gap to bound {gap}"
         + (f", reason: {s['reason']}" if s.get("reason") else ""),
-        f"  expected {traffic(e)}",
+        f"  expected{' (pinned part only)' if split else ''} {traffic(e)}",
         f"  fill {volume(s['fill_gb'])}, evict {volume(s['evict_gb'])}",
     ]
-    if s.get("mode", "proactive") != "proactive":
+    if split:
         shares = ", ".join(f"{site} {share:.2f}" for site, share in sorted(s["pinned_share"].items()))
         how = "forced" if s["pinned_share_forced"] else "chosen by backtest"
         caches = ", ".join(sorted(set(s["cache_policy"].values())))
         lines.append(f"  {s['mode']} mode: pinned share of each edge's disk ({how}): {shares}; the rest a cache "
                      f"({caches})")
+        lines.append(f"  expected with the cache part: edge byte hit ratio {ratio(s['backtest_edge_byte_hit_ratio'])} "
+                     "(pins and cache of this split replayed on the days before the plan date)")
     if outcome.actual is not None:
         lines.append(f"  on the date's actual demand: {traffic(outcome.actual)}")
     t = outcome.seconds

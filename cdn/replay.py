@@ -7,8 +7,8 @@ Each night D of ``start .. end``:
 * ``naive``: the reference every plan must beat (``--solver naive``: each site the titles with the most
   bytes per GB over the last 7 days, within its disk and fill budget), with its own chain of placements;
 * ``hybrid``: the same forecast planned into each edge's pinned share of its disk (:mod:`cdn.caches`:
-  the split per edge chosen by a backtest over the week before the first reported night, or forced, and
-  kept for every night), the rest of each edge a demand-driven cache during the day;
+  the split per edge re-chosen every night by a backtest over the week before it, or forced), the rest of
+  each edge a demand-driven cache during the day;
 * reactive caches (``lru``, ``lfu``, ``s3fifo``, ``belady``, see :mod:`cdn.caches`): every edge a
   demand-driven cache of its disk under the cache of its nearest storage site with disk;
 * ``oracle``: the planner fed D's actual demand as its forecast (with its own chain of placements), the
@@ -53,6 +53,7 @@ from cdn.caches import (
     SPLIT_POLICIES,
     Admission,
     CacheReplay,
+    PinKind,
     cache_policy,
     check_admission,
     choose_split,
@@ -113,11 +114,12 @@ class _Night:
 
 def _plan(scenario: Scenario, date: pd.Timestamp, forecast: pd.DataFrame | None, root: Path, solver: str,
           time_limit: float | None, gap: float | None, pinned: dict[str, float] | None = None,
-          history_weight: float | None = None) -> _Night:
+          history_weight: float | None = None, record: dict[str, Any] | None = None) -> _Night:
     from cdn.planning import HISTORY_WEIGHT, make_plan
 
     result = make_plan(scenario, date, forecast, root, solver=solver, time_limit=time_limit, gap=gap,
-                       pinned_share=pinned, history_weight=HISTORY_WEIGHT if history_weight is None else history_weight)
+                       pinned_share=pinned, history_weight=HISTORY_WEIGHT if history_weight is None else history_weight,
+                       summary_extra=record)
     return _Night(result.holdings, result.fill_gb, result.evict_gb)
 
 
@@ -140,7 +142,7 @@ def cache_rows(scenario: Scenario, caches: CacheReplay, dates: list[pd.Timestamp
     """Per (date, strategy) of a cache replay: hits, writes and on-demand GB, and the routed traffic.
 
     ``nights`` (hybrid) adds each night's plan: its fill is off-peak upstream traffic and disk writes,
-    its fill and evictions are churn.
+    its fill and evictions are churn, with each edge's fill as it was written (``caches.fills``).
     """
     rows = []
     no_holdings = pd.DataFrame({C.SITE: pd.Series(dtype=str), C.TITLE: pd.Series(dtype=str)})
@@ -148,6 +150,7 @@ def cache_rows(scenario: Scenario, caches: CacheReplay, dates: list[pd.Timestamp
                    for date in dates}
     traffic = dict(iter(caches.traffic.groupby([C.DATE, "strategy"], sort=True)))
     per_day = dict(iter(caches.rows.groupby([C.DATE, "strategy"], sort=True)))
+    refill = (caches.fills["filled_gb"] - caches.fills["planned_gb"]).groupby(caches.fills[C.DATE]).sum().to_dict()
     strategies = sorted(set(caches.rows["strategy"]) | set(caches.traffic["strategy"]))
     empty = caches.rows.iloc[:0]
     for date in dates:
@@ -157,6 +160,8 @@ def cache_rows(scenario: Scenario, caches: CacheReplay, dates: list[pd.Timestamp
             sim = (route_served(scenario, flow["entry"], flow["server"], flow[C.GB], flow["hour"]) if flow is not None
                    else {"backbone_gb": 0.0, "peak_backbone_gbps": 0.0, "peak_link_utilisation": 0.0})
             night = nights[date] if nights is not None else _Night(no_holdings, 0.0, 0.0)
+            if nights is not None:  # the edges' nights as written (a pin the cache held is not filled again)
+                night = _Night(night.holdings, night.fill_gb + refill.get(date, 0.0), night.evict_gb)
             admitted = float(group["fill_gb"].sum())
             rows.append(_row(date, str(strategy), sim, fill_gb=night.fill_gb + admitted, offpeak_gb=night.fill_gb,
                              on_demand_gb=float(group["on_demand_gb"].sum()),
@@ -244,7 +249,8 @@ def replay(
     modes : sequence of str
         Strategy families to run (:data:`MODES`).
     pinned_share : float or None
-        Force every edge's pinned share in hybrid mode; ``None`` chooses it per edge by backtest.
+        Force every edge's pinned share in hybrid mode; ``None`` re-chooses it per edge every night by
+        backtest (:func:`cdn.caches.choose_split` over the week before the night).
     cache : str or None
         Cache policy of the hybrid edges; ``None`` chooses one per edge with the split
         (:data:`cdn.caches.SPLIT_POLICIES`; :data:`cdn.caches.HYBRID_POLICY` when the share is forced).
@@ -283,19 +289,14 @@ def replay(
     nights = list(pd.date_range(first - pd.Timedelta(days=warmup), last, freq="D"))
     planned = "proactive" in modes
     with_oracle = oracle and planned
-    shares: dict[str, float] = {}
-    caches_of: dict[str, str] = {}
-    backtest = pd.DataFrame()
-    if "hybrid" in modes:
-        if pinned_share is None:
-            log(f"replay: choosing each edge's pinned share by backtest over the week before {first:%Y-%m-%d}")
-            shares, caches_of, backtest = choose_split(scenario, first, policies=(cache,) if cache else SPLIT_POLICIES,
-                                                       admission=admission, seed=seed, budget=budget)
-        else:
-            edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str)
-            shares = {site: float(pinned_share) for site in edges}
-            caches_of = {site: cache or HYBRID_POLICY for site in edges}
+    edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str).tolist()
+    shares: dict[pd.Timestamp, dict[str, float]] = {}  # night -> edge -> pinned share
+    kinds: dict[pd.Timestamp, dict[str, PinKind]] = {}  # night -> edge -> pin kind
+    caches_of = {site: cache or HYBRID_POLICY for site in edges}
+    backtests: list[pd.DataFrame] = []
     rows: list[dict[str, Any]] = []
+    if "hybrid" in modes and pinned_share is None:
+        log("replay: each hybrid edge's pinned share re-chosen every night by a backtest over the week before it")
     hybrid_nights: dict[pd.Timestamp, _Night] = {}
     with atomic_directory(out, overwrite=True, mark=True) as tmp:
         plans = tmp / "plans"
@@ -309,8 +310,21 @@ def replay(
                     night = _plan(scenario, date, None, plans / "naive", "naive", time_limit, gap)
                     rows.append(_plan_row(scenario, date, "naive", night))
                 if "hybrid" in modes:
+                    if pinned_share is not None:
+                        shares[date] = {site: float(pinned_share) for site in edges}
+                        kinds[date] = {site: "hard" for site in edges}
+                    else:  # re-chosen every night on the week before it; each edge keeps its first night's policy
+                        tried = caches_of if date > nights[0] else (cache,) if cache else SPLIT_POLICIES
+                        shares[date], caches_of, kinds[date], table = choose_split(
+                            scenario, date, policies=tried, admission=admission, seed=seed, budget=budget)
+                        if date >= first:
+                            backtests.append(table.assign(date=f"{date:{DATE_FORMAT}}"))
                     hybrid_nights[date] = _plan(scenario, date, frame, plans / "hybrid", night_solver, time_limit,
-                                                gap, pinned=shares)
+                                                gap, pinned=shares[date], record={
+                                                    "mode": "hybrid", "pinned_share": shares[date],
+                                                    "pinned_share_forced": pinned_share is not None,
+                                                    "cache_policy": caches_of, "pins": kinds[date],
+                                                    "admission": admission})
                 if with_oracle:  # planned from the actual demand alone
                     actual = _actual_as_forecast(scenario.day(date))
                     night = _plan(scenario, date, actual, plans / "oracle", night_solver, time_limit, gap,
@@ -322,7 +336,9 @@ def replay(
             with task(f"replay: hybrid edges ({', '.join(sorted(set(caches_of.values())))} caches, admission "
                       f"{admission}) over {len(dates)} days (+{warmup} warm-up)"):
                 hybrid = replay_hybrid(scenario, scenario.demand, first, last,
-                                       [hybrid_nights[d].holdings for d in nights], shares, policy=caches_of,
+                                       [hybrid_nights[d].holdings for d in nights],
+                                       {site: [shares[d][site] for d in nights] for site in edges}, policy=caches_of,
+                                       pins={site: [kinds[d][site] for d in nights] for site in edges},
                                        admission=admission, warmup_days=warmup, seed=seed, budget=budget)
             rows.extend(cache_rows(scenario, hybrid, dates, hybrid_nights))
         reactive = list(policies) if "reactive" in modes else []
@@ -341,9 +357,12 @@ def replay(
             "warmup_days": warmup, "model": model, "solver": solver,
             "warmup_solver": warmup_solver or solver, "gap": gap, "time_limit": time_limit,
             "modes": list(modes), "policies": reactive, "seed": seed, "request_budget": budget,
-            "hybrid": ({"cache": caches_of, "admission": admission, "pinned_share": shares,
+            "hybrid": ({"cache": caches_of, "admission": admission,
+                        "pinned_share": {f"{d:{DATE_FORMAT}}": split for d, split in shares.items()},
+                        "pins": {f"{d:{DATE_FORMAT}}": kind for d, kind in kinds.items()},
                         "pinned_share_forced": pinned_share is not None,
-                        "backtest": backtest.to_dict("records")} if "hybrid" in modes else None),
+                        "backtest": pd.concat(backtests, ignore_index=True).to_dict("records") if backtests else []}
+                       if "hybrid" in modes else None),
             "strategies": summarise(days)})  # as summary.json holds it
         days.to_csv(tmp / "days.csv", index=False)
         (tmp / "summary.json").write_text(dumps_json(summary))

@@ -25,6 +25,7 @@ from cdn.caches import (
     _next_access,
     cache_policy,
     check_admission,
+    choose_split,
     edge_split,
     replay_caches,
     replay_hybrid,
@@ -236,8 +237,9 @@ pins_st = st.lists(st.sets(st.sampled_from(["t1", "t2", "t3", "007"])), min_size
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(demand=demand_st, pins=pins_st, share=st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]),
-       policy=st.sampled_from(["lru", "s3fifo", "sieve"]), admission=st.sampled_from(["all", "second"]))
-def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, policy, admission):
+       policy=st.sampled_from(["lru", "s3fifo", "sieve"]), admission=st.sampled_from(["all", "second"]),
+       kinds=st.lists(st.sampled_from(["hard", "soft"]), min_size=5, max_size=5))
+def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, policy, admission, kinds):
     sizes = tiny.catalog.set_index("title_id")["size_gb"]
     disk = 60.0  # E1
     days = []
@@ -255,11 +257,19 @@ def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, po
     pinned = np.array([[t in kept for t in catalog] for kept in days])
     occupied: list[tuple[int, float]] = []
     size_gb = tiny.catalog["size_gb"].to_numpy(float)
-    free = disk - (pinned * size_gb).sum(axis=1)  # the cache gets what the pins leave, as in replay_hybrid
-    outcome = run_cache(policy, free, stream, size_gb, pinned=pinned, admission=admission, occupied_gb=occupied)
+    soft = np.array([k == "soft" for k in kinds])
+    # hard pins: the cache gets what they leave; soft pins are in a cache of the whole disk (replay_hybrid)
+    free = np.where(soft, disk, disk - (pinned * size_gb).sum(axis=1))
+    filled = np.zeros(5)
+    outcome = run_cache(policy, free, stream, size_gb, pinned=pinned, admission=admission, occupied_gb=occupied,
+                        pins=kinds, fill_budget_gb=270.0, filled_gb=filled)
+    assert [day for day, _ in occupied] == (list(range(5)) if stream.title.size else [])
     for day, cached in occupied:
-        assert sizes[days[day]].sum() + cached <= disk + 1e-9
-    assert ((outcome == PINNED) == pinned[stream.day, stream.title]).all()
+        assert (0.0 if soft[day] else sizes[days[day]].sum()) + cached <= disk + 1e-9
+    hard_pinned = pinned[stream.day, stream.title] & ~soft[stream.day]
+    assert ((outcome == PINNED) & ~soft[stream.day] == hard_pinned).all()
+    assert ((outcome == PINNED) <= pinned[stream.day, stream.title]).all()
+    assert (filled >= -1e-9).all() and filled[0] == 0.0
 
 
 def test_the_request_budget_thins_every_title_alike_and_bounds_the_requests(tiny):
@@ -286,6 +296,7 @@ def test_the_split_is_chosen_per_edge_and_recorded_in_the_plan(tmp_path):
     chosen = [row for row in summary["pinned_share_backtest"] if row["chosen"]]
     assert {row["site_id"]: row["pinned_share"] for row in chosen} == summary["pinned_share"]
     assert {row["site_id"]: row["policy"] for row in chosen} == summary["cache_policy"]
+    assert {row["site_id"]: row["pins"] for row in chosen} == summary["pins"]
     for row in chosen:  # no other pair as good as the reactive cache pulls less on demand
         rows = [r for r in summary["pinned_share_backtest"] if r["site_id"] == row["site_id"]]
         reactive = max(r["edge_byte_hit_ratio"] for r in rows if r["pinned_share"] == 0.0)
@@ -297,6 +308,75 @@ def test_the_split_is_chosen_per_edge_and_recorded_in_the_plan(tmp_path):
         assert holdings.get(site, 0.0) <= summary["pinned_share"][site] * disk + 1e-9
     forced = plan_command(TINY, "2024-01-12", tmp_path / "r", solver="greedy", model="snaive7", mode="reactive")
     assert not forced.holdings["site_id"].isin(["E1", "E2"]).any()  # reactive edges pin nothing
+
+
+def moving_demand(tiny):
+    """E1's demand surges (a different set every other day) for 14 days, then one title every day."""
+    rows = []
+    for d in range(28):
+        titles = (["t1"] if d % 2 == 0 else ["007", "t3"]) if d < 14 else ["t2"]
+        rows += [{"date": START + pd.Timedelta(days=d), "region": "r1", "title_id": t, "views": 20.0} for t in titles]
+    return replace(tiny, demand=pd.DataFrame(rows))
+
+
+def test_the_split_follows_demand_from_cacheable_to_plannable(tiny):
+    scn = moving_demand(tiny)
+    surging, _, kind, table = choose_split(scn, pd.Timestamp("2024-01-14"))
+    # last week's titles are a poor guess: a large share of hard pins loses most hits (0.10 at share 1)
+    e1 = table[table["site_id"] == "E1"].set_index(["pinned_share", "pins", "policy"])["edge_byte_hit_ratio"]
+    assert e1[(1.0, "hard", "sieve")] == pytest.approx(0.1) and e1[(0.0, "hard", "lru")] > 0.95
+    assert surging["E1"] <= 0.25 or kind["E1"] == "soft"  # the cache keeps (almost) the whole disk
+    stable, _, kind, _ = choose_split(scn, pd.Timestamp("2024-01-28"))
+    assert (stable["E1"], kind["E1"]) == (1.0, "hard")  # one title every day: pinned, nothing pulled by day
+
+
+def test_the_replay_re_chooses_the_split_every_night_and_records_it(tiny, tmp_path):
+    from cdn.replay import replay
+
+    scn = moving_demand(tiny)
+    out = replay(scn, "2024-01-14", "2024-01-22", tmp_path / "r", model="snaive7", modes=["hybrid"], warmup_days=0)
+    split, kinds = out.summary["hybrid"]["pinned_share"], out.summary["hybrid"]["pins"]
+    assert sorted(split) == sorted(kinds) == [f"2024-01-{d}" for d in range(14, 23)]
+    assert split["2024-01-14"]["E1"] <= 0.25 or kinds["2024-01-14"]["E1"] == "soft"
+    assert (split["2024-01-22"]["E1"], kinds["2024-01-22"]["E1"]) == (1.0, "hard")
+    backtest = pd.DataFrame(out.summary["hybrid"]["backtest"])
+    chosen = backtest[backtest["chosen"]].set_index(["date", "site_id"])["pinned_share"]
+    assert all(chosen[(d, site)] == v for d, row in split.items() for site, v in row.items() if (d, site) in chosen)
+    plan = json.loads((tmp_path / "r" / "plans" / "hybrid" / "2024-01-22" / "summary.json").read_text())
+    assert plan["mode"] == "hybrid" and plan["pinned_share"] == split["2024-01-22"]
+    assert plan["pins"] == kinds["2024-01-22"]
+
+
+def test_a_released_pin_stays_on_the_disk_for_the_cache_and_a_cached_title_pinned_is_not_filled(tiny):
+    demand = pd.DataFrame({"date": [START, START + pd.Timedelta(days=1), START + pd.Timedelta(days=1)],
+                           "region": "r1", "title_id": ["t3", "t2", "t3"], "views": [1.0, 1.0, 1.0]})
+    # day 0: t2 pinned, t3 admitted by the cache; day 1: t3 pinned (already on the disk), t2 released
+    out = replay_hybrid(tiny, demand, START, START + pd.Timedelta(days=1), [held(("E1", "t2")), held(("E1", "t3"))],
+                        {"E1": [0.5, 0.5]}, warmup_days=0)
+    rows = out.rows.set_index(["date", "title_id"])
+    day1 = START + pd.Timedelta(days=1)
+    assert rows.loc[(day1, "t2"), "hit_requests"] == 1 and rows.loc[(day1, "t2"), "fill_gb"] == 0.0
+    assert rows.loc[(day1, "t3"), "pinned_hit_gb"] == 1.0
+    fills = out.fills.set_index(["date", "site_id"])
+    # the plan adds t3 (10 GB), but it came from the cache: nothing to fill
+    assert fills.loc[(day1, "E1"), ["planned_gb", "filled_gb"]].tolist() == [10.0, 0.0]
+
+
+def test_soft_pins_are_prefetched_at_night_and_a_surge_may_evict_them(tiny):
+    # E2 (40 GB) soft-pins t2 (20 GB); on day 1 t1 (40 GB) surges and takes the whole disk
+    day1 = START + pd.Timedelta(days=1)
+    demand = pd.DataFrame({"date": [START, day1], "region": "r2", "title_id": ["t2", "t1"], "views": [1.0, 3.0]})
+    plan = [held(("E2", "t3")), held(("E2", "t2"))]  # t3 the first night, t2 added the second
+    soft = replay_hybrid(tiny, demand, START, day1, plan, {"E2": 1.0}, pins="soft", warmup_days=0)
+    rows = soft.rows.set_index(["date", "title_id"])
+    assert rows.loc[(START, "t2"), "fill_gb"] == 20.0  # not pinned on day 0: a miss admitted
+    # the surge evicts the pins (t2 and t3) and is cached: 40 GB written by day
+    assert rows.loc[(day1, "t1"), ["hit_requests", "fill_gb"]].tolist() == [2, 40.0]
+    fills = soft.fills.set_index("date")
+    assert fills.loc[day1, ["planned_gb", "filled_gb"]].tolist() == [20.0, 0.0]  # t2 was cached already
+    hard = replay_hybrid(tiny, demand, START, day1, plan, {"E2": 1.0}, pins="hard", warmup_days=0).rows
+    hard = hard.set_index(["date", "title_id"])
+    assert hard.loc[(day1, "t1"), ["hit_requests", "fill_gb"]].tolist() == [0, 0.0]  # 20 GB left: t1 never fits
 
 
 def test_bad_modes_shares_and_admission_rules_are_refused(tiny):

@@ -113,3 +113,24 @@ def test_bad_scenario_exits_2(tmp_path: Path) -> None:
     done = nightly("--data", str(broken), "--out", str(tmp_path / "out"))
     assert done.returncode == 2
     assert "catalog.csv: file is missing" in done.stderr
+
+
+def test_hybrid_expected_hit_ratio_counts_the_cache_part_and_labels_the_plans_figure(tmp_path: Path) -> None:
+    from cdn.nightly import describe
+
+    scenario = load_scenario(TINY)
+    outcome = run_nightly(scenario, pd.Timestamp("2024-01-12"), tmp_path, model="ewma", solver="greedy",
+                          mode="hybrid", pinned_share=0.0)
+    s = outcome.summary
+    # share 0 pins nothing on the edges: the plan's own figure sees no edge hit, the cache part does
+    assert outcome.expected["edge_byte_hit_ratio"] == 0.0
+    rows = pd.DataFrame(s["pinned_share_backtest"])
+    assert set(rows["pinned_share"]) == {0.0} and rows["chosen"].all()
+    pooled = (rows["edge_byte_hit_ratio"] * rows["demand_gb"]).sum() / rows["demand_gb"].sum()
+    assert s["backtest_edge_byte_hit_ratio"] == pytest.approx(pooled)
+    assert s["backtest_edge_byte_hit_ratio"] > 0.5
+    written = json.loads((outcome.plan_dir / "summary.json").read_text())
+    assert written["backtest_edge_byte_hit_ratio"] == pytest.approx(pooled)
+    lines = "\n".join(describe(outcome))
+    assert "expected (pinned part only)" in lines
+    assert f"expected with the cache part: edge byte hit ratio {pooled:.3f}" in lines
