@@ -113,9 +113,26 @@ class Task:
         if self._bar is not None:
             bar, tid = self._bar
             bar.update(tid, advance=n, status=self.status)
-        elif verbosity() >= VERBOSE:
+        else:
+            self._counted(self.done - n)
+
+    def count(self, done: int, total: int) -> None:
+        """Set the count to ``done`` of ``total`` items (both may grow): a library's ``(done, total)`` progress
+        callback, such as :data:`forecasting.progress.ProgressFn`."""
+        before, self.done, self.total = self.done, done, total
+        self._step = max(1, math.ceil(total / 10))
+        if self._bar is not None:
+            bar, tid = self._bar
+            bar.update(tid, total=total, completed=done, counted=True)
+        else:
+            self._counted(before)
+
+    def _counted(self, before: int) -> None:
+        """In a log: a line for every update with ``-v``, else each time the count passes a tenth of the total."""
+        if verbosity() >= VERBOSE:
             self._line(f"{self.done}/{self.total or '?'}" + (f" {self.status}" if self.status else ""))
-        elif verbosity() >= NORMAL and self.total and self.done % self._step == 0 and self.done < self.total:
+        elif (verbosity() >= NORMAL and self.total and self.done // self._step > before // self._step
+              and self.done < self.total):
             self._line(f"{self.done}/{self.total} ({self._elapsed()}, left {_clock(self._left() or 0)})")
 
     def update(self, status: str, left: float | None = None) -> None:
@@ -124,7 +141,7 @@ class Task:
         if self._bar is not None:
             bar, tid = self._bar
             bar.update(tid, status=status, until=None if left is None else time.monotonic() + left,
-                       left_word="at most")
+                       left_word="left" if left is None else "at most")
             return
         now = time.monotonic()
         if verbosity() >= VERBOSE or (verbosity() >= NORMAL and now - self._logged_at >= LOG_EVERY):
@@ -177,7 +194,7 @@ def task(description: str, total: int | None = None) -> Iterator[Task]:
         try:
             yield step
         finally:
-            bar.update(tid, total=total or 1, completed=total or 1, until=None)
+            bar.update(tid, total=step.total or 1, completed=step.total or 1, until=None)
             if outer:
                 bar.stop()
                 _live.clear()
@@ -192,9 +209,9 @@ def task(description: str, total: int | None = None) -> Iterator[Task]:
         yield step
     finally:
         _state["depth"] = depth
-    quick = time.monotonic() - step.began < QUICK_SECONDS and total is None
+    quick = time.monotonic() - step.began < QUICK_SECONDS and step.total is None
     if shown and (not quick or verbosity() >= VERBOSE):  # a log keeps quiet about a step of a moment
-        counts = f"{step.done}/{step.done} " if total is not None else ""
+        counts = f"{step.done}/{step.done} " if step.total is not None else ""
         log(f"{description}: {counts}done in {step._elapsed()}" + (f" ({step.status})" if step.status else ""))
 
 

@@ -22,6 +22,7 @@ from cdn.errors import InputError
 from cdn.forecast import edge_greedy_placement
 from cdn.progress import task
 from cdn.scenario import load_scenario
+from forecasting.progress import ProgressFn
 
 DEFAULT_MODELS = ("last_value", "mean7", "snaive7", "ewma", "prophet", "auto")
 PALETTE = {"last_value": "#7f7f7f", "mean7": "#8c564b", "snaive7": "#bcbd22", "ewma": "#1f77b4",
@@ -228,8 +229,9 @@ def auto_choice(history: pd.DataFrame, cutoff: pd.Timestamp, horizon: int, catal
     series the candidates' counts and shares of the last 28 days' views."""
     from forecasting.auto import Auto
 
-    model = Auto(use_prophet=False, catalog=catalog, seed=seed).fit(history[history[C.DATE] < cutoff], cutoff)
-    model.predict(horizon)
+    with task(f"auto's choice at {cutoff:%Y-%m-%d}") as step:
+        model = Auto(use_prophet=False, catalog=catalog, seed=seed, progress=step.count)
+        model.fit(history[history[C.DATE] < cutoff], cutoff).predict(horizon)
     assert model.choice_ is not None and model.panel_ is not None
     recent = model.panel_.values[:, -HISTORY_DAYS:].sum(axis=1)
     frame = pd.DataFrame({"candidate": model.choice_.series.astype(str), "views": recent})
@@ -263,8 +265,12 @@ def accuracy_report(data: str | Path, out: str | Path, cutoffs: int = 8, horizon
     cut = last_cutoffs(scenario.demand, cutoffs, horizon)
     gpv = scenario.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.GB_PER_VIEW]
     with task(f"backtests: {len(names)} model(s) x {len(cut)} cutoff(s)", total=len(names) * len(cut)) as step:
+        def forecast_progress(name: str, cutoff: pd.Timestamp) -> ProgressFn:
+            return lambda done, total: step.update(f"{name} at {cutoff:%Y-%m-%d}: {done}/{total}")
+
         result = backtest(scenario.demand, cut, horizon, names, catalog=scenario.catalog, scheduler=scheduler,
-                          seed=seed, placement=edge_greedy_placement(scenario), gb_per_view=gpv, progress=step.advance)
+                          seed=seed, placement=edge_greedy_placement(scenario), gb_per_view=gpv, progress=step.advance,
+                          forecast_progress=forecast_progress)
     tables = metric_tables(result)
     choice = auto_choice(scenario.demand, cut[-1], horizon, scenario.catalog, seed) if "auto" in names else None
     meta = {"scenario": str(data), "cutoffs": [f"{c:%Y-%m-%d}" for c in cut], "horizon": horizon, "models": names}

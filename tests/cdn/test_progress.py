@@ -83,3 +83,19 @@ def test_tracking_something_without_a_length(capsys: pytest.CaptureFixture[str])
     list(progress.track(iter("abc"), "letters"))
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "letters ..." and lines[-1].startswith("letters: done in ")
+
+
+def test_a_library_count_sets_done_and_total(capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    with progress.task("forecast") as step:  # no total until the library reports one
+        for done in range(0, 21, 4):
+            step.count(done, 20)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(" (")[0] for line in lines[:-1]] == [f"forecast: {n}/20" for n in (4, 8, 12, 16)]
+    assert lines[-1].startswith("forecast: 20/20 done in ")
+    screen = io.StringIO()
+    monkeypatch.setattr(progress, "_console", Console(file=screen, force_terminal=True, width=150))
+    with progress.task("forecast") as step:
+        step.count(5, 40)
+        step.count(40, 40)
+    assert "40/40" in screen.getvalue()
