@@ -442,6 +442,7 @@ def replay(
                                            "second request within two days (second).")] = "all",
     request_budget: Annotated[int, typer.Option("--request-budget", help="Cache requests per edge and day above "
                                                 "which one request stands for several views.")] = 50_000,
+    scheduler: Scheduler = None,
     overwrite: Overwrite = False,
 ) -> None:
     """Replay nights: proactive, hybrid, reactive caches and oracle plans on each next day's actual demand."""
@@ -451,6 +452,7 @@ def replay(
     from cdn.replay import MODES, replay_command
 
     check_output_dir(out, overwrite)
+    check_scheduler(scheduler)
 
     from cdn.units import traffic, volume
 
@@ -458,7 +460,8 @@ def replay(
     result = replay_command(data, start, end, out, model=model, solver=solver, policies=policies,
                             oracle=oracle, time_limit=time_limit, gap=gap, seed=seed, warmup_days=warmup,
                             warmup_solver=warmup_solver, modes=several(mode) or list(MODES), pinned_share=pinned_share,
-                            cache=cache, admission=check_admission(admission), budget=request_budget)
+                            cache=cache, admission=check_admission(admission), budget=request_budget,
+                            scheduler=scheduler)
     s = result.summary
     log(f"replay {s['from']}..{s['to']}: {s['days']} nights reported after {s['warmup_days']} warm-up nights "
         f"(--warmup; warm-up plans in {out}/warmup/), solver {s['solver']} (warm-up {s['warmup_solver']}), "

@@ -103,6 +103,7 @@ class Task:
         self.began = time.monotonic()
         self._logged_at = self.began
         self._step = max(1, math.ceil((total or 0) / 10))
+        self._announced = total is not None  # else counts may come later (:meth:`count`)
         self._bar: tuple[Progress, TaskID] | None = None
 
     def advance(self, status: str | None = None, n: int = 1) -> None:
@@ -128,11 +129,12 @@ class Task:
             self._counted(before)
 
     def _counted(self, before: int) -> None:
-        """In a log: a line for every update with ``-v``, else each time the count passes a tenth of the total."""
+        """In a log: a line for every update with ``-v``, else each time the count passes a tenth of the total
+        (for a step counted only by :meth:`count`, once it has run :data:`QUICK_SECONDS`)."""
         if verbosity() >= VERBOSE:
             self._line(f"{self.done}/{self.total or '?'}" + (f" {self.status}" if self.status else ""))
         elif (verbosity() >= NORMAL and self.total and self.done // self._step > before // self._step
-              and self.done < self.total):
+              and self.done < self.total and (self._announced or time.monotonic() - self.began >= QUICK_SECONDS)):
             self._line(f"{self.done}/{self.total} ({self._elapsed()}, left {_clock(self._left() or 0)})")
 
     def update(self, status: str, left: float | None = None) -> None:
@@ -166,7 +168,7 @@ def _columns() -> tuple[ProgressColumn, ...]:
 
 
 QUICK_SECONDS = 2.0
-"""A step without counts that ends sooner logs no end line when standard error is not a terminal (but with -v)."""
+"""A step opened without a total that ends sooner logs nothing when standard error is not a terminal (but with -v)."""
 
 
 @contextmanager
@@ -209,7 +211,7 @@ def task(description: str, total: int | None = None) -> Iterator[Task]:
         yield step
     finally:
         _state["depth"] = depth
-    quick = time.monotonic() - step.began < QUICK_SECONDS and step.total is None
+    quick = time.monotonic() - step.began < QUICK_SECONDS and total is None
     if shown and (not quick or verbosity() >= VERBOSE):  # a log keeps quiet about a step of a moment
         counts = f"{step.done}/{step.done} " if step.total is not None else ""
         log(f"{description}: {counts}done in {step._elapsed()}" + (f" ({step.status})" if step.status else ""))

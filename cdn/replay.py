@@ -212,6 +212,7 @@ def replay(
     cache: str | None = None,
     admission: Admission = "all",
     budget: int | None = REQUEST_BUDGET,
+    scheduler: str | None = None,
 ) -> Replay:
     """Replay the nights ``start .. end``: proactive, hybrid, reactive caches and oracle plans, then write it all.
 
@@ -252,6 +253,8 @@ def replay(
         Admission rule of the hybrid edges' caches.
     budget : int or None
         Requests per (edge, day) of the cache replays (see :func:`cdn.caches.request_streams`).
+    scheduler : str or None
+        Address of a Dask scheduler for the nightly forecasts' model fits; None uses the local cores.
 
     Returns
     -------
@@ -302,7 +305,7 @@ def replay(
         if planned or "hybrid" in modes:
             for date in track(nights, f"replay: forecast, plan and simulate {len(nights)} nights ({warmup} warm-up)"):
                 night_solver = solver if date >= first or warmup_solver is None else warmup_solver
-                frame = forecast_scenario(scenario, date, model=model, seed=seed)
+                frame = forecast_scenario(scenario, date, model=model, scheduler=scheduler, seed=seed)
                 if planned:
                     night = _plan(scenario, date, frame, plans / "proactive", night_solver, time_limit, gap)
                     rows.append(_plan_row(scenario, date, "proactive", night))

@@ -88,6 +88,10 @@ def test_tracking_something_without_a_length(capsys: pytest.CaptureFixture[str])
 def test_a_library_count_sets_done_and_total(capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     with progress.task("forecast") as step:  # no total until the library reports one
+        step.count(20, 20)
+    assert capsys.readouterr().err == ""  # a step of a moment logs nothing
+    monkeypatch.setattr(progress, "QUICK_SECONDS", 0.0)
+    with progress.task("forecast") as step:
         for done in range(0, 21, 4):
             step.count(done, 20)
     lines = capsys.readouterr().err.strip().splitlines()
