@@ -96,8 +96,9 @@ def test_replay_help_shows_the_default_time_limit() -> None:
 
 
 def test_replay_scheduler_reaches_every_nights_forecast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import cdn.forecast
     from distributed import LocalCluster
+
+    import cdn.forecast
 
     schedulers: list[str | None] = []
     real = cdn.forecast.forecast_scenario
