@@ -88,7 +88,9 @@ class _Left(ProgressColumn):
         until = task.fields.get("until")
         left = None if until is None else max(until - time.monotonic(), 0.0)
         if left is None and task.fields.get("counted") and task.total and task.completed > 0:
-            left = task.elapsed * (task.total - task.completed) / task.completed if task.elapsed else None
+            since = task.fields.get("since")  # when the counts began (a library's work may follow a setup)
+            spent = time.monotonic() - since if since is not None else task.elapsed
+            left = spent * (task.total - task.completed) / task.completed if spent else None
         return Text("" if left is None or task.finished else f"{task.fields.get('left_word', 'left')} "
                     f"{_clock(left)}")
 
@@ -104,6 +106,7 @@ class Task:
         self._logged_at = self.began
         self._step = max(1, math.ceil((total or 0) / 10))
         self._announced = total is not None  # else counts may come later (:meth:`count`)
+        self._since = self.began  # the pace of the counts is measured from here
         self._bar: tuple[Progress, TaskID] | None = None
 
     def advance(self, status: str | None = None, n: int = 1) -> None:
@@ -120,11 +123,13 @@ class Task:
     def count(self, done: int, total: int) -> None:
         """Set the count to ``done`` of ``total`` items (both may grow): a library's ``(done, total)`` progress
         callback, such as :data:`forecasting.progress.ProgressFn`."""
+        if self.total is None:  # the first count: time left is paced from here, not from the step's start
+            self._since = time.monotonic()
         before, self.done, self.total = self.done, done, total
         self._step = max(1, math.ceil(total / 10))
         if self._bar is not None:
             bar, tid = self._bar
-            bar.update(tid, total=total, completed=done, counted=True)
+            bar.update(tid, total=total, completed=done, counted=True, since=self._since)
         else:
             self._counted(before)
 
@@ -155,7 +160,7 @@ class Task:
     def _left(self) -> float | None:
         if not self.total or not self.done:
             return None
-        return (time.monotonic() - self.began) * (self.total - self.done) / self.done
+        return (time.monotonic() - self._since) * (self.total - self.done) / self.done
 
     def _line(self, text: str) -> None:
         self._logged_at = time.monotonic()

@@ -34,6 +34,11 @@ DAY_MS = 86_400_000
 GROUPS = {"region": [C.REGION], "decile": ["decile"], "launch": ["launch"], "cutoff": ["cutoff"]}
 MEASURES = ["wape", "mase", "bias", "coverage", "hit_ratio", "oracle_hit_ratio", "regret", "seconds", "cpu_seconds",
             "series_per_second", "cells", "actual"]
+HEADERS = {"model": "model", "wape": "WAPE", "mase": "MASE", "bias": "bias", "coverage": "80% interval coverage",
+           "hit_ratio": "hit ratio", "oracle_hit_ratio": "oracle hit ratio", "regret": "hit ratio regret",
+           "seconds": "seconds per forecast (median)", "cpu_seconds": "CPU seconds (median)",
+           "series_per_second": "series per second", "cells": "forecasts scored", "actual": "actual views"}
+"""Column headers of the HTML tables (the CSV and JSON keep the measure names)."""
 
 
 def metric_tables(result) -> dict[str, pd.DataFrame]:
@@ -150,7 +155,7 @@ def _line_figure(table: pd.DataFrame, x: str, y: str, title: str, y_label: str, 
 
 def _table_html(table: pd.DataFrame) -> str:
     shown = table[["model", *[m for m in MEASURES if m in table.columns]]]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)
+    head = "".join(f"<th>{html.escape(HEADERS.get(c, c))}</th>" for c in shown.columns)
     rows = []
     for row in shown.itertuples(index=False):
         cells = []
