@@ -107,6 +107,7 @@ class Task:
         self._step = max(1, math.ceil((total or 0) / 10))
         self._announced = total is not None  # else counts may come later (:meth:`count`)
         self._since = self.began  # the pace of the counts is measured from here
+        self.nested = False  # inside another step: in a log, its lines are written only with -v
         self._bar: tuple[Progress, TaskID] | None = None
 
     def advance(self, status: str | None = None, n: int = 1) -> None:
@@ -138,8 +139,9 @@ class Task:
         (for a step counted only by :meth:`count`, once it has run :data:`QUICK_SECONDS`)."""
         if verbosity() >= VERBOSE:
             self._line(f"{self.done}/{self.total or '?'}" + (f" {self.status}" if self.status else ""))
-        elif (verbosity() >= NORMAL and self.total and self.done // self._step > before // self._step
-              and self.done < self.total and (self._announced or time.monotonic() - self.began >= QUICK_SECONDS)):
+        elif (verbosity() >= NORMAL and not self.nested and self.total and self.done < self.total
+              and self.done // self._step > before // self._step
+              and (self._announced or time.monotonic() - self.began >= QUICK_SECONDS)):
             self._line(f"{self.done}/{self.total} ({self._elapsed()}, left {_clock(self._left() or 0)})")
 
     def update(self, status: str, left: float | None = None) -> None:
@@ -151,7 +153,7 @@ class Task:
                        left_word="left" if left is None else "at most")
             return
         now = time.monotonic()
-        if verbosity() >= VERBOSE or (verbosity() >= NORMAL and now - self._logged_at >= LOG_EVERY):
+        if verbosity() >= VERBOSE or (verbosity() >= NORMAL and not self.nested and now - self._logged_at >= LOG_EVERY):
             self._line(f"{status} ({self._elapsed()})")
 
     def _elapsed(self) -> str:
@@ -209,6 +211,7 @@ def task(description: str, total: int | None = None) -> Iterator[Task]:
                 bar.remove_task(tid)
         return
     shown = verbosity() >= (NORMAL if depth == 0 else VERBOSE)  # in a log, nested steps only with -v
+    step.nested = depth > 0
     if shown and (total is not None or verbosity() >= VERBOSE):  # a step without counts: its end line suffices
         log(f"{description}: 0/{total}" if total is not None else f"{description} ...")
     _state["depth"] = depth + 1

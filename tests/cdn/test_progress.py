@@ -40,7 +40,12 @@ def test_nested_steps_log_only_when_verbose(capsys: pytest.CaptureFixture[str]) 
     for _ in progress.track(range(2), "nights"):
         with progress.task("solve"):
             pass
-    assert "solve" not in capsys.readouterr().err
+        with progress.task("forecast") as step:  # counted by a library
+            for done in range(0, 11):
+                step.count(done, 10)
+        list(progress.track(range(20), "inner"))
+    err = capsys.readouterr().err
+    assert "solve" not in err and "forecast" not in err and "inner" not in err
     progress.set_verbosity(progress.VERBOSE)
     for _ in progress.track(range(2), "nights"):
         with progress.task("solve") as step:
