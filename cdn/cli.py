@@ -16,11 +16,22 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.core
 
 from cdn.defaults import PLAN_GAP, PLAN_TIME_LIMIT, REPLAY_TIME_LIMIT, SCHEDULER_CONNECT_SECONDS
 from cdn.errors import USER_ERRORS
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_option_type = typer.core.TyperOption.display_type_rich
+
+
+def _flag_without_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    """Help shows no value type for a flag (typer writes ``<bool>``, as if ``--caches true`` were valid)."""
+    return None if self.is_flag else _option_type(self, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _flag_without_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="cdn",

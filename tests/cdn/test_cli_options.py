@@ -33,6 +33,13 @@ def help_text(*command: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[│╭╮╰╯─]", " ", done.output))
 
 
+@pytest.mark.parametrize("command", ["", "replay", "generate", "simulate"])
+def test_flags_show_no_value_type(command: str) -> None:
+    text = help_text(*command.split())
+    assert "<bool>" not in text and "--help -h Show this message and exit." in text
+    assert "<path>" in text or "<int>" in text or not command  # options that take a value still show its type
+
+
 def test_version_prints_the_package_version() -> None:
     done = invoke("--version")
     assert done.exit_code == 0 and done.output == f"edgefill {cdn.__version__}\n"
