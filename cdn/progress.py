@@ -105,7 +105,6 @@ class Task:
         self.began = time.monotonic()
         self._logged_at = self.began
         self._step = max(1, math.ceil((total or 0) / 10))
-        self._announced = total is not None  # else counts may come later (:meth:`count`)
         self._since = self.began  # the pace of the counts is measured from here
         self.nested = False  # inside another step: in a log, its lines are written only with -v
         self._bar: tuple[Progress, TaskID] | None = None
@@ -136,12 +135,12 @@ class Task:
 
     def _counted(self, before: int) -> None:
         """In a log: a line for every update with ``-v``, else each time the count passes a tenth of the total
-        (for a step counted only by :meth:`count`, once it has run :data:`QUICK_SECONDS`)."""
+        once the step has run :data:`QUICK_SECONDS` (a step of a moment has its start and end lines only)."""
         if verbosity() >= VERBOSE:
             self._line(f"{self.done}/{self.total or '?'}" + (f" {self.status}" if self.status else ""))
         elif (verbosity() >= NORMAL and not self.nested and self.total and self.done < self.total
               and self.done // self._step > before // self._step
-              and (self._announced or time.monotonic() - self.began >= QUICK_SECONDS)):
+              and time.monotonic() - self.began >= QUICK_SECONDS):
             self._line(f"{self.done}/{self.total} ({self._elapsed()}, left {_clock(self._left() or 0)})")
 
     def update(self, status: str, left: float | None = None) -> None:

@@ -18,7 +18,12 @@ def normal_verbosity() -> Iterator[None]:
     progress.set_verbosity(progress.NORMAL)
 
 
-def test_plain_lines_at_start_every_tenth_and_end(capsys: pytest.CaptureFixture[str]) -> None:
+def test_plain_lines_at_start_every_tenth_and_end(capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    assert list(progress.track(range(25), "step")) == list(range(25))
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[0] == "step: 0/25" and lines[1].startswith("step: 25/25 done in ") and len(lines) == 2  # a moment
+    monkeypatch.setattr(progress, "QUICK_SECONDS", 0.0)
     assert list(progress.track(range(25), "step")) == list(range(25))
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines[0] == "step: 0/25"
