@@ -276,8 +276,9 @@ def report_accuracy(
     names = several(models) or None
     payload = accuracy_report(data, out, cutoffs=cutoffs, horizon=horizon, models=names, scheduler=scheduler,
                               seed=seed)
+    width = max((len(row["model"]) for row in payload["overall"]), default=0)
     for row in payload["overall"]:
-        log(f"{row['model']:>8}: WAPE {row['wape']:.3f}  MASE {row['mase']:.3f}  bias {row['bias']:+.3f}  "
+        log(f"{row['model']:>{width}}: WAPE {row['wape']:.3f}  MASE {row['mase']:.3f}  bias {row['bias']:+.3f}  "
             f"coverage {row['coverage']:.3f}  regret {row.get('regret') or 0:.4f}")
     log(f"{out}/report.html")
 

@@ -135,12 +135,12 @@ class Task:
 
     def _counted(self, before: int) -> None:
         """In a log: a line for every update with ``-v``, else each time the count passes a tenth of the total
-        once the step has run :data:`QUICK_SECONDS` (a step of a moment has its start and end lines only)."""
+        at most every :data:`QUICK_SECONDS` (a step of a moment has its start and end lines only)."""
         if verbosity() >= VERBOSE:
             self._line(f"{self.done}/{self.total or '?'}" + (f" {self.status}" if self.status else ""))
         elif (verbosity() >= NORMAL and not self.nested and self.total and self.done < self.total
               and self.done // self._step > before // self._step
-              and time.monotonic() - self.began >= QUICK_SECONDS):
+              and time.monotonic() - self._logged_at >= QUICK_SECONDS):
             self._line(f"{self.done}/{self.total} ({self._elapsed()}, left {_clock(self._left() or 0)})")
 
     def update(self, status: str, left: float | None = None) -> None:

@@ -22,6 +22,7 @@ from cdn.errors import InputError
 from cdn.forecast import edge_greedy_placement
 from cdn.progress import task
 from cdn.scenario import load_scenario
+from forecasting.backtest import LAUNCH_DAYS
 from forecasting.progress import ProgressFn
 
 DEFAULT_MODELS = ("last_value", "mean7", "snaive7", "ewma", "prophet", "auto")
@@ -113,7 +114,8 @@ def _series_figure(cells: pd.DataFrame, history: pd.DataFrame, series: list[tupl
             fig.add_trace(go.Scatter(x=list(band[C.DATE]) + list(band[C.DATE])[::-1],
                                      y=list(band[C.YHAT_UPPER]) + list(band[C.YHAT_LOWER])[::-1],
                                      fill="toself", fillcolor="rgba(44,160,44,0.15)", line={"width": 0},
-                                     name="auto 80% interval", showlegend=i == 1, legendgroup="band"), row=i, col=1)
+                                     mode="lines", name="auto 80% interval", showlegend=i == 1,
+                                     legendgroup="band"), row=i, col=1)
         for model, grp in one.groupby("model", sort=True):
             grp = grp.sort_values(C.DATE)
             fig.add_trace(go.Scatter(x=grp[C.DATE], y=grp[C.YHAT], name=str(model), mode="lines+markers",
@@ -122,6 +124,8 @@ def _series_figure(cells: pd.DataFrame, history: pd.DataFrame, series: list[tupl
         fig.add_vline(x=first.timestamp() * 1000 - DAY_MS / 2, line_dash="dot", line_color="#999", row=i, col=1)
         fig.update_yaxes(title_text="views per day", rangemode="tozero", row=i, col=1)
         _date_axis(fig, row=i, col=1)
+        last = pd.Timestamp(cells["cutoff"].max())  # from the first history day to the last target, half a day out
+        fig.update_xaxes(range=[days[0] - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12)], row=i, col=1)
     fig.update_xaxes(tickformat="%b %d", tickangle=-45)  # 5 weeks of daily ticks: short, slanted labels
     fig.update_layout(title=title, height=320 * len(series) + 100)
     return fig
@@ -148,6 +152,7 @@ def _line_figure(table: pd.DataFrame, x: str, y: str, title: str, y_label: str, 
         fig.add_trace(go.Scatter(x=grp[x], y=grp[y], name=str(model), mode="lines+markers",
                                  line={"color": colour[str(model)]}))
     fig.update_layout(title=title, yaxis_title=y_label)
+    fig.update_yaxes(rangemode="tozero")
     _date_axis(fig)
     fig.update_xaxes(title_text="cutoff (forecast origin)")
     return fig
@@ -222,8 +227,10 @@ def render_html(result, tables: dict[str, pd.DataFrame], meta: dict[str, Any], h
         "coverage = share of actuals inside the 80% interval; regret = edge byte hit ratio of a per-edge greedy "
         "plan made from the actual demand minus that of the same plan made from the forecast.</p>"
         "<h2>Model comparison</h2>" + _table_html(tables["overall"]) + chosen +
-        "<h2>Launches</h2>" + _table_html(tables["launch"].assign(model=tables["launch"]["model"] + " / launch="
-                                                                   + tables["launch"]["launch"].astype(str))) +
+        f"<h2>Launches</h2><p>Launch titles: first viewed in the {LAUNCH_DAYS} days before the cutoff (or not "
+        "yet); other series: the rest.</p>"
+        + _table_html(tables["launch"].assign(model=tables["launch"]["model"] + np.where(
+            tables["launch"]["launch"].astype(bool), ": launch titles", ": other series"))) +
         "".join(f"<div>{c}</div>" for c in charts) + "</body></html>"
     )
 

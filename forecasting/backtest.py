@@ -187,7 +187,7 @@ def backtest(history: pd.DataFrame, cutoffs: Sequence[pd.Timestamp], horizon: in
                 regrets.append({"model": name, "cutoff": cutoff,
                                 **_regret(cell, placement, gb_per_view)})
             if progress is not None:
-                progress(f"{name} at {cutoff:%Y-%m-%d}: {n_series} series in {seconds:.1f}s")
+                progress(f"{name} at {cutoff:%Y-%m-%d}: {n_series:,} series in {seconds:.1f}s")
     all_cells = pd.concat(cells, ignore_index=True)
     labels = pd.concat([_labels(history[history[C.DATE] < c + pd.Timedelta(days=horizon)], c,
                                 all_cells.loc[all_cells["cutoff"] == c, [C.REGION, C.TITLE]].drop_duplicates())
