@@ -447,8 +447,8 @@ def _writes_chart(summary: dict[str, Any], out: Path) -> Any:
         ax.scatter([v["fill_tb"]], [v["edge_byte_hit_ratio"]], color=colour, label=name, s=40)
         ax.annotate(name, (v["fill_tb"], v["edge_byte_hit_ratio"]), textcoords="offset points",
                     xytext=(6, 6 if k % 2 == 0 else -12), fontsize=8)  # alternate so close points stay legible
-        plot.add_trace(go.Scatter(x=[v["fill_tb"]], y=[v["edge_byte_hit_ratio"]], mode="markers+text", text=[name],
-                                  textposition="top right", name=name, marker={"color": colour, "size": 10}))
+        plot.add_trace(go.Scatter(x=[v["fill_tb"]], y=[v["edge_byte_hit_ratio"]], mode="markers", name=name,
+                                  marker={"color": colour, "size": 10}))  # named by the legend: labels overlap
     ax.set_xscale("symlog", linthresh=1.0)
     ax.set_ylim(0, 1)
     ax.set_xlabel("written to disks (TB: nightly fills + cache admissions; log scale)")
@@ -457,7 +457,7 @@ def _writes_chart(summary: dict[str, Any], out: Path) -> Any:
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(out / "hit_vs_writes.png")
-    plot.update_layout(title=title, template="plotly_white", height=460, showlegend=False,
+    plot.update_layout(title=title, template="plotly_white", height=460,
                        xaxis={"title": "written to disks (TB, log scale)", "type": "log"},
                        yaxis={"title": "edge byte hit ratio", "range": [0, 1]})
     return plot
