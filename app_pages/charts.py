@@ -15,11 +15,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cdn import columns as C
+from cdn.replay import COLOURS as STRATEGY_COLOURS
+from cdn.report import PALETTE as MODEL_COLOURS
 
-COLOURS = {"proactive": "#1f77b4", "oracle": "#2ca02c", "hybrid": "#9467bd", "reactive": "#8c564b",
-           "lru": "#ff7f0e", "lfu": "#d62728", "s3fifo": "#e377c2", "belady": "#7f7f7f",
-           "snaive7": "#7f7f7f", "ewma": "#17becf", "prophet": "#ff7f0e", "auto": "#1f77b4", "naive": "#bcbd22"}
-"""One colour per strategy and model, the same on every chart."""
+COLOURS = {**STRATEGY_COLOURS, "reactive": "#e377c2", **MODEL_COLOURS}
+"""One colour per strategy and model, the same on every chart and page: the replay's own charts
+(:data:`cdn.replay.COLOURS`) and the accuracy report's (:data:`cdn.report.PALETTE`)."""
 UTILISATION_CLASSES = ((0.0, 0.5, "under 50%", "#2ca02c"), (0.5, 1.0, "50-100%", "#ffbf00"),
                        (1.0, 2.0, "overloaded, 1-2x", "#ff7f0e"), (2.0, math.inf, "overloaded, over 2x", "#d62728"))
 """Peak-hour utilisation classes of the links on the map: (low, high, legend, colour)."""

@@ -19,7 +19,7 @@ from forecasting import MODELS
 from placement import SOLVERS
 
 HEADERS = {"edge_byte_hit_ratio": "edge byte hit ratio", "backbone_tb": "backbone TB", "fill_tb": "fill TB",
-           "peak_backbone_gbps": "peak backbone Gbps", "churn_gb": "churn GB",
+           "peak_backbone_gbps": "peak backbone Gbps", "churn_tb": "churn TB",
            "peak_link_utilisation": "peak link utilisation (x capacity)", "backbone_tb_saved": "backbone TB saved"}
 
 
@@ -55,8 +55,9 @@ def show(summary: dict[str, Any], days: pd.DataFrame) -> None:
     st.subheader(f"Replay {summary['from']} to {summary['to']} (model {summary.get('model')}, solver "
                  f"{summary.get('solver')})")
     table = pd.DataFrame(summary["strategies"]).T.rename_axis("strategy").reset_index()
+    table = table.assign(churn_tb=pd.to_numeric(table["churn_gb"]) / 1000.0) if "churn_gb" in table else table
     shown = table[["strategy", *[c for c in HEADERS if c in table.columns]]]
-    formats = {HEADERS[c]: st.column_config.NumberColumn(format="%.4f" if c == "edge_byte_hit_ratio" else "%.1f")
+    formats = {HEADERS[c]: st.column_config.NumberColumn(format="%.4f" if c == "edge_byte_hit_ratio" else "%,.1f")
                for c in HEADERS}
     st.dataframe(shown.rename(columns=HEADERS), column_config=formats,
                  hide_index=True, key="replay_table")

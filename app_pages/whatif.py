@@ -108,11 +108,11 @@ def page() -> None:
                "knob at its default. Judged on the date's actual demand"
                + (f"; failed: {', '.join(knobs.failures)}" if knobs.failures else "")
                + (f"; note: {p.reason}" if p.reason else ""))
-    number = st.column_config.NumberColumn(format="%.4f")
+    number = st.column_config.NumberColumn(format="%,.4f")
     st.dataframe(table.drop(columns="kpi").rename(columns={"what_if": "what-if", "delta_pct": "delta %",
                                                            "label": "KPI"}),
                  column_config={"baseline": number, "what-if": number, "delta": number,
-                                "delta %": st.column_config.NumberColumn(format="%.2f")},
+                                "delta %": st.column_config.NumberColumn(format="%,.2f")},
                  hide_index=True, key="kpi_table")
     sites = whatif.site_table(baseline.simulation, result.simulation)
     links = whatif.link_utilisation(result.simulation)

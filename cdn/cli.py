@@ -17,11 +17,22 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.core
 
 from cdn.defaults import PLAN_GAP, PLAN_TIME_LIMIT, REPLAY_TIME_LIMIT, SCHEDULER_CONNECT_SECONDS
 from cdn.errors import USER_ERRORS
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_option_type = typer.core.TyperOption.display_type_rich
+
+
+def _flag_without_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    """Help shows no value type for a flag (typer writes ``<bool>``, as if ``--caches true`` were valid)."""
+    return None if self.is_flag else _option_type(self, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _flag_without_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="cdn",
@@ -267,8 +278,9 @@ def report_accuracy(
     names = several(models) or None
     payload = accuracy_report(data, out, cutoffs=cutoffs, horizon=horizon, models=names, scheduler=scheduler,
                               seed=seed)
+    width = max((len(row["model"]) for row in payload["overall"]), default=0)
     for row in payload["overall"]:
-        log(f"{row['model']:>8}: WAPE {row['wape']:.3f}  MASE {row['mase']:.3f}  bias {row['bias']:+.3f}  "
+        log(f"{row['model']:>{width}}: WAPE {row['wape']:.3f}  MASE {row['mase']:.3f}  bias {row['bias']:+.3f}  "
             f"coverage {row['coverage']:.3f}  regret {row.get('regret') or 0:.4f}")
     log(f"{out}/report.html")
 
@@ -449,6 +461,7 @@ def replay(
                                            "second request within two days (second).")] = "all",
     request_budget: Annotated[int, typer.Option("--request-budget", help="Cache requests per edge and day above "
                                                 "which one request stands for several views.")] = 50_000,
+    scheduler: Scheduler = None,
     overwrite: Overwrite = False,
 ) -> None:
     """Replay nights: proactive, hybrid, reactive caches and oracle plans on each next day's actual demand."""
@@ -458,6 +471,7 @@ def replay(
     from cdn.replay import MODES, replay_command
 
     check_output_dir(out, overwrite)
+    check_scheduler(scheduler)
 
     from cdn.units import traffic, volume
 
@@ -465,7 +479,8 @@ def replay(
     result = replay_command(data, start, end, out, model=model, solver=solver, policies=policies,
                             oracle=oracle, time_limit=time_limit, gap=gap, seed=seed, warmup_days=warmup,
                             warmup_solver=warmup_solver, modes=several(mode) or list(MODES), pinned_share=pinned_share,
-                            cache=cache, admission=check_admission(admission), budget=request_budget)
+                            cache=cache, admission=check_admission(admission), budget=request_budget,
+                            scheduler=scheduler)
     s = result.summary
     log(f"replay {s['from']}..{s['to']}: {s['days']} nights reported after {s['warmup_days']} warm-up nights "
         f"(--warmup; warm-up plans in {out}/warmup/), solver {s['solver']} (warm-up {s['warmup_solver']}), "

@@ -51,14 +51,15 @@ def forecast_scenario(scenario: Scenario, as_of: pd.Timestamp, horizon: int = 1,
     """Forecast a scenario from its demand dated before ``as_of``, cold-start titles included.
 
     Every region named by a site gets forecasts for the catalog's new releases; see
-    :func:`forecasting.forecast` for the models and the frame returned.
+    :func:`forecasting.forecast` for the models and the frame returned. The step shows the model's work
+    done, counted, and its time left (:mod:`cdn.progress`).
     """
     from cdn.progress import task
     from forecasting import forecast
 
-    with task(f"forecast {as_of:{DATE_FORMAT}} ({model}, {horizon} day{'s' if horizon > 1 else ''})"):
+    with task(f"forecast {as_of:{DATE_FORMAT}} ({model}, {horizon} day{'s' if horizon > 1 else ''})") as step:
         return forecast(scenario.history(as_of), as_of, horizon=horizon, model=model, catalog=scenario.catalog,
-                        regions=sorted(scenario.region_site()), scheduler=scheduler, seed=seed)
+                        regions=sorted(scenario.region_site()), scheduler=scheduler, seed=seed, progress=step.count)
 
 
 def run_forecast(data: str | Path, as_of: str, horizon: int, model: str, out: str | Path,

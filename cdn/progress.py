@@ -88,7 +88,9 @@ class _Left(ProgressColumn):
         until = task.fields.get("until")
         left = None if until is None else max(until - time.monotonic(), 0.0)
         if left is None and task.fields.get("counted") and task.total and task.completed > 0:
-            left = task.elapsed * (task.total - task.completed) / task.completed if task.elapsed else None
+            since = task.fields.get("since")  # when the counts began (a library's work may follow a setup)
+            spent = time.monotonic() - since if since is not None else task.elapsed
+            left = spent * (task.total - task.completed) / task.completed if spent else None
         return Text("" if left is None or task.finished else f"{task.fields.get('left_word', 'left')} "
                     f"{_clock(left)}")
 
@@ -103,6 +105,8 @@ class Task:
         self.began = time.monotonic()
         self._logged_at = self.began
         self._step = max(1, math.ceil((total or 0) / 10))
+        self._since = self.began  # the pace of the counts is measured from here
+        self.nested = False  # inside another step: in a log, its lines are written only with -v
         self._bar: tuple[Progress, TaskID] | None = None
 
     def advance(self, status: str | None = None, n: int = 1) -> None:
@@ -113,9 +117,30 @@ class Task:
         if self._bar is not None:
             bar, tid = self._bar
             bar.update(tid, advance=n, status=self.status)
-        elif verbosity() >= VERBOSE:
+        else:
+            self._counted(self.done - n)
+
+    def count(self, done: int, total: int) -> None:
+        """Set the count to ``done`` of ``total`` items (both may grow): a library's ``(done, total)`` progress
+        callback, such as :data:`forecasting.progress.ProgressFn`."""
+        if self.total is None:  # the first count: time left is paced from here, not from the step's start
+            self._since = time.monotonic()
+        before, self.done, self.total = self.done, done, total
+        self._step = max(1, math.ceil(total / 10))
+        if self._bar is not None:
+            bar, tid = self._bar
+            bar.update(tid, total=total, completed=done, counted=True, since=self._since)
+        else:
+            self._counted(before)
+
+    def _counted(self, before: int) -> None:
+        """In a log: a line for every update with ``-v``, else each time the count passes a tenth of the total
+        at most every :data:`QUICK_SECONDS` (a step of a moment has its start and end lines only)."""
+        if verbosity() >= VERBOSE:
             self._line(f"{self.done}/{self.total or '?'}" + (f" {self.status}" if self.status else ""))
-        elif verbosity() >= NORMAL and self.total and self.done % self._step == 0 and self.done < self.total:
+        elif (verbosity() >= NORMAL and not self.nested and self.total and self.done < self.total
+              and self.done // self._step > before // self._step
+              and time.monotonic() - self._logged_at >= QUICK_SECONDS):
             self._line(f"{self.done}/{self.total} ({self._elapsed()}, left {_clock(self._left() or 0)})")
 
     def update(self, status: str, left: float | None = None) -> None:
@@ -124,10 +149,10 @@ class Task:
         if self._bar is not None:
             bar, tid = self._bar
             bar.update(tid, status=status, until=None if left is None else time.monotonic() + left,
-                       left_word="at most")
+                       left_word="left" if left is None else "at most")
             return
         now = time.monotonic()
-        if verbosity() >= VERBOSE or (verbosity() >= NORMAL and now - self._logged_at >= LOG_EVERY):
+        if verbosity() >= VERBOSE or (verbosity() >= NORMAL and not self.nested and now - self._logged_at >= LOG_EVERY):
             self._line(f"{status} ({self._elapsed()})")
 
     def _elapsed(self) -> str:
@@ -136,7 +161,7 @@ class Task:
     def _left(self) -> float | None:
         if not self.total or not self.done:
             return None
-        return (time.monotonic() - self.began) * (self.total - self.done) / self.done
+        return (time.monotonic() - self._since) * (self.total - self.done) / self.done
 
     def _line(self, text: str) -> None:
         self._logged_at = time.monotonic()
@@ -149,7 +174,7 @@ def _columns() -> tuple[ProgressColumn, ...]:
 
 
 QUICK_SECONDS = 2.0
-"""A step without counts that ends sooner logs no end line when standard error is not a terminal (but with -v)."""
+"""A step opened without a total that ends sooner logs nothing when standard error is not a terminal (but with -v)."""
 
 
 @contextmanager
@@ -177,7 +202,7 @@ def task(description: str, total: int | None = None) -> Iterator[Task]:
         try:
             yield step
         finally:
-            bar.update(tid, total=total or 1, completed=total or 1, until=None)
+            bar.update(tid, total=step.total or 1, completed=step.total or 1, until=None)
             if outer:
                 bar.stop()
                 _live.clear()
@@ -185,6 +210,7 @@ def task(description: str, total: int | None = None) -> Iterator[Task]:
                 bar.remove_task(tid)
         return
     shown = verbosity() >= (NORMAL if depth == 0 else VERBOSE)  # in a log, nested steps only with -v
+    step.nested = depth > 0
     if shown and (total is not None or verbosity() >= VERBOSE):  # a step without counts: its end line suffices
         log(f"{description}: 0/{total}" if total is not None else f"{description} ...")
     _state["depth"] = depth + 1
@@ -194,7 +220,7 @@ def task(description: str, total: int | None = None) -> Iterator[Task]:
         _state["depth"] = depth
     quick = time.monotonic() - step.began < QUICK_SECONDS and total is None
     if shown and (not quick or verbosity() >= VERBOSE):  # a log keeps quiet about a step of a moment
-        counts = f"{step.done}/{step.done} " if total is not None else ""
+        counts = f"{step.done}/{step.done} " if step.total is not None else ""
         log(f"{description}: {counts}done in {step._elapsed()}" + (f" ({step.status})" if step.status else ""))
 
 

@@ -217,6 +217,7 @@ def replay(
     cache: str | None = None,
     admission: Admission = "all",
     budget: int | None = REQUEST_BUDGET,
+    scheduler: str | None = None,
 ) -> Replay:
     """Replay the nights ``start .. end``: proactive, hybrid, reactive caches and oracle plans, then write it all.
 
@@ -258,6 +259,8 @@ def replay(
         Admission rule of the hybrid edges' caches.
     budget : int or None
         Requests per (edge, day) of the cache replays (see :func:`cdn.caches.request_streams`).
+    scheduler : str or None
+        Address of a Dask scheduler for the nightly forecasts' model fits; None uses the local cores.
 
     Returns
     -------
@@ -303,7 +306,7 @@ def replay(
         if planned or "hybrid" in modes:
             for date in track(nights, f"replay: forecast, plan and simulate {len(nights)} nights ({warmup} warm-up)"):
                 night_solver = solver if date >= first or warmup_solver is None else warmup_solver
-                frame = forecast_scenario(scenario, date, model=model, seed=seed)
+                frame = forecast_scenario(scenario, date, model=model, scheduler=scheduler, seed=seed)
                 if planned:
                     night = _plan(scenario, date, frame, plans / "proactive", night_solver, time_limit, gap)
                     rows.append(_plan_row(scenario, date, "proactive", night))
@@ -463,8 +466,8 @@ def _writes_chart(summary: dict[str, Any], out: Path) -> Any:
         ax.scatter([v["fill_tb"]], [v["edge_byte_hit_ratio"]], color=colour, label=name, s=40)
         ax.annotate(name, (v["fill_tb"], v["edge_byte_hit_ratio"]), textcoords="offset points",
                     xytext=(6, 6 if k % 2 == 0 else -12), fontsize=8)  # alternate so close points stay legible
-        plot.add_trace(go.Scatter(x=[v["fill_tb"]], y=[v["edge_byte_hit_ratio"]], mode="markers+text", text=[name],
-                                  textposition="top right", name=name, marker={"color": colour, "size": 10}))
+        plot.add_trace(go.Scatter(x=[v["fill_tb"]], y=[v["edge_byte_hit_ratio"]], mode="markers", name=name,
+                                  marker={"color": colour, "size": 10}))  # named by the legend: labels overlap
     ax.set_xscale("symlog", linthresh=1.0)
     ax.set_ylim(0, 1)
     ax.set_xlabel("written to disks (TB: nightly fills + cache admissions; log scale)")
@@ -473,7 +476,7 @@ def _writes_chart(summary: dict[str, Any], out: Path) -> Any:
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(out / "hit_vs_writes.png")
-    plot.update_layout(title=title, template="plotly_white", height=460, showlegend=False,
+    plot.update_layout(title=title, template="plotly_white", height=460,
                        xaxis={"title": "written to disks (TB, log scale)", "type": "log"},
                        yaxis={"title": "edge byte hit ratio", "range": [0, 1]})
     return plot

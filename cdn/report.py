@@ -22,6 +22,8 @@ from cdn.errors import InputError
 from cdn.forecast import edge_greedy_placement
 from cdn.progress import task
 from cdn.scenario import load_scenario
+from forecasting.backtest import LAUNCH_DAYS
+from forecasting.progress import ProgressFn
 
 DEFAULT_MODELS = ("last_value", "mean7", "snaive7", "ewma", "prophet", "auto")
 PALETTE = {"last_value": "#7f7f7f", "mean7": "#8c564b", "snaive7": "#bcbd22", "ewma": "#1f77b4",
@@ -33,6 +35,11 @@ DAY_MS = 86_400_000
 GROUPS = {"region": [C.REGION], "decile": ["decile"], "launch": ["launch"], "cutoff": ["cutoff"]}
 MEASURES = ["wape", "mase", "bias", "coverage", "hit_ratio", "oracle_hit_ratio", "regret", "seconds", "cpu_seconds",
             "series_per_second", "cells", "actual"]
+HEADERS = {"model": "model", "wape": "WAPE", "mase": "MASE", "bias": "bias", "coverage": "80% interval coverage",
+           "hit_ratio": "hit ratio", "oracle_hit_ratio": "oracle hit ratio", "regret": "hit ratio regret",
+           "seconds": "seconds per forecast (median)", "cpu_seconds": "CPU seconds (median)",
+           "series_per_second": "series per second", "cells": "forecasts scored", "actual": "actual views"}
+"""Column headers of the HTML tables (the CSV and JSON keep the measure names)."""
 
 
 def metric_tables(result) -> dict[str, pd.DataFrame]:
@@ -107,7 +114,8 @@ def _series_figure(cells: pd.DataFrame, history: pd.DataFrame, series: list[tupl
             fig.add_trace(go.Scatter(x=list(band[C.DATE]) + list(band[C.DATE])[::-1],
                                      y=list(band[C.YHAT_UPPER]) + list(band[C.YHAT_LOWER])[::-1],
                                      fill="toself", fillcolor="rgba(44,160,44,0.15)", line={"width": 0},
-                                     name="auto 80% interval", showlegend=i == 1, legendgroup="band"), row=i, col=1)
+                                     mode="lines", name="auto 80% interval", showlegend=i == 1,
+                                     legendgroup="band"), row=i, col=1)
         for model, grp in one.groupby("model", sort=True):
             grp = grp.sort_values(C.DATE)
             fig.add_trace(go.Scatter(x=grp[C.DATE], y=grp[C.YHAT], name=str(model), mode="lines+markers",
@@ -116,6 +124,8 @@ def _series_figure(cells: pd.DataFrame, history: pd.DataFrame, series: list[tupl
         fig.add_vline(x=first.timestamp() * 1000 - DAY_MS / 2, line_dash="dot", line_color="#999", row=i, col=1)
         fig.update_yaxes(title_text="views per day", rangemode="tozero", row=i, col=1)
         _date_axis(fig, row=i, col=1)
+        last = pd.Timestamp(cells["cutoff"].max())  # from the first history day to the last target, half a day out
+        fig.update_xaxes(range=[days[0] - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12)], row=i, col=1)
     fig.update_xaxes(tickformat="%b %d", tickangle=-45)  # 5 weeks of daily ticks: short, slanted labels
     fig.update_layout(title=title, height=320 * len(series) + 100)
     return fig
@@ -142,6 +152,7 @@ def _line_figure(table: pd.DataFrame, x: str, y: str, title: str, y_label: str, 
         fig.add_trace(go.Scatter(x=grp[x], y=grp[y], name=str(model), mode="lines+markers",
                                  line={"color": colour[str(model)]}))
     fig.update_layout(title=title, yaxis_title=y_label)
+    fig.update_yaxes(rangemode="tozero")
     _date_axis(fig)
     fig.update_xaxes(title_text="cutoff (forecast origin)")
     return fig
@@ -149,7 +160,7 @@ def _line_figure(table: pd.DataFrame, x: str, y: str, title: str, y_label: str, 
 
 def _table_html(table: pd.DataFrame) -> str:
     shown = table[["model", *[m for m in MEASURES if m in table.columns]]]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)
+    head = "".join(f"<th>{html.escape(HEADERS.get(c, c))}</th>" for c in shown.columns)
     rows = []
     for row in shown.itertuples(index=False):
         cells = []
@@ -216,8 +227,10 @@ def render_html(result, tables: dict[str, pd.DataFrame], meta: dict[str, Any], h
         "coverage = share of actuals inside the 80% interval; regret = edge byte hit ratio of a per-edge greedy "
         "plan made from the actual demand minus that of the same plan made from the forecast.</p>"
         "<h2>Model comparison</h2>" + _table_html(tables["overall"]) + chosen +
-        "<h2>Launches</h2>" + _table_html(tables["launch"].assign(model=tables["launch"]["model"] + " / launch="
-                                                                   + tables["launch"]["launch"].astype(str))) +
+        f"<h2>Launches</h2><p>Launch titles: first viewed in the {LAUNCH_DAYS} days before the cutoff (or not "
+        "yet); other series: the rest.</p>"
+        + _table_html(tables["launch"].assign(model=tables["launch"]["model"] + np.where(
+            tables["launch"]["launch"].astype(bool), ": launch titles", ": other series"))) +
         "".join(f"<div>{c}</div>" for c in charts) + "</body></html>"
     )
 
@@ -228,8 +241,9 @@ def auto_choice(history: pd.DataFrame, cutoff: pd.Timestamp, horizon: int, catal
     series the candidates' counts and shares of the last 28 days' views."""
     from forecasting.auto import Auto
 
-    model = Auto(use_prophet=False, catalog=catalog, seed=seed).fit(history[history[C.DATE] < cutoff], cutoff)
-    model.predict(horizon)
+    with task(f"auto's choice at {cutoff:%Y-%m-%d}") as step:
+        model = Auto(use_prophet=False, catalog=catalog, seed=seed, progress=step.count)
+        model.fit(history[history[C.DATE] < cutoff], cutoff).predict(horizon)
     assert model.choice_ is not None and model.panel_ is not None
     recent = model.panel_.values[:, -HISTORY_DAYS:].sum(axis=1)
     frame = pd.DataFrame({"candidate": model.choice_.series.astype(str), "views": recent})
@@ -263,8 +277,12 @@ def accuracy_report(data: str | Path, out: str | Path, cutoffs: int = 8, horizon
     cut = last_cutoffs(scenario.demand, cutoffs, horizon)
     gpv = scenario.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.GB_PER_VIEW]
     with task(f"backtests: {len(names)} model(s) x {len(cut)} cutoff(s)", total=len(names) * len(cut)) as step:
+        def forecast_progress(name: str, cutoff: pd.Timestamp) -> ProgressFn:
+            return lambda done, total: step.update(f"{name} at {cutoff:%Y-%m-%d}: {done}/{total}")
+
         result = backtest(scenario.demand, cut, horizon, names, catalog=scenario.catalog, scheduler=scheduler,
-                          seed=seed, placement=edge_greedy_placement(scenario), gb_per_view=gpv, progress=step.advance)
+                          seed=seed, placement=edge_greedy_placement(scenario), gb_per_view=gpv, progress=step.advance,
+                          forecast_progress=forecast_progress)
     tables = metric_tables(result)
     choice = auto_choice(scenario.demand, cut[-1], horizon, scenario.catalog, seed) if "auto" in names else None
     meta = {"scenario": str(data), "cutoffs": [f"{c:%Y-%m-%d}" for c in cut], "horizon": horizon, "models": names}

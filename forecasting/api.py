@@ -8,6 +8,7 @@ import pandas as pd
 from forecasting import columns as C
 from forecasting.errors import ForecastError
 from forecasting.models import MODELS
+from forecasting.progress import ProgressFn
 
 HISTORY_COLUMNS = (C.DATE, C.REGION, C.TITLE, C.VIEWS)
 
@@ -51,7 +52,7 @@ def check_history(history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 def forecast(history: pd.DataFrame, as_of: pd.Timestamp | str, horizon: int = 1, model: str = "auto",
              catalog: pd.DataFrame | None = None, regions: list[str] | None = None,
-             scheduler: str | None = None, seed: int = 0) -> pd.DataFrame:
+             scheduler: str | None = None, seed: int = 0, progress: ProgressFn | None = None) -> pd.DataFrame:
     """Forecast daily views per (region, title) for ``horizon`` days from ``as_of``.
 
     Parameters
@@ -73,6 +74,10 @@ def forecast(history: pd.DataFrame, as_of: pd.Timestamp | str, horizon: int = 1,
         Address of a Dask scheduler for the model fits; None runs them on the local cores.
     seed : int
         Seed of every random draw (Prophet's interval sampling); same seed, same output.
+    progress : callable, optional
+        A :data:`~forecasting.progress.ProgressFn` called with ``(done, total)`` as the model's work
+        advances (candidate backtests, calibration origins, Prophet fits), for a progress display; the
+        forecast is the same with or without it.
 
     Returns
     -------
@@ -101,7 +106,7 @@ def forecast(history: pd.DataFrame, as_of: pd.Timestamp | str, horizon: int = 1,
         raise ForecastError(f"horizon must be a whole number of days >= 1, got {horizon!r}")
     as_of = pd.Timestamp(as_of)
     past = check_history(history, as_of)
-    forecaster = cls(seed=seed, scheduler=scheduler, catalog=catalog, regions=regions)
+    forecaster = cls(seed=seed, scheduler=scheduler, catalog=catalog, regions=regions, progress=progress)
     out = forecaster.fit(past, as_of).predict(int(horizon))
     out = out.sort_values([C.DATE, C.REGION, C.TITLE], kind="stable").reset_index(drop=True)
     extra = [c for c in C.PROBABILISTIC_COLUMNS if c in out.columns]

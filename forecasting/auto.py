@@ -27,11 +27,12 @@ import pandas as pd
 
 from forecasting import columns as C
 from forecasting.errors import ForecastError
-from forecasting.intervals import PointFn, calibrate
+from forecasting.intervals import PointFn, calibrate, calibration_days
 from forecasting.launch import FIRST_WEEK, LaunchCurve, analog_levels, learn_curve
 from forecasting.models import PanelForecaster, ewma_point, last_value_point, mean7_point, register, snaive7_point
 from forecasting.panel import Panel, to_long
 from forecasting.parallel import local_workers
+from forecasting.progress import Work
 from forecasting.prophet_model import prophet_forecast
 
 SEGMENTS = ("launch", "head", "torso", "tail")
@@ -349,10 +350,12 @@ def _by_segment(x: np.ndarray, codes: np.ndarray, n_segments: int) -> np.ndarray
 
 
 def _records(points: dict[str, PointFn], panel: Panel, horizon: int, n_origins: int, base: np.ndarray,
-             codes: np.ndarray, n_segments: int) -> list[Record]:
-    """Backtest records of ``points`` against ``base`` (per-origin errors of each series' best naive)."""
+             codes: np.ndarray, n_segments: int, work: Work) -> list[Record]:
+    """Backtest records of ``points`` against ``base`` (per-origin errors of each series' best naive); each
+    counts one unit of ``work``."""
     def record(point: PointFn) -> Record:
         err, _ = origin_errors(point, panel.values, panel.first_seen, horizon, n_origins)
+        work.done()
         return Record(err.sum(axis=1, dtype=float), ((base - err).astype(float) ** 2).sum(axis=1),
                       _by_segment(err, codes, n_segments))
 
@@ -388,7 +391,7 @@ def _series_allowed(name: str, seg_choice: np.ndarray, diff_sum: np.ndarray, dif
 
 
 def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
-           n_origins: int | None = None, prior_weight: float | None = None) -> Choice:
+           n_origins: int | None = None, prior_weight: float | None = None, work: Work | None = None) -> Choice:
     """Choose a candidate per series by rolling-origin backtest at the last ``n_origins`` origins.
 
     Every candidate is run at each origin on every series. A candidate other than the three naive baselines
@@ -401,14 +404,19 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
     than its own best naive: t < -``MIN_T``) and the combination (if it passes against its own best naive),
     the one minimising
     ``own absolute error + prior_weight * own actual * segment WAPE``: its own record, shrunk towards its
-    segment's. Ties go to the earlier name (``last_value`` first).
+    segment's. Ties go to the earlier name (``last_value`` first). Each candidate's backtest (the combination's
+    too: ``len(points) + 1``) counts one unit of ``work``.
     """
     n_origins = SELECTION_ORIGINS if n_origins is None else n_origins
     prior_weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
     present = [seg for seg in SEGMENTS if (segments == seg).any()]
     codes = pd.Index(present).get_indexer(segments)
     naive_names = [n for n in NAIVE if n in points]
-    naive = [origin_errors(points[n], panel.values, panel.first_seen, horizon, n_origins) for n in naive_names]
+    work = Work() if work is None else work
+    naive = []
+    for n in naive_names:
+        naive.append(origin_errors(points[n], panel.values, panel.first_seen, horizon, n_origins))
+        work.done()
     act = naive[0][1] if naive else np.zeros((len(segments), 0), dtype=np.float32)
     k = act.shape[1]
     stacked = np.stack([e for e, _ in naive])  # (n_naive, n_series, n_origins)
@@ -418,7 +426,8 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
                          _by_segment(e, codes, len(present))) for n, (e, _) in zip(naive_names, naive, strict=True)}
     del stacked
     others = {n: fn for n, fn in points.items() if n not in records}
-    records.update(zip(others, _records(others, panel, horizon, n_origins, base, codes, len(present)), strict=True))
+    records.update(zip(others, _records(others, panel, horizon, n_origins, base, codes, len(present), work),
+                       strict=True))
     seg_act = _by_segment(act, codes, len(present)).sum(axis=1)
 
     def seg_wape(names: list[str]) -> pd.DataFrame:
@@ -431,7 +440,8 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
     top = {str(seg): list(grp.sort_values("wape", kind="stable")["candidate"].iloc[:COMBO_SIZE])
            for seg, grp in wape.groupby("segment", sort=False)}
     combo = {"combo": combination_point(points, segments, top)}
-    records.update(zip(combo, _records(combo, panel, horizon, n_origins, base, codes, len(present)), strict=True))
+    records.update(zip(combo, _records(combo, panel, horizon, n_origins, base, codes, len(present), work),
+                       strict=True))
     names = list(records)
     wape = seg_wape(names)
     # segment choice: the naive baselines, and the others that beat the segment's best naive per origin
@@ -538,6 +548,7 @@ class Auto(PanelForecaster):
             total += float(actual.sum())
             for name, fn in (("fast", fast), ("prophet", prophet)):
                 errs[name].append(float(np.abs(actual - np.clip(fn(values[:, :origin], rows, steps), 0, None)).sum()))
+            self.work.done()
         fast_err, prophet_err = np.array(errs["fast"]), np.array(errs["prophet"])
         return (total > 0 and bool((prophet_err < fast_err).all())
                 and prophet_err.sum() < (1.0 - PROPHET_MARGIN) * fast_err.sum())
@@ -549,14 +560,18 @@ class Auto(PanelForecaster):
         p, ctx = self.panel_, self.context_
         segments = segment_series(p)
         points = candidates(ctx)
-        choice = choose(points, p, segments, horizon)
+        head = np.flatnonzero(segments == "head")  # the series Prophet is tried on
+        head = head[np.argsort(-p.values[head, -28:].sum(axis=1), kind="stable")][: self.prophet_head]
+        head = head[p.history_days()[head] >= PROPHET_MIN_DAYS]
+        # work: each candidate's backtest, each origin of Prophet's backtest, each calibration origin
+        tried = self.use_prophet and self.prophet_origins >= 1 and len(head) > 0
+        prophet_steps = len(origins(p.n_days, horizon, self.prophet_origins)) if tried else 0
+        self.work.expect(len(points) + 1 + prophet_steps + len(calibration_days(len(p.values), p.n_days, horizon)))
+        choice = choose(points, p, segments, horizon, work=self.work)
         point = per_series_point(points, choice.series, segments, choice.top)
         yhat = np.clip(point(p.values, p.first_seen, horizon), 0.0, None)
         model = np.char.add("auto:", choice.series.astype(str)).astype(object)
         # Prophet on the head's top series, if it backtests better there
-        head = np.flatnonzero(segments == "head")
-        head = head[np.argsort(-p.values[head, -28:].sum(axis=1), kind="stable")][: self.prophet_head]
-        head = head[p.history_days()[head] >= PROPHET_MIN_DAYS]
         if self.use_prophet and self._prophet_wins(
                 p.values, head, horizon, lambda v, rows, h: point(v, np.minimum(p.first_seen, v.shape[1]), h)[rows],
                 lambda v, rows, h: self._prophet_rows(v, rows, h)):
@@ -564,7 +579,7 @@ class Auto(PanelForecaster):
             model[head] = "auto:prophet"
             choice = replace(choice, head_prophet=True)
         self.choice_ = choice
-        calibration = calibrate(point, p.values, p.first_seen, horizon, groups=segments)
+        calibration = calibrate(point, p.values, p.first_seen, horizon, groups=segments, on_origin=self.work.done)
         frame = to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat, segments), model,
                         mean=calibration.mean(yhat, segments), p_views=calibration.p_views(yhat, segments))
         cold = self._cold_start(horizon, totals_point(ctx.totals, horizon))

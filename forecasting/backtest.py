@@ -23,6 +23,7 @@ from forecasting.api import check_history, forecast
 from forecasting.errors import ForecastError
 from forecasting.metrics import summarize
 from forecasting.panel import build_panel
+from forecasting.progress import ProgressFn
 
 PlacementFn = Callable[[pd.DataFrame], pd.DataFrame]
 """``place(expected) -> held``: ``expected`` has ``region, title_id, views`` (views expected over the
@@ -128,7 +129,8 @@ def backtest(history: pd.DataFrame, cutoffs: Sequence[pd.Timestamp], horizon: in
              models: Sequence[str] = ("snaive7", "ewma", "prophet", "auto"), catalog: pd.DataFrame | None = None,
              scheduler: str | None = None, seed: int = 0, placement: PlacementFn | None = None,
              gb_per_view: pd.Series | None = None,
-             progress: Callable[[str], None] | None = None) -> BacktestResult:
+             progress: Callable[[str], None] | None = None,
+             forecast_progress: Callable[[str, pd.Timestamp], ProgressFn] | None = None) -> BacktestResult:
     """Forecast with each model at each cutoff and score against the actual demand.
 
     Parameters
@@ -149,6 +151,8 @@ def backtest(history: pd.DataFrame, cutoffs: Sequence[pd.Timestamp], horizon: in
         GB per view by title id, to weigh views as bytes in the hit ratio (default 1).
     progress : callable, optional
         Called with a line of text after each forecast.
+    forecast_progress : callable, optional
+        ``forecast_progress(model, cutoff)`` gives the :data:`~forecasting.progress.ProgressFn` of that forecast.
 
     Returns
     -------
@@ -169,7 +173,8 @@ def backtest(history: pd.DataFrame, cutoffs: Sequence[pd.Timestamp], horizon: in
         scales.append(_scale(past, cutoff))
         for name in models:
             began, cpu = time.perf_counter(), _cpu_seconds()
-            fc = forecast(past, cutoff, horizon, name, catalog=catalog, scheduler=scheduler, seed=seed)
+            fc = forecast(past, cutoff, horizon, name, catalog=catalog, scheduler=scheduler, seed=seed,
+                          progress=None if forecast_progress is None else forecast_progress(name, cutoff))
             seconds = time.perf_counter() - began
             n_series = len(fc[[C.REGION, C.TITLE]].drop_duplicates())
             timings.append({"model": name, "cutoff": cutoff, "seconds": seconds, "cpu_seconds": _cpu_seconds() - cpu,
@@ -182,7 +187,7 @@ def backtest(history: pd.DataFrame, cutoffs: Sequence[pd.Timestamp], horizon: in
                 regrets.append({"model": name, "cutoff": cutoff,
                                 **_regret(cell, placement, gb_per_view)})
             if progress is not None:
-                progress(f"{name} at {cutoff:%Y-%m-%d}: {n_series} series in {seconds:.1f}s")
+                progress(f"{name} at {cutoff:%Y-%m-%d}: {n_series:,} series in {seconds:.1f}s")
     all_cells = pd.concat(cells, ignore_index=True)
     labels = pd.concat([_labels(history[history[C.DATE] < c + pd.Timedelta(days=horizon)], c,
                                 all_cells.loc[all_cells["cutoff"] == c, [C.REGION, C.TITLE]].drop_duplicates())

@@ -108,6 +108,12 @@ def calibration_origins(n_series: int) -> int:
     return int(np.clip(-(-SAMPLE_BUDGET // max(n_series, 1)), MIN_ORIGINS, MAX_ORIGINS))
 
 
+def calibration_days(n_series: int, n_days: int, horizon: int, n_origins: int | None = None) -> range:
+    """The origins (history columns) :func:`calibrate` runs the model at; its ``len`` is the work it reports."""
+    n_origins = calibration_origins(n_series) if n_origins is None else n_origins
+    return range(max(MIN_HISTORY, n_days - n_origins - horizon + 1), n_days)
+
+
 def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, coverage: float) -> Table:
     err = (y - pred) / (pred + 1.0)
     n_buckets = int(np.clip(len(pred) // (MIN_PER_BUCKET * horizon), 1, N_BUCKETS))
@@ -133,7 +139,7 @@ def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, cove
 
 def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizon: int,
               n_origins: int | None = None, coverage: float = COVERAGE,
-              groups: np.ndarray | None = None) -> Calibration:
+              groups: np.ndarray | None = None, on_origin: Callable[[], None] | None = None) -> Calibration:
     """Measure the scaled errors of ``point`` at the last ``n_origins`` days of ``values``.
 
     Parameters
@@ -153,6 +159,8 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
     groups : ndarray, optional
         A label per series (e.g. its segment): each group with ``MIN_PER_BUCKET`` errors or more gets its
         own table; the others use the pooled one.
+    on_origin : callable, optional
+        Called after each origin of :func:`calibration_days` (for a progress display).
 
     Returns
     -------
@@ -160,22 +168,22 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
         The pooled table falls back to :func:`poisson_table` when fewer than ``MIN_PER_BUCKET`` errors exist.
     """
     n_days = values.shape[1]
-    n_origins = calibration_origins(len(values)) if n_origins is None else n_origins
     labels = np.full(len(values), POOLED, dtype=object) if groups is None else np.asarray(groups, dtype=object)
     preds: list[np.ndarray] = []
     actuals: list[np.ndarray] = []
     step_of: list[np.ndarray] = []
     group_of: list[np.ndarray] = []
-    for origin in range(max(MIN_HISTORY, n_days - n_origins - horizon + 1), n_days):
+    for origin in calibration_days(len(values), n_days, horizon, n_origins):
         steps = min(horizon, n_days - origin)
         ok = origin - first_seen >= MIN_HISTORY
-        if not ok.any():
-            continue
-        yhat = np.clip(point(values[:, :origin], np.minimum(first_seen, origin), steps), 0.0, None)[ok]
-        preds.append(yhat.reshape(-1))
-        actuals.append(values[ok, origin:origin + steps].reshape(-1))
-        step_of.append(np.tile(np.arange(steps), len(yhat)))
-        group_of.append(np.repeat(labels[ok], steps))
+        if ok.any():
+            yhat = np.clip(point(values[:, :origin], np.minimum(first_seen, origin), steps), 0.0, None)[ok]
+            preds.append(yhat.reshape(-1))
+            actuals.append(values[ok, origin:origin + steps].reshape(-1))
+            step_of.append(np.tile(np.arange(steps), len(yhat)))
+            group_of.append(np.repeat(labels[ok], steps))
+        if on_origin is not None:
+            on_origin()
     if not preds or sum(len(p) for p in preds) < MIN_PER_BUCKET:
         return poisson_calibration(horizon)
     pred, y, step, group = (np.concatenate(x) for x in (preds, actuals, step_of, group_of))

@@ -1,6 +1,7 @@
 """The forecaster protocol, the model registry and the fast baseline models.
 
-A forecaster is built with keyword options (``seed``, ``scheduler``, ``catalog``, ``regions``), fitted
+A forecaster is built with keyword options (``seed``, ``scheduler``, ``catalog``, ``regions``, ``progress``: a
+:data:`~forecasting.progress.ProgressFn` it reports its work done to, or ignores if it has nothing to report), fitted
 on the long demand frame (``fit`` returns the forecaster) and asked for ``horizon`` days
 (``predict`` returns the contract's long forecast frame, ``C.FORECAST_COLUMNS``). Models register
 under a name in :data:`MODELS`; an unknown name raises :class:`~cdn.errors.ForecastError` listing the
@@ -17,8 +18,9 @@ import pandas as pd
 
 from forecasting import columns as C
 from forecasting.errors import ForecastError
-from forecasting.intervals import calibrate
+from forecasting.intervals import calibrate, calibration_days
 from forecasting.panel import Panel, build_panel, to_long
+from forecasting.progress import ProgressFn, Work
 
 
 class Forecaster(Protocol):
@@ -70,17 +72,19 @@ class PanelForecaster:
     """Base of the models that forecast every series of a :class:`~forecasting.panel.Panel` at once.
 
     Subclasses implement :meth:`point`, a vectorised point forecast; intervals come from
-    :func:`~forecasting.intervals.calibrate` on the same history.
+    :func:`~forecasting.intervals.calibrate` on the same history. ``work`` counts what :meth:`predict` does
+    (calibration origins here) for the ``progress`` callback.
     """
 
     name: ClassVar[str] = "panel"
 
     def __init__(self, *, seed: int = 0, scheduler: str | None = None, catalog: pd.DataFrame | None = None,
-                 regions: list[str] | None = None) -> None:
+                 regions: list[str] | None = None, progress: ProgressFn | None = None) -> None:
         self.seed = seed
         self.scheduler = scheduler
         self.catalog = catalog
         self.regions = regions
+        self.work = Work(progress)
         self.panel_: Panel | None = None
 
     def fit(self, history: pd.DataFrame, as_of: pd.Timestamp | None = None) -> PanelForecaster:
@@ -98,8 +102,9 @@ class PanelForecaster:
         if self.panel_ is None:
             raise ForecastError(f"model {self.name!r} must be fitted before predict")
         p = self.panel_
+        self.work.expect(len(calibration_days(len(p.values), p.n_days, horizon)))
         yhat = np.clip(self.point(p.values, p.first_seen, horizon), 0.0, None)
-        calibration = calibrate(self.point, p.values, p.first_seen, horizon)
+        calibration = calibrate(self.point, p.values, p.first_seen, horizon, on_origin=self.work.done)
         return to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat), self.name, mean=calibration.mean(yhat),
                        p_views=calibration.p_views(yhat))
 

@@ -38,7 +38,7 @@ def chunked(items: Sequence[T], n_chunks: int) -> list[list[T]]:
 
 
 def map_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], scheduler: str | None = None,
-               chunks_per_worker: int = 4) -> list[R]:
+               chunks_per_worker: int = 4, on_done: Callable[[int], None] | None = None) -> list[R]:
     """Apply ``func`` to chunks of ``items`` with Dask and concatenate the results in order.
 
     Parameters
@@ -52,6 +52,8 @@ def map_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], scheduler
         with Dask's threaded scheduler.
     chunks_per_worker : int
         Chunks per worker (more chunks balance uneven fits).
+    on_done : callable, optional
+        Called with the number of items of each chunk done (on a cluster, with all of them at the end).
 
     Returns
     -------
@@ -62,7 +64,8 @@ def map_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], scheduler
         return []
     if scheduler is None:
         workers = local_workers()
-        tasks = [dask.delayed(func)(c) for c in chunked(items, workers * chunks_per_worker)]
+        run = func if on_done is None else _counted(func, on_done)
+        tasks = [dask.delayed(run)(c) for c in chunked(items, workers * chunks_per_worker)]
         parts = dask.compute(*tasks, scheduler=LOCAL_SCHEDULER, num_workers=workers)
     else:
         from distributed import Client
@@ -71,4 +74,16 @@ def map_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], scheduler
             workers = max(1, sum(client.nthreads().values()))
             tasks = [dask.delayed(func)(c) for c in chunked(items, workers * chunks_per_worker)]
             parts = dask.compute(*tasks, scheduler=client.get)
+        if on_done is not None:
+            on_done(len(items))
     return [r for part in parts for r in part]
+
+
+def _counted(func: Callable[[list[T]], list[R]], on_done: Callable[[int], None]) -> Callable[[list[T]], list[R]]:
+    """``func`` calling ``on_done(len(chunk))`` after each chunk (local threads only: it is not picklable)."""
+    def run(chunk: list[T]) -> list[R]:
+        out = func(chunk)
+        on_done(len(chunk))
+        return out
+
+    return run

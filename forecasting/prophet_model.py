@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 
 from forecasting import columns as C
 from forecasting.errors import ForecastError
-from forecasting.intervals import calibrate
+from forecasting.intervals import calibrate, calibration_days
 from forecasting.models import EWMA, PanelForecaster, ewma_point, register
 from forecasting.panel import Panel, to_long
 from forecasting.parallel import map_chunks
@@ -98,8 +99,11 @@ def top_series(panel: Panel, top: int, window: int = 28) -> np.ndarray:
 
 def prophet_forecast(panel: Panel, rows: np.ndarray, horizon: int, catalog: pd.DataFrame | None = None,
                      holidays: pd.DataFrame | None = None, scheduler: str | None = None, seed: int = 0,
-                     intervals: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                     intervals: bool = True, on_fit: Callable[[int], None] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Prophet forecasts of some rows of a panel (``intervals=False``: bounds equal ``yhat``, faster).
+
+    ``on_fit`` is called with the number of ``rows`` done as fits finish (rows too short to fit count at once).
 
     Returns
     -------
@@ -125,7 +129,9 @@ def prophet_forecast(panel: Panel, rows: np.ndarray, horizon: int, catalog: pd.D
         tasks.append(SeriesTask(int(row), start, panel.values[row, first:], horizon, launch_age0, seed, holidays,
                                 intervals))
     quiet_prophet()
-    results = map_chunks(fit_series, tasks, scheduler)
+    if on_fit is not None and len(rows) > len(tasks):
+        on_fit(len(rows) - len(tasks))
+    results = map_chunks(fit_series, tasks, scheduler, on_done=on_fit)
     fitted = np.array([r[0] for r in results], dtype=int)
     if not results:
         empty = np.zeros((0, horizon))
@@ -159,11 +165,13 @@ class ProphetForecaster(PanelForecaster):
         if self.panel_ is None:
             raise ForecastError("model 'prophet' must be fitted before predict")
         p = self.panel_
+        rows = top_series(p, self.top)
+        self.work.expect(len(calibration_days(len(p.values), p.n_days, horizon)) + len(rows))  # origins, fits
         yhat = np.clip(ewma_point(p.values, p.first_seen, horizon), 0.0, None)
-        lower, upper = calibrate(ewma_point, p.values, p.first_seen, horizon).bounds(yhat)
+        lower, upper = calibrate(ewma_point, p.values, p.first_seen, horizon, on_origin=self.work.done).bounds(yhat)
         model = np.full(len(p.keys), EWMA.name, dtype=object)
-        fitted, f_yhat, f_lower, f_upper = prophet_forecast(p, top_series(p, self.top), horizon, self.catalog,
-                                                            self.holidays, self.scheduler, self.seed)
+        fitted, f_yhat, f_lower, f_upper = prophet_forecast(p, rows, horizon, self.catalog, self.holidays,
+                                                            self.scheduler, self.seed, on_fit=self.work.done)
         yhat[fitted], lower[fitted], upper[fitted] = f_yhat, f_lower, f_upper
         model[fitted] = self.name
         return to_long(p.keys, p.as_of, yhat, lower, upper, model)

@@ -18,7 +18,12 @@ def normal_verbosity() -> Iterator[None]:
     progress.set_verbosity(progress.NORMAL)
 
 
-def test_plain_lines_at_start_every_tenth_and_end(capsys: pytest.CaptureFixture[str]) -> None:
+def test_plain_lines_at_start_every_tenth_and_end(capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    assert list(progress.track(range(25), "step")) == list(range(25))
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[0] == "step: 0/25" and lines[1].startswith("step: 25/25 done in ") and len(lines) == 2  # a moment
+    monkeypatch.setattr(progress, "QUICK_SECONDS", 0.0)
     assert list(progress.track(range(25), "step")) == list(range(25))
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines[0] == "step: 0/25"
@@ -40,7 +45,12 @@ def test_nested_steps_log_only_when_verbose(capsys: pytest.CaptureFixture[str]) 
     for _ in progress.track(range(2), "nights"):
         with progress.task("solve"):
             pass
-    assert "solve" not in capsys.readouterr().err
+        with progress.task("forecast") as step:  # counted by a library
+            for done in range(0, 11):
+                step.count(done, 10)
+        list(progress.track(range(20), "inner"))
+    err = capsys.readouterr().err
+    assert "solve" not in err and "forecast" not in err and "inner" not in err
     progress.set_verbosity(progress.VERBOSE)
     for _ in progress.track(range(2), "nights"):
         with progress.task("solve") as step:
@@ -83,3 +93,23 @@ def test_tracking_something_without_a_length(capsys: pytest.CaptureFixture[str])
     list(progress.track(iter("abc"), "letters"))
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "letters ..." and lines[-1].startswith("letters: done in ")
+
+
+def test_a_library_count_sets_done_and_total(capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    with progress.task("forecast") as step:  # no total until the library reports one
+        step.count(20, 20)
+    assert capsys.readouterr().err == ""  # a step of a moment logs nothing
+    monkeypatch.setattr(progress, "QUICK_SECONDS", 0.0)
+    with progress.task("forecast") as step:
+        for done in range(0, 21, 4):
+            step.count(done, 20)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(" (")[0] for line in lines[:-1]] == [f"forecast: {n}/20" for n in (4, 8, 12, 16)]
+    assert lines[-1].startswith("forecast: 20/20 done in ")
+    screen = io.StringIO()
+    monkeypatch.setattr(progress, "_console", Console(file=screen, force_terminal=True, width=150))
+    with progress.task("forecast") as step:
+        step.count(5, 40)
+        step.count(40, 40)
+    assert "40/40" in screen.getvalue()

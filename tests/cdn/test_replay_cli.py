@@ -93,3 +93,31 @@ def test_replay_help_shows_the_default_time_limit() -> None:
     assert done.exit_code == 0
     line = next(line for line in done.output.splitlines() if "--time-limit" in line)
     assert "[default: 60.0]" in line
+
+
+def test_replay_scheduler_reaches_every_nights_forecast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from distributed import LocalCluster
+
+    import cdn.forecast
+
+    schedulers: list[str | None] = []
+    real = cdn.forecast.forecast_scenario
+
+    def recording(*args, **kwargs):
+        schedulers.append(kwargs.get("scheduler"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cdn.forecast, "forecast_scenario", recording)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://",
+                      dashboard_address=None) as cluster:  # a TCP address, as --scheduler wants
+        replay_in_process(tmp_path / "replay", "--mode", "proactive", "--no-oracle", "--scheduler",
+                          cluster.scheduler_address)
+        assert schedulers == [cluster.scheduler_address] * 2  # both nights
+
+
+def test_replay_refuses_a_scheduler_that_is_not_an_address(tmp_path: Path) -> None:
+    done = CliRunner().invoke(app, ["replay", "--data", str(TINY), "--from", "2024-01-10", "--to", "2024-01-10",
+                                    "--scheduler", "nothing", "--out", str(tmp_path / "replay")])
+    assert done.exit_code == 2
+    assert "--scheduler 'nothing' is not a Dask scheduler address" in done.output
+    assert not (tmp_path / "replay").exists()

@@ -35,6 +35,8 @@ def test_report_writes_html_csv_and_json(tmp_path: Path) -> None:
         assert heading in page
     header = page[page.index("<h1>"):page.index("<h2>")]
     assert "[" not in header and "models: snaive7, ewma, auto" in header  # no Python list printed
+    headers = re.findall(r"<th>([^<]*)</th>", page)
+    assert "WAPE" in headers and "hit ratio regret" in headers and not [h for h in headers if "_" in h]
     metrics = pd.read_csv(out / "metrics.csv")
     assert set(metrics["group"]) == {"overall", "region", "decile", "launch", "cutoff"}
     assert set(metrics["model"]) == {"snaive7", "ewma", "auto"}

@@ -12,6 +12,8 @@ from cdn.scenario import load_scenario
 from forecasting import MODELS, forecast
 from forecasting import columns as C
 from forecasting.errors import ForecastError
+from forecasting.intervals import calibration_days
+from forecasting.panel import build_panel
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
 FAST = ["last_value", "mean7", "snaive7", "ewma", "auto"]
@@ -129,3 +131,18 @@ def test_a_single_day_of_history_is_carried_forward(model: str) -> None:
     out = forecast(one, pd.Timestamp("2024-01-02"), 2, model)
     assert out.groupby(C.REGION)[C.YHAT].first().to_dict() == {"r1": 4.0, "r2": 9.0}
     assert (out[C.YHAT_UPPER] > out[C.YHAT]).all()
+
+
+@pytest.mark.parametrize("model", FAST)
+def test_progress_counts_up_to_the_total_and_changes_nothing(history: pd.DataFrame, model: str) -> None:
+    as_of = pd.Timestamp("2024-02-26")
+    calls: list[tuple[int, int]] = []
+    out = forecast(history, as_of, 3, model, progress=lambda done, total: calls.append((done, total)))
+    pd.testing.assert_frame_equal(out, forecast(history, as_of, 3, model))
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and all(0 <= d <= t for d, t in calls)
+    total = calls[-1][1]
+    assert calls[-1] == (total, total) and len({d for d in done if d > 0}) == total  # counted one by one
+    panel = build_panel(history, as_of)
+    calibration = len(calibration_days(len(panel.values), panel.n_days, 3))
+    assert total == calibration if model != "auto" else total > calibration  # auto: its candidates' backtests too

@@ -38,11 +38,16 @@ def test_same_seed_same_prophet_intervals_and_a_local_cluster_gives_the_same_for
     history = weekly({"a": 80.0, "b": 30.0}, days=35)
     as_of = pd.Timestamp("2024-02-05")
     local = forecast(history, as_of, 3, "prophet", seed=1)
-    again = forecast(history, as_of, 3, "prophet", seed=1)
-    pd.testing.assert_frame_equal(local, again)
+    calls: list[tuple[int, int]] = []
+    again = forecast(history, as_of, 3, "prophet", seed=1, progress=lambda done, total: calls.append((done, total)))
+    pd.testing.assert_frame_equal(local, again)  # the same with a progress callback
+    assert calls[-1] == (calls[-1][1], calls[-1][1]) and calls[-1][1] > 2  # calibration origins and 2 fits
+    remote_calls: list[tuple[int, int]] = []
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
-        remote = forecast(history, as_of, 3, "prophet", seed=1, scheduler=cluster.scheduler_address)
+        remote = forecast(history, as_of, 3, "prophet", seed=1, scheduler=cluster.scheduler_address,
+                          progress=lambda done, total: remote_calls.append((done, total)))
     pd.testing.assert_frame_equal(local, remote)
+    assert remote_calls[-1] == calls[-1]
     assert (local[C.MODEL] == "prophet").all()
 
 
