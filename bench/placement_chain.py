@@ -34,7 +34,7 @@ import pandas as pd
 from cdn import columns as C
 from cdn.defaults import PLAN_GAP, PLAN_TIME_LIMIT
 from cdn.forecast import forecast_scenario
-from cdn.planning import HORIZON_DAYS, make_plan
+from cdn.planning import HORIZON_DAYS, PLAN_FILE, make_plan
 from cdn.scenario import DATE_FORMAT, Scenario, load_scenario
 
 
@@ -49,7 +49,7 @@ def score(scorer: Path, data: Path, root: Path, date: str) -> dict[str, Any]:
 
 def idle_edges(scenario: Scenario, root: Path, date: pd.Timestamp) -> int:
     """Edges under 95% full that leave out a title of their region's last 28 days fitting disk and fill budget."""
-    plan = pd.read_csv(root / f"{date:{DATE_FORMAT}}" / "placement.csv", dtype=str, keep_default_na=False)
+    plan = pd.read_csv(root / f"{date:{DATE_FORMAT}}" / PLAN_FILE, dtype=str, keep_default_na=False)
     size = scenario.catalog.set_index(C.TITLE)[C.SIZE_GB].astype(float)
     budget = scenario.fill_budget_gb()
     demand = scenario.demand
@@ -76,16 +76,33 @@ def main() -> None:
     parser.add_argument("--scorer", type=Path, required=True, help="path of the reference score_plan.py")
     parser.add_argument("--solvers", default="highs,greedy,naive")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--forecasts", type=Path,
+                        help="directory of each night's forecast (<D>.parquet): read when there, else made and "
+                             "written, so a later run (another solver, a changed planner) plans from the same "
+                             "forecasts")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep a chain's plans already in OUT/<solver>/<D>/ instead of planning them again")
     args = parser.parse_args()
     scenario = load_scenario(args.data)
     solvers = args.solvers.split(",")
     dates = list(pd.date_range(args.start, periods=args.nights, freq="D"))
     seconds: dict[str, float] = {s: 0.0 for s in ["forecast", *solvers]}
     for date in dates:
-        began = time.perf_counter()
-        frame = forecast_scenario(scenario, date, horizon=HORIZON_DAYS)
-        seconds["forecast"] += time.perf_counter() - began
+        frame = None
+        cached = None if args.forecasts is None else args.forecasts / f"{date:{DATE_FORMAT}}.parquet"
         for solver in solvers:
+            if args.resume and (args.out / solver / f"{date:{DATE_FORMAT}}" / PLAN_FILE).is_file():
+                continue
+            if frame is None and solver != "naive":
+                began = time.perf_counter()
+                if cached is not None and cached.is_file():
+                    frame = pd.read_parquet(cached)
+                else:
+                    frame = forecast_scenario(scenario, date, horizon=HORIZON_DAYS)
+                    if cached is not None:
+                        cached.parent.mkdir(parents=True, exist_ok=True)
+                        frame.to_parquet(cached, index=False)
+                seconds["forecast"] += time.perf_counter() - began
             began = time.perf_counter()
             plan = make_plan(scenario, date, None if solver == "naive" else frame, args.out / solver, solver=solver,
                              time_limit=PLAN_TIME_LIMIT, gap=PLAN_GAP)

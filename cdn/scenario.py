@@ -218,6 +218,22 @@ def _readable(path: Path, problems: _Collector, required: bool) -> bool:
     return True
 
 
+def _stripped(values: pd.Series) -> pd.Series:
+    """Text of a column without surrounding spaces (object dtype), each distinct value stripped once.
+
+    Rows share the stripped string of their distinct value: demand repeats few dates, regions and titles
+    over millions of rows, and stripping (or converting) row by row held a new string per row (pandas 2
+    keeps text as Python objects). Missing values read as their text (``nan``, ``None``), as ``astype(str)`` does.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Index(uniques, dtype=object).astype(str).str.strip().to_numpy(dtype=object)
+    out = text[codes] if len(text) else np.empty(len(codes), dtype=object)
+    missing = codes < 0
+    if missing.any():
+        out[missing] = values[missing].astype(str).str.strip().to_numpy(dtype=object)
+    return pd.Series(out, index=values.index, dtype=object)
+
+
 def _read_csv(path: Path, required: tuple[str, ...], problems: _Collector,
               must_exist: bool = True) -> pd.DataFrame | None:
     """Read a CSV with every column as text ("" for empty cells); None when missing or unusable."""
@@ -237,7 +253,7 @@ def _read_csv(path: Path, required: tuple[str, ...], problems: _Collector,
         return None
     df.columns = [str(c).strip() for c in df.columns]
     for col in df.columns:
-        df[col] = df[col].astype(str).str.strip()
+        df[col] = _stripped(df[col])
     missing = [c for c in required if c not in df.columns]
     if missing:
         problems.add(name, f"missing required column(s) {', '.join(missing)}; found {', '.join(df.columns)}")
@@ -440,6 +456,18 @@ def _demand_path(root: Path) -> Path | None:
     return None
 
 
+def _day_text(values: pd.Series) -> pd.Series:
+    """Parquet dates or timestamps as YYYY-MM-DD text (other values unchanged), each distinct value formatted once."""
+    if not (pd.api.types.is_datetime64_any_dtype(values) or (len(values) and isinstance(values.iloc[0],
+                                                                                      datetime.date))):
+        return values
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(pd.to_datetime(pd.Series(uniques)).dt.strftime(DATE_FORMAT).to_numpy(dtype=object))
+    out = text.to_numpy(dtype=object)[codes] if len(text) else np.empty(len(codes), dtype=object)
+    out[codes < 0] = ""
+    return pd.Series(out, index=values.index, dtype=object)
+
+
 def _read_demand(root: Path, problems: _Collector) -> pd.DataFrame | None:
     path = _demand_path(root)
     required = (C.DATE, C.REGION, C.TITLE, C.VIEWS)
@@ -466,12 +494,10 @@ def _read_demand(root: Path, problems: _Collector) -> pd.DataFrame | None:
         if df.empty:
             problems.add(path.name, "has no rows; a scenario needs at least one day of demand")
             return None
-        if pd.api.types.is_datetime64_any_dtype(df[C.DATE]) or isinstance(df[C.DATE].iloc[0], datetime.date):
-            df[C.DATE] = pd.to_datetime(df[C.DATE]).dt.strftime(DATE_FORMAT)
-        for col in (C.DATE, C.REGION, C.TITLE):
-            df[col] = df[col].astype(str).str.strip()
+        for col in (C.DATE, C.REGION, C.TITLE):  # dates as text: each distinct date is formatted once
+            df[col] = _stripped(_day_text(df[col]) if col == C.DATE else df[col])
         if not pd.api.types.is_numeric_dtype(df[C.VIEWS]):
-            df[C.VIEWS] = df[C.VIEWS].astype(str).str.strip()
+            df[C.VIEWS] = _stripped(df[C.VIEWS])
     file = path.name
     if df.empty:
         problems.add(file, "has no rows; a scenario needs at least one day of demand")
@@ -479,8 +505,8 @@ def _read_demand(root: Path, problems: _Collector) -> pd.DataFrame | None:
     out = pd.DataFrame(
         {
             C.DATE: _dates(df[C.DATE], file, C.DATE, problems, required=True),
-            C.REGION: df[C.REGION].astype(str),
-            C.TITLE: df[C.TITLE].astype(str),
+            C.REGION: df[C.REGION],
+            C.TITLE: df[C.TITLE],
             C.VIEWS: _numeric(df, file, C.VIEWS, problems, required=True,
                               valid=lambda v: v >= 0, rule="a number of views >= 0"),
         }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -244,7 +244,7 @@ def _milp(backend: str) -> SolverFn:
             reason = None if proved else (
                 "restricted model: the Lagrangian bound does not prove the requested gap" if bound is not None
                 else "restricted model: no LP bound within the time limit")
-        incumbent = evaluate(problem, start).objective
+        incumbent = routed_objective(problem, start)
         if incumbent < objective - 1e-9 * max(1.0, abs(objective)):  # the start beats the solver's plan
             kind = "rounded LP" if rounded_start else "Lagrangian" if restricted else "greedy"
             why = f"the {kind} start beat the solver's plan"
@@ -261,6 +261,34 @@ def _milp(backend: str) -> SolverFn:
 register_solver("highs")(_milp("highs"))
 if pulp.COIN_CMD().available():
     register_solver("cbc")(_milp("cbc"))
+
+
+@dataclass(frozen=True)
+class _Final:
+    """A plan as written: its rows, the holdings they reach, why adds were dropped, and its objective."""
+
+    plan: pd.DataFrame
+    holdings: np.ndarray
+    reasons: list[str]
+    objective: float
+
+
+def _final(problem: Compiled, holdings: np.ndarray, source_budget_gb: pd.Series, origins: list[str],
+           reference: bool = False, own: float | None = None) -> _Final:
+    """The plan a solver's holdings become, scored by the one objective every solver's plan is compared by.
+
+    Held titles that still fit stay and idle disk is filled (:func:`placement.greedy.keep_leftovers`,
+    :func:`placement.greedy.fill_idle`; not for the ``reference`` naive plan), the fill plan is written
+    (:func:`placement.fillplan.fill_plan`), and the holdings it reaches are scored by
+    :func:`placement.lagrange.routed_objective`; ``own``, the solver's objective for exactly these
+    holdings (the MILP routes capacities optimally), replaces it when lower.
+    """
+    chosen = holdings if reference else fill_idle(problem, keep_leftovers(problem, holdings))
+    plan, reached, reasons = fill_plan(problem, chosen, source_budget_gb, origins)
+    objective = routed_objective(problem, reached)
+    if own is not None and not reasons and np.array_equal(reached, holdings):
+        objective = min(objective, own)
+    return _Final(plan=plan, holdings=reached, reasons=reasons, objective=objective)
 
 
 def _evict_unknown_titles(plan: pd.DataFrame, held: pd.DataFrame, compiled: Compiled) -> pd.DataFrame:
@@ -327,21 +355,24 @@ def solve(
     fn = get_solver(solver)
     began = time.perf_counter()
     compiled = compile_problem(problem)
+    origins = sorted(problem.sites.loc[problem.sites[C.TIER] == C.ORIGIN, C.SITE].astype(str))
     start = greedy_holdings(compiled)
-    greedy_eval = evaluate(compiled, start)
+    greedy = _final(compiled, start, problem.fill_budget_gb, origins)
     if progress is not None:
-        progress("greedy", greedy_eval.objective, None)
+        progress("greedy", greedy.objective, None)
     left = None if time_limit is None else max(time_limit - (time.perf_counter() - began), 1.0)  # compile counts
     outcome = fn(compiled, start, Options(time_limit=left, gap=gap, threads=threads, progress=progress))
     used = "greedy" if outcome.status == "fallback" else solver
-    origins = sorted(problem.sites.loc[problem.sites[C.TIER] == C.ORIGIN, C.SITE].astype(str))
-    chosen = outcome.holdings if solver == "naive" else fill_idle(compiled, keep_leftovers(compiled, outcome.holdings))
-    plan, holdings, plan_reasons = fill_plan(compiled, chosen, problem.fill_budget_gb, origins)
-    plan = _evict_unknown_titles(plan, problem.held, compiled)
+    if solver == "greedy" or outcome.status == "fallback":
+        final = greedy
+    else:
+        final = _final(compiled, outcome.holdings, problem.fill_budget_gb, origins, reference=solver == "naive",
+                       own=outcome.objective)
+        if solver != "naive" and greedy.objective < final.objective - 1e-9 * max(1.0, abs(final.objective)):
+            final = replace(greedy, reasons=[*greedy.reasons, "the greedy plan beat the solver's plan"])
+    plan = _evict_unknown_titles(final.plan, problem.held, compiled)
+    holdings, objective, plan_reasons = final.holdings, final.objective, final.reasons
     ev = evaluate(compiled, holdings)
-    changed = plan_reasons or not np.array_equal(holdings, outcome.holdings)
-    objective = (routed_objective(compiled, holdings) if outcome.objective is not None and changed
-                 else ev.objective if outcome.objective is None else outcome.objective)
     bound = outcome.bound
     gap_value = (objective - bound) / abs(objective) if bound is not None and objective != 0 else (
         0.0 if bound is not None else None)
@@ -363,7 +394,7 @@ def solve(
         evict_gb=ev.evict_gb,
         reason="; ".join(reasons) if reasons else None,
         method=outcome.method,
-        greedy_objective=greedy_eval.objective,
+        greedy_objective=greedy.objective,
         details={"expected_cost": ev.objective, "objective_kind": compiled.objective,
                  "hit_weight": compiled.hit_weight, "churn_cost": compiled.churn_cost, **outcome.details},
     )

@@ -32,6 +32,27 @@ def test_milp_finds_the_knapsack_optimum_greedy_misses(knapsack_trap):
     assert milp.greedy_objective == greedy.objective
 
 
+def test_the_default_plan_is_never_worse_than_greedy_by_the_objective(knapsack_trap, make_line_problem, monkeypatch):
+    # objective hit: a GB r1's own edge E1 does not serve costs its path cost (6 from O) + 100 x 6
+    trap = make_line_problem({("r1", "a"): 6.0, ("r1", "b"): 4.0, ("r1", "c"): 4.0, ("r1", "d"): 1.0},
+                             {"a": 6.0, "b": 5.0, "c": 5.0, "d": 6.0}, disk={"E1": 10.0}, objective="hit")
+    greedy = solve(trap, solver="greedy")
+    assert held_after(greedy) == {("E1", "a")} and greedy.objective == pytest.approx((4 + 4 + 1) * 606)
+    best = solve(trap, solver="highs")  # b and c: only a (6 GB) and d (1 GB) missed
+    assert held_after(best) == {("E1", "b"), ("E1", "c")} and best.objective == pytest.approx((6 + 1) * 606)
+    assert best.greedy_objective == pytest.approx(greedy.objective)
+
+    def worse(problem, start, options):  # d alone: 4 GB left, too small for any other title
+        holdings = np.zeros_like(start)
+        holdings[problem.sites.index("E1"), problem.titles.index("d")] = True
+        return solvers.Outcome(holdings=holdings, status="feasible", method="worse", objective=(6 + 4 + 4) * 606)
+
+    monkeypatch.setitem(SOLVERS, "worse", worse)
+    kept = solve(trap, solver="worse")
+    assert held_after(kept) == {("E1", "a")} and kept.objective == pytest.approx(greedy.objective)
+    assert "the greedy plan beat the solver's plan" in kept.reason
+
+
 def test_milp_model_names_every_constraint(make_line_problem):
     problem = compile_problem(make_line_problem({("r1", "a"): 5.0, ("r2", "a"): 5.0}, {"a": 10.0},
                                                 disk={"S": 10.0, "E1": 10.0, "E2": 10.0}, budget={"E1": 20.0},

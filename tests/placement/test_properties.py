@@ -14,7 +14,7 @@ TITLES = [f"t{i}" for i in range(6)]
 SITES = ("S", "E1", "E2")
 
 
-def draw_problem(draw, line_problem):
+def draw_problem(draw, line_problem, objective="cost"):
     sizes = {t: draw(st.floats(1.0, 20.0)) for t in TITLES}
     demand = {(r, t): draw(st.floats(0.0, 50.0)) for r in ("r1", "r2") for t in TITLES if draw(st.booleans())}
     held = [(s, t) for s in SITES for t in TITLES if draw(st.integers(0, 3)) == 0]
@@ -22,7 +22,7 @@ def draw_problem(draw, line_problem):
     budget = {s: draw(st.one_of(st.just(math.inf), st.floats(0.0, 30.0))) for s in SITES}
     return line_problem(demand, sizes, disk=disk, held=held, budget=budget,
                         churn_cost=draw(st.floats(0.0, 2.0)), link_gbps=draw(st.floats(0.001, 1.0)),
-                        serve_gbps={"E1": draw(st.floats(0.001, 1.0))})
+                        serve_gbps={"E1": draw(st.floats(0.001, 1.0))}, objective=objective)
 
 
 @pytest.mark.slow
@@ -82,3 +82,16 @@ def test_no_disk_stays_empty_while_a_wanted_title_fits_it_and_the_fill_budget(ma
             wanted = any(demand.get((r, t), 0.0) > 1e-9 or prior.get((r, t), 0.0) > 1e-9 for r in SERVES[site])
             fits = sizes[t] <= free - 1e-6 and ((site, t) in before or sizes[t] <= room - 1e-6)
             assert (site, t) in after or not (wanted and fits), (site, t, free, room)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("solver", sorted(set(SOLVERS) - {"naive", "greedy"}))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_solver_plan_is_worse_than_the_greedy_plan_by_the_objective(make_line_problem, solver, data):
+    problem = draw_problem(data.draw, make_line_problem, data.draw(st.sampled_from(["hit", "cost"])))
+    gap = data.draw(st.sampled_from([None, 0.01, 0.5]))  # a loose gap lets the MILP stop at a poor incumbent
+    result = solve(problem, solver=solver, gap=gap)
+    greedy = solve(problem, solver="greedy")
+    assert result.greedy_objective == pytest.approx(greedy.objective)
+    assert result.objective <= greedy.objective + 1e-9 * max(1.0, abs(greedy.objective))
