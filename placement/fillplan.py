@@ -9,9 +9,7 @@ import pandas as pd
 
 from placement import columns as C
 from placement.errors import PlacementError
-from placement.problem import Compiled
-
-_TOL = 1e-9
+from placement.problem import TOL, Compiled
 
 
 def saving_per_site(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
@@ -87,7 +85,7 @@ def fill_plan(
         priority = 0
         for t in order:
             size = float(problem.size[t])
-            source = next((p for p in by_cost if left.get(p, math.inf) + _TOL >= size
+            source = next((p for p in by_cost if left.get(p, math.inf) + TOL >= size
                            and (p in origins or (problem.held[sindex[p], t] and holdings[sindex[p], t]))), None)
             if source is None:
                 holdings[s, t] = False
@@ -112,8 +110,8 @@ def _check_fits(problem: Compiled, holdings: np.ndarray) -> None:
     """Raise if any site's holdings exceed its disk or its adds exceed its fill window."""
     used = holdings.astype(float) @ problem.size
     fill = (holdings & ~problem.held).astype(float) @ problem.size
-    for s in np.flatnonzero(used > problem.disk * (1 + _TOL) + 1e-6):
+    for s in np.flatnonzero(used > problem.disk * (1 + TOL) + 1e-6):
         raise PlacementError(f"site {problem.sites[s]}: plan holds {used[s]:.3f} GB > disk {problem.disk[s]:.3f} GB")
-    for s in np.flatnonzero(fill > problem.budget * (1 + _TOL) + 1e-6):
+    for s in np.flatnonzero(fill > problem.budget * (1 + TOL) + 1e-6):
         raise PlacementError(f"site {problem.sites[s]}: plan fills {fill[s]:.3f} GB > fill window budget "
                              f"{problem.budget[s]:.3f} GB")

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from placement.problem import Compiled
-
-_TOL = 1e-9
+from placement.problem import TOL, Compiled, fits_in
 
 
 def site_order(problem: Compiled) -> list[int]:
@@ -38,8 +36,8 @@ def knapsack(
     """
     take = np.zeros(len(size), dtype=bool)
     order = np.lexsort((np.asarray(titles, dtype=object).astype(str), -density))
-    disk_cap = disk * (1 + _TOL) + _TOL
-    fill_cap = budget * (1 + _TOL) + _TOL
+    disk_cap = disk * (1 + TOL) + TOL
+    fill_cap = budget * (1 + TOL) + TOL
     used = _take_in_order(order[density[order] > 0], size, held, disk_cap, fill_cap, take)
     _take_in_order(order[(density[order] <= 0) & held[order]], size, held, disk_cap - used, np.inf, take)
     return take
@@ -108,7 +106,7 @@ def keep_leftovers(problem: Compiled, holdings: np.ndarray) -> np.ndarray:
         wanted = problem.demand[rows][:, extra].sum(axis=0)
         for t in extra[np.lexsort((np.asarray([problem.titles[t] for t in extra], dtype=object).astype(str),
                                    -wanted))]:
-            if problem.size[t] <= spare * (1 + _TOL) + _TOL:
+            if fits_in(problem.size[t], spare):
                 out[s, t] = True
                 spare -= problem.size[t]
     return out

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pulp
 
-from placement.problem import Compiled
+from placement.problem import Compiled, fits_in
 from placement.result import ProgressFn
 
 
@@ -46,8 +46,9 @@ def _variables(prob: pulp.LpProblem, name: str, count: int, cat: str, up: float 
 
 
 def fits(problem: Compiled) -> np.ndarray:
-    """(site, title) pairs a site could hold at all: the title fits its disk."""
-    return problem.size[None, :] <= problem.disk[:, None]
+    """(site, title) pairs a site could hold at all: the title fits its disk (within the tolerance every
+    solver uses, :func:`~placement.problem.fits_in`)."""
+    return np.asarray(fits_in(problem.size[None, :], problem.disk[:, None]))
 
 
 class Model:

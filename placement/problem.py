@@ -106,6 +106,16 @@ class Capacity:
     uses: np.ndarray
 
 
+TOL = 1e-9
+"""Relative (and absolute) tolerance of every size comparison: a title fits a room when
+``size <= room * (1 + TOL) + TOL``, so sums of float sizes never make an exact fit fail."""
+
+
+def fits_in(size: np.ndarray | float, room: np.ndarray | float) -> np.ndarray | bool:
+    """Whether ``size`` fits ``room`` within :data:`TOL`."""
+    return size <= room * (1 + TOL) + TOL  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class Compiled:
     """Dense arrays of a checked problem (S holder sites, T titles, R regions, K candidates).

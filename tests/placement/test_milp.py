@@ -158,3 +158,18 @@ def test_milp_is_never_worse_than_greedy_on_its_own_measure(make_line_problem, s
     assert milp.objective <= evaluate(compiled, greedy_holdings(compiled)).objective + 1e-6
     assert milp.bound <= milp.objective + 1e-9 and not math.isnan(milp.gap)
     assert isinstance(milp.plan, pd.DataFrame)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_a_title_that_fits_within_float_tolerance_is_an_option_and_the_bound_stays_below(make_line_problem, solver):
+    # 1.0000000000000002 GB on a 1 GB disk: every solver keeps it (tolerance 1e-9), so the MILP must not
+    # call the problem "nothing fits" and report the all-origin cost (6) as the bound of a plan costing 2
+    titles = [f"t{i}" for i in range(6)]
+    sizes = {t: 1.0 for t in titles} | {"t2": 1.0000000000000002}
+    held = [(s, t) for s in ("S", "E1", "E2") for t in titles]
+    problem = make_line_problem({("r1", "t2"): 1.0}, sizes, disk={"S": 0.0, "E1": 0.0, "E2": 1.0}, held=held,
+                                budget={"S": math.inf, "E1": math.inf, "E2": math.inf}, churn_cost=0.0,
+                                link_gbps=1.0, serve_gbps={"E1": 1.0}, objective="cost")
+    result = solve(problem, solver=solver)
+    assert ("E2", "t2") in held_after(result)
+    assert result.bound is not None and result.bound <= result.objective + 1e-9
