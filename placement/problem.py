@@ -113,7 +113,7 @@ TOL = 1e-9
 
 def fits_in(size: np.ndarray | float, room: np.ndarray | float) -> np.ndarray | bool:
     """Whether ``size`` fits ``room`` within :data:`TOL`."""
-    return size <= room * (1 + TOL) + TOL  # type: ignore[no-any-return]
+    return size <= room * (1 + TOL) + TOL
 
 
 @dataclass(frozen=True)
