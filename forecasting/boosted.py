@@ -9,9 +9,10 @@ the series' first view; its scale (log) and, when known, its region. Days 2.. of
 recursively.
 
 The cost is bounded whatever the panel: training uses at most ``MAX_TRAIN_SERIES`` series (the head by recent
-views, then a seeded sample of the rest) over their last days (at most ``MAX_TRAIN_ROWS`` rows), with ``N_ROUNDS`` boosting rounds;
-the model forecasts the ``MAX_SERIES`` series with most recent views and the mean of their last 7 days is
-given to the others (and to every series when the history is shorter than ``MIN_DAYS``).
+views, then a seeded sample of the rest) over their last days (at most ``MAX_TRAIN_ROWS`` rows, a year at
+most), with ``N_ROUNDS`` boosting rounds; the model forecasts the ``MAX_SERIES`` series with most recent
+views and the mean of their last 7 days is given to the others (and to every series when the history is
+shorter than ``MIN_DAYS``).
 """
 
 from __future__ import annotations
