@@ -9,9 +9,10 @@ the series' first view; its scale (log) and, when known, its region. Days 2.. of
 recursively.
 
 The cost is bounded whatever the panel: training uses at most ``MAX_TRAIN_SERIES`` series (the head by recent
-views, then a seeded sample of the rest) over their last ``TRAIN_DAYS`` days, with ``N_ROUNDS`` boosting rounds;
-the model forecasts the ``MAX_SERIES`` series with most recent views and the mean of their last 7 days is
-given to the others (and to every series when the history is shorter than ``MIN_DAYS``).
+views, then a seeded sample of the rest) over their last days (at most ``MAX_TRAIN_ROWS`` rows, a year at
+most), with ``N_ROUNDS`` boosting rounds; the model forecasts the ``MAX_SERIES`` series with most recent
+views and the mean of their last 7 days is given to the others (and to every series when the history is
+shorter than ``MIN_DAYS``).
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ LAGS = (1, 2, 3, 7, 14, 21)
 WARMUP_DAYS = 35
 """History before a target day that its features read (lag 7 + four weeks of the same weekday)."""
 SCALE_DAYS = 28
-TRAIN_DAYS = 28
-"""Target days per training series (the most recent)."""
+MAX_TRAIN_ROWS = 120_000
+MIN_TRAIN_DAYS, MAX_TRAIN_DAYS = 28, 364
+"""Target days per training series (the most recent): ``MAX_TRAIN_ROWS`` split over the training series,
+from 28 (at ``MAX_TRAIN_SERIES``) up to a year for small panels."""
 MAX_TRAIN_SERIES = 4_000
 MAX_SERIES = 200_000
 MIN_DAYS = 14
@@ -69,13 +72,14 @@ def _long(values: np.ndarray, rows: np.ndarray, first_col: int, first_seen: np.n
     })
 
 
-def _regressor(objective: str, seed: int) -> Any:
+def _regressor(objective: str, seed: int, n_rows: int) -> Any:
     import lightgbm as lgb
 
-    params: dict[str, Any] = {"objective": objective}
+    # small panels give few rows: smaller leaves, or no split at all
+    params: dict[str, Any] = {"objective": objective, "min_child_samples": int(np.clip(n_rows // 100, 5, 50))}
     if objective == "tweedie":
         params["tweedie_variance_power"] = 1.2
-    return lgb.LGBMRegressor(n_estimators=N_ROUNDS, learning_rate=0.05, num_leaves=31, min_child_samples=50,
+    return lgb.LGBMRegressor(n_estimators=N_ROUNDS, learning_rate=0.05, num_leaves=31,
                              subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=seed,
                              n_jobs=1, deterministic=True, force_row_wise=True, verbose=-1,
                              **params)
@@ -138,9 +142,10 @@ def boosted_forecast(values: np.ndarray, first_seen: np.ndarray, horizon: int,
     if len(rest):
         take = min(len(rest), MAX_TRAIN_SERIES - len(train))
         train = np.r_[train, np.sort(rng.choice(rest, take, replace=False))]
-    first_col = max(0, n_days - TRAIN_DAYS - WARMUP_DAYS)
+    train_days = int(np.clip(MAX_TRAIN_ROWS // len(train), MIN_TRAIN_DAYS, MAX_TRAIN_DAYS))
+    first_col = max(0, n_days - train_days - WARMUP_DAYS)
     mlf = MLForecast(
-        models={"lgb": _regressor(objective, seed)}, freq=1, lags=list(LAGS),
+        models={"lgb": _regressor(objective, seed, len(train) * min(train_days, n_days))}, freq=1, lags=list(LAGS),
         lag_transforms={1: [RollingMean(window_size=7, min_samples=1), RollingMean(window_size=28, min_samples=1)],
                         7: [SeasonalRollingMean(season_length=7, window_size=4, min_samples=1)]},
         date_features=[weekday], num_threads=1,
@@ -148,7 +153,7 @@ def boosted_forecast(values: np.ndarray, first_seen: np.ndarray, horizon: int,
     frame = _long(values, train, first_col, first_seen, scale, labels)
     frame["region"] = pd.Categorical(frame["region"], categories=categories)
     prep = pd.DataFrame(mlf.preprocess(frame, static_features=["region", "log_scale"], dropna=False))
-    keep = (prep["age"].to_numpy() >= 0) & (prep["ds"].to_numpy() >= n_days - TRAIN_DAYS)
+    keep = (prep["age"].to_numpy() >= 0) & (prep["ds"].to_numpy() >= n_days - train_days)
     prep = prep[keep]
     weight = scale[prep["unique_id"].to_numpy()]
     features = prep.drop(columns=["unique_id", "ds", "y"])

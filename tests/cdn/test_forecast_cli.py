@@ -58,7 +58,7 @@ def test_new_release_gets_a_cold_start_forecast_in_every_region(tmp_path: Path) 
 @pytest.mark.parametrize(("args", "message"), [
     (["--as-of", "2024-03-01"], "outside the data"),
     (["--as-of", "2024-01-12", "--horizon", "0"], "horizon must be"),
-    (["--as-of", "2024-01-12", "--model", "arima"], "valid models: auto, ewma, last_value, mean7, prophet, snaive7"),
+    (["--as-of", "2024-01-12", "--model", "arima"], "valid models: adida, auto, croston_sba, ets, ewma, imapa"),
     (["--as-of", "12/01/2024"], "not a YYYY-MM-DD date"),
 ])
 def test_bad_options_exit_2_with_a_message_and_no_file(tmp_path: Path, args: list[str], message: str) -> None:
