@@ -27,10 +27,18 @@ import pandas as pd
 
 from forecasting import columns as C
 from forecasting.errors import ForecastError
-from forecasting.intervals import PointFn, calibrate
+from forecasting.intervals import MAX_ORIGINS, MIN_T, Calibration, PointFn, calibrate, paired_t
 from forecasting.launch import FIRST_WEEK, LaunchCurve, analog_levels, learn_curve
-from forecasting.models import PanelForecaster, ewma_point, last_value_point, mean7_point, register, snaive7_point
-from forecasting.panel import Panel, to_long
+from forecasting.models import (
+    PanelForecaster,
+    default_as_of,
+    ewma_point,
+    last_value_point,
+    mean7_point,
+    register,
+    snaive7_point,
+)
+from forecasting.panel import ACTIVE_DAYS, Panel, active_rows, build_panel, to_long
 from forecasting.parallel import local_workers
 from forecasting.prophet_model import prophet_forecast
 
@@ -54,9 +62,6 @@ PRIOR_WEIGHT = 1.0
 COMBO_SIZE = 3
 """The combination candidate averages the ``COMBO_SIZE`` best candidates of each segment."""
 NAIVE = ("last_value", "mean7", "snaive7")
-MIN_T = 1.0
-"""A candidate replaces the best naive baseline only when its paired error differences over the origins
-have a t statistic above this (one standard error better)."""
 PROPHET_MARGIN = 0.1
 """Prophet replaces the fast forecast of the head only when it wins at every origin and its summed backtest
 error is this much lower: on data/wikipedia smaller wins did not hold on the next days."""
@@ -64,19 +69,24 @@ PROPHET_MIN_DAYS = 56
 """Prophet is tried only on series with at least eight weeks of history (shorter, it over-fits)."""
 
 
-def segment_series(panel: Panel, window: int = 28) -> np.ndarray:
+def segment_series(values: np.ndarray, first_seen: np.ndarray, window: int = 28) -> np.ndarray:
     """Segment of each series: ``launch`` (first view in the last ``LAUNCH_DAYS`` days), else ``head``
     (the biggest series making ``HEAD_SHARE`` of recent views), ``torso`` (up to ``TORSO_SHARE``), ``tail``;
-    with fewer than ``SMALL_PANEL`` series past their launch phase, all of those are ``head``."""
-    recent = panel.values[:, -window:].sum(axis=1)
+    with fewer than ``SMALL_PANEL`` series with recent views past their launch phase, all of those are
+    ``head``. Series without views in the ``window`` (kept for the backtests) are ``tail``.
+
+    ``values`` (n_series, n_days) and ``first_seen`` are those of a panel, or of its first days (the
+    segments at a past origin).
+    """
+    recent = values[:, -window:].sum(axis=1)
     order = np.argsort(-recent, kind="stable")
     cumulative = np.cumsum(recent[order]) / max(recent.sum(), 1e-12)
     seg = np.empty(len(recent), dtype=object)
     seg[order] = np.where(cumulative <= HEAD_SHARE, "head", np.where(cumulative <= TORSO_SHARE, "torso", "tail"))
     if len(order) and seg[order[0]] != "head":
         seg[order[0]] = "head"
-    launch = panel.history_days() <= LAUNCH_DAYS
-    if (~launch).sum() < SMALL_PANEL:  # too few series to split: one segment pools all their evidence
+    launch = values.shape[1] - first_seen <= LAUNCH_DAYS
+    if (~launch & (recent > 0)).sum() < SMALL_PANEL:  # too few series to split: one segment pools all their evidence
         seg[:] = "head"
     seg[launch] = "launch"
     return seg
@@ -363,21 +373,6 @@ def _records(points: dict[str, PointFn], panel: Panel, horizon: int, n_origins: 
     return list(dask.compute(*tasks, scheduler="threads", num_workers=local_workers()))
 
 
-def paired_t(diff_sum: np.ndarray, diff_sq: np.ndarray, n: int) -> np.ndarray:
-    """t statistic of the mean of ``n`` paired differences from their sum and sum of squares (inf when they
-    are all equal and positive, 0 with fewer than two).
-
-    >>> round(float(paired_t(np.array([6.0]), np.array([14.0]), 3)[0]), 4)  # differences 1, 2, 3
-    3.4641
-    """
-    if n < 2:
-        return np.zeros_like(diff_sum)
-    mean = diff_sum / n
-    var = np.maximum(diff_sq - n * mean ** 2, 0.0) / (n - 1)
-    se = np.sqrt(var / n)
-    return np.divide(mean, se, out=np.where(mean > 0, np.inf, 0.0), where=se > 1e-9 * np.maximum(np.abs(mean), 1))
-
-
 def _series_allowed(name: str, seg_choice: np.ndarray, diff_sum: np.ndarray, diff_sq: np.ndarray,
                     n_origins: int) -> np.ndarray:
     """Whether candidate ``name`` may be a series' own choice: as its segment's choice unless its paired
@@ -514,14 +509,18 @@ class Auto(PanelForecaster):
         self.use_prophet = use_prophet
         self.prophet_head = prophet_head
         self.prophet_origins = prophet_origins
+        self.history_panel_: Panel | None = None
         self.context_: Context | None = None
         self.choice_: Choice | None = None
 
     def fit(self, history: pd.DataFrame, as_of: pd.Timestamp | None = None) -> Auto:
-        """Keep the panel, region totals, launch curve and past launch levels."""
-        super().fit(history, as_of)
-        assert self.panel_ is not None
-        self.context_ = build_context(history, self.panel_, self.catalog, self.regions)
+        """Keep the panel (``panel_``: the series forecast; ``history_panel_``: also those active at the past
+        origins of the backtests), region totals, launch curve and past launch levels."""
+        as_of = default_as_of(history) if as_of is None else pd.Timestamp(as_of)
+        wide = build_panel(history, as_of, active_days=ACTIVE_DAYS + MAX_ORIGINS)
+        self.history_panel_ = wide
+        self.panel_ = wide.take(active_rows(wide.values, wide.n_days))
+        self.context_ = build_context(history, wide, self.catalog, self.regions)
         return self
 
     def _prophet_wins(self, values: np.ndarray, rows: np.ndarray, horizon: int, fast: PointFn,
@@ -543,15 +542,21 @@ class Auto(PanelForecaster):
                 and prophet_err.sum() < (1.0 - PROPHET_MARGIN) * fast_err.sum())
 
     def predict(self, horizon: int) -> pd.DataFrame:
-        """Choose, forecast, add cold starts, calibrate intervals, expected views and the chance of any."""
-        if self.panel_ is None or self.context_ is None:
+        """Choose, forecast, add cold starts, calibrate the point, intervals, expected views and the chance of
+        any view.
+
+        The chosen candidates (and Prophet) forecast expected views, ``yhat_mean`` after calibration; ``yhat``
+        is their calibrated median (:meth:`~forecasting.intervals.Calibration.median`), the point of least
+        absolute error; interval and ``p_views`` are calibrated from the same errors.
+        """
+        if self.history_panel_ is None or self.context_ is None:
             raise ForecastError("model 'auto' must be fitted before predict")
-        p, ctx = self.panel_, self.context_
-        segments = segment_series(p)
+        p, ctx = self.history_panel_, self.context_
+        segments = segment_series(p.values, p.first_seen)
         points = candidates(ctx)
         choice = choose(points, p, segments, horizon)
         point = per_series_point(points, choice.series, segments, choice.top)
-        yhat = np.clip(point(p.values, p.first_seen, horizon), 0.0, None)
+        expected = np.clip(point(p.values, p.first_seen, horizon), 0.0, None)
         model = np.char.add("auto:", choice.series.astype(str)).astype(object)
         # Prophet on the head's top series, if it backtests better there
         head = np.flatnonzero(segments == "head")
@@ -560,27 +565,41 @@ class Auto(PanelForecaster):
         if self.use_prophet and self._prophet_wins(
                 p.values, head, horizon, lambda v, rows, h: point(v, np.minimum(p.first_seen, v.shape[1]), h)[rows],
                 lambda v, rows, h: self._prophet_rows(v, rows, h)):
-            yhat[head] = self._prophet_rows(p.values, head, horizon)
+            expected[head] = self._prophet_rows(p.values, head, horizon)
             model[head] = "auto:prophet"
             choice = replace(choice, head_prophet=True)
-        self.choice_ = choice
-        calibration = calibrate(point, p.values, p.first_seen, horizon, groups=segments)
-        frame = to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat, segments), model,
-                        mean=calibration.mean(yhat, segments), p_views=calibration.p_views(yhat, segments))
+        out = active_rows(p.values, p.n_days)  # the series with recent demand get rows
+        self.choice_ = replace(choice, series=choice.series[out])
+        calibration = calibrate(point, p.values, p.first_seen, horizon, groups=segment_series)
+        frame = self._frame(p.keys[out], expected[out], segments[out], model[out], calibration,
+                            uncalibrated=(model == "auto:prophet")[out])
         cold = self._cold_start(horizon, totals_point(ctx.totals, horizon))
         if not len(cold):
             return frame
-        launch = np.full(len(cold) // horizon, "launch", dtype=object)
-        cold_yhat = cold[C.YHAT].to_numpy().reshape(-1, horizon)
-        lower, upper = calibration.bounds(cold_yhat, launch)
-        cold = cold.assign(**{C.YHAT_LOWER: lower.reshape(-1), C.YHAT_UPPER: upper.reshape(-1),
-                              C.YHAT_MEAN: calibration.mean(cold_yhat, launch).reshape(-1),
-                              C.P_VIEWS: calibration.p_views(cold_yhat, launch).reshape(-1)})
+        pairs = cold[[C.REGION, C.TITLE]].iloc[::horizon].reset_index(drop=True)
+        cold_expected = cold[C.YHAT].to_numpy().reshape(-1, horizon)
+        cold = self._frame(pairs, cold_expected, np.full(len(pairs), "launch", dtype=object), "auto:launch",
+                           calibration)
         return pd.concat([frame, cold], ignore_index=True)
+
+    def _frame(self, keys: pd.DataFrame, expected: np.ndarray, segments: np.ndarray, model: str | np.ndarray,
+               calibration: Calibration, uncalibrated: np.ndarray | None = None) -> pd.DataFrame:
+        """The forecast frame of forecasts of expected views: their calibrated median, interval, mean and
+        chance of a view. The ``uncalibrated`` rows (Prophet's, whose errors the calibration did not measure)
+        keep their forecast as median and mean, with the calibrated interval's spread around it."""
+        assert self.history_panel_ is not None
+        yhat, mean = calibration.median(expected, segments), calibration.mean(expected, segments)
+        lower, upper = calibration.bounds(expected, segments)
+        if uncalibrated is not None and uncalibrated.any():
+            rows = uncalibrated
+            yhat[rows] = mean[rows] = expected[rows]
+            lower[rows], upper[rows] = calibration.bounds(expected[rows], segments[rows], centred=True)
+        return to_long(keys, self.history_panel_.as_of, yhat, lower, upper, model, mean=mean,
+                       p_views=calibration.p_views(expected, segments))
 
     def _prophet_rows(self, values: np.ndarray, rows: np.ndarray, horizon: int) -> np.ndarray:
         """Prophet point forecasts of some panel rows from ``values`` (EWMA where a series is too short)."""
-        p = self.panel_
+        p = self.history_panel_
         assert p is not None
         n_days = values.shape[1]
         sub = Panel(p.keys, values, p.start, p.start + pd.Timedelta(days=n_days), np.minimum(p.first_seen, n_days))
@@ -595,7 +614,7 @@ class Auto(PanelForecaster):
     def _cold_start(self, horizon: int, totals_ahead: np.ndarray) -> pd.DataFrame:
         """Launch-curve forecasts (no intervals yet) for each new release without views, in every wanted
         region: analog launch level x ``g(age)`` x region total forecast."""
-        p, ctx = self.panel_, self.context_
+        p, ctx = self.history_panel_, self.context_
         assert p is not None and ctx is not None
         new = ctx.new_titles[ctx.new_titles < p.as_of + pd.Timedelta(days=horizon)]
         pairs = pd.DataFrame([(r, t) for t in new.index for r in ctx.regions], columns=[C.REGION, C.TITLE])
