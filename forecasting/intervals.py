@@ -11,7 +11,8 @@ the titles that left since (zeros, inside almost any interval) count as they do 
 
 The same errors give the bucket's mean (expected views, for a planner) and its median, weighted by
 ``yhat + 1``: ``yhat + median * (yhat + 1)`` minimises the summed absolute error of the bucket's past
-forecasts, the point an absolute-error measure such as WAPE rewards (on intermittent series, zero).
+forecasts, the point an absolute-error measure such as WAPE rewards (on intermittent series, zero). Each
+correction is kept only where it passes a test on the latest origins (:func:`correction_helps`).
 """
 
 from __future__ import annotations
@@ -53,10 +54,11 @@ class Table:
     lower, upper : ndarray
         Shape (n_buckets, horizon): quantiles of ``(y - yhat) / (yhat + 1)``.
     mean : ndarray
-        Mean of ``(y - yhat) / (yhat + 1)`` (expected views are ``yhat + mean * (yhat + 1)``).
+        Mean of ``(y - yhat) / (yhat + 1)`` (expected views are ``yhat + mean * (yhat + 1)``); zero where
+        the correction failed its test.
     median : ndarray
         Median of ``(y - yhat) / (yhat + 1)`` weighted by ``yhat + 1`` (see :func:`weighted_median`), or the
-        shift to zero where that has a lower absolute error.
+        shift to zero where that has a lower absolute error; zero where the correction failed its test.
     positive : ndarray
         Share of past actuals with at least one view.
     """
@@ -96,7 +98,9 @@ class Calibration:
 
     def bounds(self, yhat: np.ndarray, groups: np.ndarray | None = None,
                centred: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Lower and upper bounds of the 80% interval, clipped at zero and around ``yhat``.
+        """Lower and upper bounds of the 80% interval of the forecast ``yhat``, clipped at zero (not around
+        ``yhat``: a forecast of expected views can lie above the interval of a day of mostly zeros; the
+        forecast frame orders its point inside).
 
         ``centred``: ``yhat`` is a median from another model whose errors were not measured; the interval is
         the calibrated one's spread around its median, moved to ``yhat``.
@@ -105,7 +109,8 @@ class Calibration:
         shift = self._lookup(yhat, groups, "median") if centred else 0.0
         lo = yhat + (self._lookup(yhat, groups, "lower") - shift) * scale
         hi = yhat + (self._lookup(yhat, groups, "upper") - shift) * scale
-        return np.clip(np.minimum(lo, yhat), 0.0, None), np.maximum(hi, yhat)
+        lo = np.clip(lo, 0.0, None)
+        return lo, np.maximum(hi, lo)
 
     def mean(self, yhat: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
         """Expected views: ``yhat`` corrected by the mean past error of its bucket (>= 0)."""
@@ -242,12 +247,14 @@ def paired_t(diff_sum: np.ndarray, diff_sq: np.ndarray, n: int) -> np.ndarray:
     return np.divide(mean, se, out=np.where(mean > 0, np.inf, 0.0), where=se > 1e-9 * np.maximum(np.abs(mean), 1))
 
 
-def median_helps(pred: np.ndarray, y: np.ndarray, step: np.ndarray, origin: np.ndarray, horizon: int) -> bool:
-    """Whether the median correction, fitted on the older origins, lowers the absolute error at the newest
-    (up to ``HOLDOUT_ORIGINS``, at most half): its paired gains per origin have a t statistic above ``MIN_T``.
+def correction_helps(pred: np.ndarray, y: np.ndarray, step: np.ndarray, origin: np.ndarray, horizon: int,
+                     field: str) -> bool:
+    """Whether the ``median`` (or ``mean``) correction, fitted on the older origins, lowers the absolute (or
+    squared) error at the newest (up to ``HOLDOUT_ORIGINS``, at most half): its paired gains per origin have a
+    t statistic above ``MIN_T``.
 
-    Past errors of a few series (two encyclopedia articles) give medians that do not hold on the next days;
-    those of thousands of intermittent series give one that does.
+    Past errors of a few series (two encyclopedia articles, whose spikes fill whole buckets) give corrections
+    that do not hold on the next days; those of thousands of intermittent series give ones that do.
     """
     days = np.unique(origin)
     n_new = min(HOLDOUT_ORIGINS, len(days) // 2)
@@ -256,9 +263,10 @@ def median_helps(pred: np.ndarray, y: np.ndarray, step: np.ndarray, origin: np.n
         return False
     table = _table(pred[~new], y[~new], step[~new], horizon, COVERAGE)
     p, actual = pred[new], y[new]
-    corrected = np.clip(p + table.at(p, step[new], "median") * (p + 1.0), 0.0, None)
-    gain = np.bincount(np.searchsorted(days[-n_new:], origin[new]), np.abs(actual - p) - np.abs(actual - corrected),
-                       minlength=n_new)
+    corrected = np.clip(p + table.at(p, step[new], field) * (p + 1.0), 0.0, None)
+    power = 1 if field == "median" else 2
+    gain = np.bincount(np.searchsorted(days[-n_new:], origin[new]),
+                       np.abs(actual - p) ** power - np.abs(actual - corrected) ** power, minlength=n_new)
     return bool(paired_t(np.array([gain.sum()]), np.array([(gain ** 2).sum()]), n_new)[0] > MIN_T)
 
 
@@ -330,9 +338,9 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
 
     def table(rows: slice | np.ndarray) -> Table:
         t = _table(pred[rows], y[rows], step[rows], horizon, coverage)
-        if median_helps(pred[rows], y[rows], step[rows], day[rows], horizon):
-            return t
-        return replace(t, median=np.zeros_like(t.median))
+        kept = {f: getattr(t, f) if correction_helps(pred[rows], y[rows], step[rows], day[rows], horizon, f)
+                else np.zeros_like(getattr(t, f)) for f in ("median", "mean")}
+        return replace(t, **kept)
 
     tables = {POOLED: table(slice(None))}
     if groups is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forecasting.intervals import _central_level, calibrate, median_helps, weighted_median
+from forecasting.intervals import _central_level, calibrate, correction_helps, weighted_median
 
 
 def test_weighted_median_minimises_the_weighted_absolute_deviation() -> None:
@@ -32,9 +32,10 @@ def test_median_correction_needs_to_hold_on_later_origins() -> None:
     pred = np.ones(n * days)  # a mean forecast of 1 for 10-view spikes on 10% of days
     y = 10.0 * (rng.random(n * days) < 0.1)
     step = np.zeros(n * days, dtype=int)
-    assert median_helps(pred, y, step, origin, 1)  # zero beats 1 at every origin
+    assert correction_helps(pred, y, step, origin, 1, "median")  # zero beats 1 at every origin
     y_flat = 1.0 + rng.integers(-1, 2, n * days)  # already median-unbiased: no consistent gain
-    assert not median_helps(pred, y_flat, step, origin, 1)
+    assert not correction_helps(pred, y_flat, step, origin, 1, "median")
+    assert correction_helps(pred / 2, y, step, origin, 1, "mean")  # half the mean: the correction doubles it
 
 
 def test_calibrated_median_of_intermittent_demand_is_zero_and_mean_is_kept() -> None:
