@@ -146,7 +146,8 @@ def test_rare_spikes_get_a_zero_point_but_a_positive_mean() -> None:
     history = _panel_history(values)
     as_of = pd.Timestamp("2024-03-11")
     out = Auto(use_prophet=False).fit(history, as_of).predict(1)
-    assert (out[C.YHAT] == 0).mean() > 0.95
+    # (a few intervals, narrowed where the zeros of other buckets over-cover, start above 0 and hold the point)
+    assert (out[C.YHAT] == 0).mean() > 0.8 and out[C.YHAT].mean() < 0.3 * out[C.YHAT_MEAN].mean()
     assert out[C.YHAT_MEAN].mean() == pytest.approx(1.0, rel=0.2)
     assert out[C.P_VIEWS].mean() == pytest.approx(0.1, abs=0.03)
     assert (out[C.YHAT_UPPER] >= 10).mean() > 0.05  # the spikes stay inside some intervals
