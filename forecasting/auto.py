@@ -12,8 +12,10 @@
    also tried with Prophet and switch to it only if it backtests ``PROPHET_MARGIN`` better.
 3. **Cold start**: titles of the catalog released from ``as_of - COLD_DAYS`` to the end of the horizon with no
    views get a launch-curve forecast whose level comes from analog titles.
-4. **Intervals** (80%), expected views and the chance of a view are calibrated per segment and step on the
-   chosen forecast's own errors at past origins (:mod:`forecasting.intervals`).
+4. **Calibration**: the chosen forecasts are forecasts of expected views; per segment and step, their own errors
+   at past origins (of every series active there, titles that left included) give the point ``yhat``, their
+   median (the point of least absolute error, 0 on most intermittent series), the 80% interval, the expected
+   views ``yhat_mean`` (their mean) and the chance of a view (:mod:`forecasting.intervals`).
 """
 
 from __future__ import annotations
