@@ -5,7 +5,8 @@ only demand dated before its cutoff), joins the forecasts with the actual demand
 labels each cell with its popularity decile and whether the title is a launch. :class:`BacktestResult`
 turns the cells into measures overall or by any label. Given a placement callback, it also measures the
 hit-ratio regret: the hit ratio a plan made from the forecast loses against the same plan made from the
-actual demand.
+actual demand. The plan is made from the column the planner reads: ``yhat_mean`` (expected views) where the
+forecast has it, else ``yhat``.
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ def backtest(history: pd.DataFrame, cutoffs: Sequence[pd.Timestamp], horizon: in
     catalog, scheduler, seed
         Passed to :func:`~forecasting.api.forecast`.
     placement : callable, optional
-        :data:`PlacementFn` used for the hit-ratio regret.
+        :data:`PlacementFn` used for the hit-ratio regret, given each series' expected views over the
+        horizon: ``yhat_mean`` where the forecast has it, else ``yhat``.
     gb_per_view : Series, optional
         GB per view by title id, to weigh views as bytes in the hit ratio (default 1).
     progress : callable, optional
@@ -206,10 +208,20 @@ def _cpu_seconds() -> float:
 
 
 def _regret(cell: pd.DataFrame, placement: PlacementFn, gb_per_view: pd.Series | None) -> dict[str, float]:
-    per_series = cell.groupby([C.REGION, C.TITLE], as_index=False, observed=True)[["y", C.YHAT]].sum()
+    """Hit ratio of the plan made from the forecast's expected views against the plan made from the actual.
+
+    The plan reads what the planner reads: ``yhat_mean`` (expected views) where the forecast has it, else
+    ``yhat`` (``cdn.planning`` also bounds it by the interval's top and ``p_views``); a cell without a
+    forecast row counts as zero. ``cell`` has ``region, title_id, y, yhat`` and optionally ``yhat_mean``.
+    """
+    expected = cell[C.YHAT]
+    if C.YHAT_MEAN in cell.columns:
+        expected = cell[C.YHAT_MEAN].where(cell[C.YHAT_MEAN].notna(), expected)
+    per_series = (cell.assign(expected=expected.fillna(0.0))
+                  .groupby([C.REGION, C.TITLE], as_index=False, observed=True)[["y", "expected"]].sum())
     weight = per_series[C.TITLE].map(gb_per_view).fillna(0.0) if gb_per_view is not None else 1.0
     actual = per_series.assign(bytes=per_series["y"] * weight)
-    planned = placement(per_series[[C.REGION, C.TITLE, C.YHAT]].rename(columns={C.YHAT: C.VIEWS}))
+    planned = placement(per_series[[C.REGION, C.TITLE, "expected"]].rename(columns={"expected": C.VIEWS}))
     oracle = placement(per_series[[C.REGION, C.TITLE, "y"]].rename(columns={"y": C.VIEWS}))
     hit, best = _hit_ratio(planned, actual), _hit_ratio(oracle, actual)
     return {"hit_ratio": hit, "oracle_hit_ratio": best, "regret": best - hit}

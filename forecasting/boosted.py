@@ -24,7 +24,7 @@ import pandas as pd
 
 from forecasting import columns as C
 from forecasting.errors import ForecastError
-from forecasting.intervals import PointFn, calibrate
+from forecasting.intervals import PointFn, calibrate, calibration_days
 from forecasting.models import Mean7, PanelForecaster, mean7_point, register
 from forecasting.panel import to_long
 from forecasting.statistical import head_rows
@@ -211,9 +211,13 @@ class LightGBMForecaster(PanelForecaster):
         if self.panel_ is None:
             raise ForecastError("model 'lightgbm' must be fitted before predict")
         p = self.panel_
+        # work: the forecast, then each calibration origin (each one more fit)
+        self.work.expect(1 + len(calibration_days(len(p.values), p.n_days, horizon, CALIBRATION_ORIGINS)))
         yhat, fitted = boosted_forecast(p.values, p.first_seen, horizon, p.keys[C.REGION].to_numpy(),
                                         self.objective, self.seed)
-        calibration = calibrate(self.point, p.values, p.first_seen, horizon, n_origins=CALIBRATION_ORIGINS)
+        self.work.done()
+        calibration = calibrate(self.point, p.values, p.first_seen, horizon, n_origins=CALIBRATION_ORIGINS,
+                                on_origin=self.work.done)
         model = np.where(fitted, self.name, Mean7.name).astype(object)
         return to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat), model, mean=calibration.mean(yhat),
                        p_views=calibration.p_views(yhat))

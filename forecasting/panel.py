@@ -51,6 +51,20 @@ class Panel:
         """Days of history of each series, from its first day with views to the day before ``as_of``."""
         return self.n_days - self.first_seen
 
+    def take(self, rows: np.ndarray) -> Panel:
+        """The panel of some rows (a boolean mask or row numbers), in their order."""
+        return Panel(self.keys.iloc[rows].reset_index(drop=True), self.values[rows], self.start, self.as_of,
+                     self.first_seen[rows])
+
+
+def active_rows(values: np.ndarray, day: int, days: int = ACTIVE_DAYS) -> np.ndarray:
+    """Whether each row has views in the ``days`` columns before column ``day`` (its "recent demand" then).
+
+    >>> active_rows(np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 2.0]]), 3, days=2)
+    array([False,  True])
+    """
+    return np.asarray((values[:, max(0, day - days):day] > 0).any(axis=1))
+
 
 def _first_seen(values: np.ndarray) -> np.ndarray:
     seen = values > 0

@@ -62,3 +62,16 @@ def test_cells_are_labelled_with_decile_and_launch() -> None:
     assert labels.loc[("r1", "007"), "launch"]  # first views on 2024-01-10, a day before the cutoff
     assert not labels.loc[("r1", "t1"), "launch"]
     assert labels.loc[("r1", "t1"), "decile"] >= 1
+
+
+def test_the_regret_plans_from_expected_views_where_the_forecast_has_them() -> None:
+    from forecasting.backtest import _regret
+
+    # yhat (a median) says "a", yhat_mean (the mean the planner reads) says "b", which the actual demand favours
+    cell = pd.DataFrame({C.REGION: "r", C.TITLE: ["a", "b", "c"], "y": [1.0, 9.0, 0.0], C.YHAT: [10.0, 5.0, 20.0],
+                         C.YHAT_MEAN: [1.0, 9.0, np.nan]})
+    assert _regret(cell.iloc[:2], top_title_per_region, None)["hit_ratio"] == pytest.approx(0.9)
+    # a row without yhat_mean is valued at its yhat (20 views: the plan holds "c")
+    assert _regret(cell, top_title_per_region, None)["hit_ratio"] == pytest.approx(0.0)
+    assert _regret(cell.drop(columns=C.YHAT_MEAN).iloc[:2], top_title_per_region, None)["hit_ratio"] == \
+        pytest.approx(0.1)

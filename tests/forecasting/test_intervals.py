@@ -1,0 +1,68 @@
+"""Calibration of intervals, expected views and medians from a model's past errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from forecasting.intervals import _central_level, calibrate, correction_helps, weighted_median
+
+
+def test_weighted_median_minimises_the_weighted_absolute_deviation() -> None:
+    x = np.array([-1.0, 0.0, 2.0, 5.0])
+    w = np.array([1.0, 2.0, 3.0, 0.5])
+    grid = np.linspace(-2, 6, 801)
+    cost = np.abs(x[None, :] - grid[:, None]) @ w
+    assert weighted_median(x, w) == pytest.approx(grid[cost.argmin()])
+
+
+def test_ties_at_zero_narrow_the_other_intervals_to_the_nominal_coverage() -> None:
+    # 90% exact zeros: any interval holding 0 holds 90% of the first sample; the second (0..99) must hold 70%
+    zeros = np.sort(np.r_[np.zeros(90), np.ones(10)])
+    spread = np.arange(100.0)
+    level = _central_level([(zeros, 100), (spread, 100)], 0.8)
+    assert 0.69 < level <= 0.72
+    assert _central_level([(spread, 100)], 0.8) == 0.8  # no ties: the nominal level
+
+
+def test_median_correction_needs_to_hold_on_later_origins() -> None:
+    rng = np.random.default_rng(0)
+    n, days = 500, 14
+    origin = np.repeat(np.arange(days), n)
+    pred = np.ones(n * days)  # a mean forecast of 1 for 10-view spikes on 10% of days
+    y = 10.0 * (rng.random(n * days) < 0.1)
+    step = np.zeros(n * days, dtype=int)
+    assert correction_helps(pred, y, step, origin, 1)  # zero beats 1 at every origin
+    y_flat = 1.0 + rng.integers(-1, 2, n * days)  # already median-unbiased: no consistent gain
+    assert not correction_helps(pred, y_flat, step, origin, 1)
+
+
+def test_calibrated_median_of_intermittent_demand_is_zero_and_mean_is_kept() -> None:
+    rng = np.random.default_rng(1)
+    values = 10.0 * (rng.random((400, 60)) < 0.1)
+
+    def mean_point(v: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        return np.repeat(v[:, -28:].mean(axis=1, keepdims=True), horizon, axis=1)
+
+    calibration = calibrate(mean_point, values, np.zeros(400, dtype=int), 1)
+    expected = mean_point(values, np.zeros(400, dtype=int), 1)
+    median = calibration.median(expected)  # 0, or the lower end of an interval that excludes 0 (rare)
+    assert (median < 0.1).all() and (median < 1e-9).mean() > 0.95
+    assert calibration.mean(expected).mean() == pytest.approx(1.0, rel=0.15)
+    lower, upper = calibration.bounds(expected)
+    inside = ((lower <= values[:, -1:]) & (values[:, -1:] <= upper)).mean()
+    assert 0.7 <= inside <= 0.95
+
+
+def test_random_walks_rarely_keep_a_median_shift() -> None:
+    # the last value is the median forecast of a random walk: a shift fitted on its past errors should not pass
+    # the test on the later origins, but for chance (measured: 2 of 30 panels of 4 walks)
+    def last_value(v: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        return np.repeat(v[:, -1:], horizon, axis=1)
+
+    kept = 0
+    for seed in range(30):
+        walks = np.round(1000.0 * np.exp(np.cumsum(np.random.default_rng(seed).normal(0, 0.1, (4, 90)), axis=1)))
+        calibration = calibrate(last_value, walks, np.zeros(4, dtype=int), 1)
+        kept += not np.array_equal(calibration.median(walks[:, -1:]), walks[:, -1:])
+    assert kept <= 4
