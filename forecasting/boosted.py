@@ -24,9 +24,8 @@ import pandas as pd
 
 from forecasting import columns as C
 from forecasting.errors import ForecastError
-from forecasting.intervals import PointFn, calibrate, calibration_days
+from forecasting.intervals import PointFn, calibration_days
 from forecasting.models import Mean7, PanelForecaster, mean7_point, register
-from forecasting.panel import to_long
 from forecasting.statistical import head_rows
 
 Objective = Literal["l1", "poisson", "tweedie", "l2"]
@@ -216,8 +215,5 @@ class LightGBMForecaster(PanelForecaster):
         yhat, fitted = boosted_forecast(p.values, p.first_seen, horizon, p.keys[C.REGION].to_numpy(),
                                         self.objective, self.seed)
         self.work.done()
-        calibration = calibrate(self.point, p.values, p.first_seen, horizon, n_origins=CALIBRATION_ORIGINS,
-                                on_origin=self.work.done)
-        model = np.where(fitted, self.name, Mean7.name).astype(object)
-        return to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat), model, mean=calibration.mean(yhat),
-                       p_views=calibration.p_views(yhat))
+        return self.calibrated_frame(yhat, np.where(fitted, self.name, Mean7.name).astype(object), horizon,
+                                     CALIBRATION_ORIGINS)

@@ -104,8 +104,17 @@ class PanelForecaster:
         p = self.panel_
         self.work.expect(len(calibration_days(len(p.values), p.n_days, horizon)))
         yhat = np.clip(self.point(p.values, p.first_seen, horizon), 0.0, None)
-        calibration = calibrate(self.point, p.values, p.first_seen, horizon, on_origin=self.work.done)
-        return to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat), self.name, mean=calibration.mean(yhat),
+        return self.calibrated_frame(yhat, self.name, horizon)
+
+    def calibrated_frame(self, yhat: np.ndarray, model: str | np.ndarray, horizon: int,
+                         n_origins: int | None = None) -> pd.DataFrame:
+        """The fitted panel's forecast ``yhat`` with interval, ``yhat_mean`` and ``p_views`` calibrated on
+        :meth:`point`'s errors at ``n_origins`` past origins (each counts one unit of ``work``)."""
+        p = self.panel_
+        assert p is not None
+        calibration = calibrate(self.point, p.values, p.first_seen, horizon, n_origins=n_origins,
+                                on_origin=self.work.done)
+        return to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat), model, mean=calibration.mean(yhat),
                        p_views=calibration.p_views(yhat))
 
 

@@ -23,9 +23,8 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import ForecastError
-from forecasting.intervals import PointFn, calibrate, calibration_days
+from forecasting.intervals import PointFn, calibration_days
 from forecasting.models import Mean7, PanelForecaster, mean7_point, register
-from forecasting.panel import to_long
 from forecasting.parallel import map_chunks
 
 SEASON = 7
@@ -243,11 +242,8 @@ class StatisticalForecaster(PanelForecaster):
         self.work.expect(1 + len(calibration_days(len(p.values), p.n_days, horizon, CALIBRATION_ORIGINS)))
         yhat, fitted = statistical_forecast(self.method, p.values, p.first_seen, horizon, self.top, self.scheduler)
         self.work.done()
-        calibration = calibrate(self.point, p.values, p.first_seen, horizon, n_origins=CALIBRATION_ORIGINS,
-                                on_origin=self.work.done)
-        model = np.where(fitted, self.name, Mean7.name).astype(object)
-        return to_long(p.keys, p.as_of, yhat, *calibration.bounds(yhat), model, mean=calibration.mean(yhat),
-                       p_views=calibration.p_views(yhat))
+        return self.calibrated_frame(yhat, np.where(fitted, self.name, Mean7.name).astype(object), horizon,
+                                     CALIBRATION_ORIGINS)
 
 
 @register("ets")
