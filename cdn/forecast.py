@@ -58,7 +58,8 @@ def forecast_scenario(scenario: Scenario, as_of: pd.Timestamp, horizon: int = 1,
     from forecasting import forecast
 
     with task(f"forecast {as_of:{DATE_FORMAT}} ({model}, {horizon} day{'s' if horizon > 1 else ''})") as step:
-        return forecast(scenario.history(as_of), as_of, horizon=horizon, model=model, catalog=scenario.catalog,
+        # the whole demand, not a copy of its rows before as_of: forecast reads only those
+        return forecast(scenario.demand, as_of, horizon=horizon, model=model, catalog=scenario.catalog,
                         regions=sorted(scenario.region_site()), scheduler=scheduler, seed=seed, progress=step.count)
 
 

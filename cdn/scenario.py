@@ -457,51 +457,56 @@ def _demand_path(root: Path) -> Path | None:
 
 
 def _day_text(values: pd.Series) -> pd.Series:
-    """Parquet dates or timestamps as YYYY-MM-DD text (other values unchanged), each distinct value formatted once."""
+    """Parquet dates or timestamps as YYYY-MM-DD text (categorical; "" where missing), each distinct value
+    formatted once; other values unchanged."""
     if not (pd.api.types.is_datetime64_any_dtype(values) or (len(values) and isinstance(values.iloc[0],
                                                                                       datetime.date))):
         return values
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    text = pd.Series(pd.to_datetime(pd.Series(uniques)).dt.strftime(DATE_FORMAT).to_numpy(dtype=object))
-    out = text.to_numpy(dtype=object)[codes] if len(text) else np.empty(len(codes), dtype=object)
-    out[codes < 0] = ""
-    return pd.Series(out, index=values.index, dtype=object)
+    text = pd.to_datetime(pd.Series(uniques)).dt.strftime(DATE_FORMAT).to_numpy(dtype=object)
+    # categorical, not a text per row: the dates' checks then compare a few texts; a missing value (code -1)
+    # takes the appended ""
+    text_codes, texts = pd.factorize(np.append(text, ""))
+    return pd.Series(pd.Categorical.from_codes(text_codes[codes], texts), index=values.index)
 
 
-def _read_demand(root: Path, problems: _Collector) -> pd.DataFrame | None:
+def _read_demand(root: Path, problems: _Collector) -> tuple[pd.DataFrame | None, bool]:
+    """The demand file's rows (None when unusable), and whether they are in :data:`KEY` order already."""
     path = _demand_path(root)
     required = (C.DATE, C.REGION, C.TITLE, C.VIEWS)
     if path is None:
         problems.add("demand.csv", f"file is missing from {root} (demand.parquet is accepted instead)")
-        return None
+        return None, False
     if path.suffix == ".csv":
         df = _read_csv(path, required, problems)
         if df is None:
-            return None
+            return None, False
     else:
         if not _readable(path, problems, required=True):
-            return None
+            return None, False
         try:
             table = pq.read_table(path)
         except Exception as err:  # pyarrow raises several unrelated types for a corrupt file
             problems.add(path.name, f"cannot be read as Parquet: {err}")
-            return None
+            return None, False
         missing = [c for c in required if c not in table.column_names]
         if missing:
             problems.add(path.name, f"missing required column(s) {', '.join(missing)}")
-            return None
-        df = table.select(list(required)).to_pandas()
+            return None, False
+        df = table.select(list(required)).to_pandas(date_as_object=False)  # dates as datetime64, not a date per row
         if df.empty:
             problems.add(path.name, "has no rows; a scenario needs at least one day of demand")
-            return None
-        for col in (C.DATE, C.REGION, C.TITLE):  # dates as text: each distinct date is formatted once
-            df[col] = _stripped(_day_text(df[col]) if col == C.DATE else df[col])
+            return None, False
+        dates = _day_text(df[C.DATE])  # dates as text: each distinct date is formatted once (no spaces to strip)
+        df[C.DATE] = dates if isinstance(dates.dtype, pd.CategoricalDtype) else _stripped(dates)
+        for col in (C.REGION, C.TITLE):
+            df[col] = _stripped(df[col])
         if not pd.api.types.is_numeric_dtype(df[C.VIEWS]):
             df[C.VIEWS] = _stripped(df[C.VIEWS])
     file = path.name
     if df.empty:
         problems.add(file, "has no rows; a scenario needs at least one day of demand")
-        return None
+        return None, False
     out = pd.DataFrame(
         {
             C.DATE: _dates(df[C.DATE], file, C.DATE, problems, required=True),
@@ -511,10 +516,43 @@ def _read_demand(root: Path, problems: _Collector) -> pd.DataFrame | None:
                               valid=lambda v: v >= 0, rule="a number of views >= 0"),
         }
     )
-    dup = out.duplicated([C.DATE, C.REGION, C.TITLE], keep=False)
+    in_order = _in_key_order(out)
+    dup = _adjacent_duplicates(out) if in_order else out.duplicated(KEY, keep=False)
     if dup.any():
         problems.add(file, "duplicate (date, region, title_id) rows", C.TITLE, dup)
-    return out
+    return out, in_order
+
+
+KEY = [C.DATE, C.REGION, C.TITLE]
+"""The demand's key; the scenario's demand is sorted by it."""
+
+
+def _in_key_order(demand: pd.DataFrame) -> bool:
+    """Whether the rows are already sorted by :data:`KEY` (as a generated or exported file usually is).
+
+    One pass of comparisons of neighbouring rows: cheaper than sorting (or hashing) millions of Python strings,
+    which a file in order does not need.
+    """
+    if len(demand) < 2:
+        return True
+    d, r, t = (demand[c].to_numpy() for c in KEY)
+    if pd.isna(d).any():
+        return False
+    later, same_day = d[1:] > d[:-1], d[1:] == d[:-1]
+    if not (later | same_day).all():
+        return False
+    r_next, r_prev, t_next, t_prev = r[1:][same_day], r[:-1][same_day], t[1:][same_day], t[:-1][same_day]
+    return bool(((r_next > r_prev) | ((r_next == r_prev) & (t_next >= t_prev))).all())
+
+
+def _adjacent_duplicates(demand: pd.DataFrame) -> pd.Series:
+    """``demand.duplicated(KEY, keep=False)`` of rows sorted by :data:`KEY`: equal keys are neighbours."""
+    d, r, t = (demand[c].to_numpy() for c in KEY)
+    same = (d[1:] == d[:-1]) & (r[1:] == r[:-1]) & (t[1:] == t[:-1])
+    dup = np.zeros(len(demand), dtype=bool)
+    dup[1:] |= same
+    dup[:-1] |= same
+    return pd.Series(dup, index=demand.index)
 
 
 def _read_placement(root: Path, problems: _Collector) -> pd.DataFrame:
@@ -653,7 +691,7 @@ def _load(root: Path) -> Scenario:
     sites = _read_sites(root, problems)
     links = _read_links(root, sites, problems)
     settings = _read_settings(root, problems)
-    demand = _read_demand(root, problems)
+    demand, in_order = _read_demand(root, problems)
     placement = _read_placement(root, problems)
     if problems.problems or catalog is None or sites is None or links is None or demand is None:
         raise ScenarioError(str(root), problems.problems)
@@ -662,7 +700,9 @@ def _load(root: Path) -> Scenario:
     _check_cross(catalog, sites, graph, demand, placement, demand_file, problems)
     if problems.problems:
         raise ScenarioError(str(root), problems.problems)
-    demand = demand.sort_values([C.DATE, C.REGION, C.TITLE], kind="stable").reset_index(drop=True)
+    if not in_order:
+        demand = demand.sort_values(KEY, kind="stable")
+    demand = demand.reset_index(drop=True)
     return Scenario(
         path=root,
         catalog=catalog.reset_index(drop=True),

@@ -14,7 +14,8 @@ HISTORY_COLUMNS = (C.DATE, C.REGION, C.TITLE, C.VIEWS)
 
 
 def check_history(history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Validate a long demand frame and return its rows dated before ``as_of`` (a new frame).
+    """Validate a long demand frame and return its rows dated before ``as_of`` (a new frame, which may share
+    its columns with ``history``: read it, do not write into it).
 
     Raises
     ------
@@ -37,7 +38,13 @@ def check_history(history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
             f"as_of {as_of:%Y-%m-%d} is outside the data: history runs from {first:%Y-%m-%d} to {last:%Y-%m-%d}, "
             f"so as_of must be from {first + pd.Timedelta(days=1):%Y-%m-%d} to {latest:%Y-%m-%d}"
         )
-    past = history.loc[history[C.DATE] < as_of, list(HISTORY_COLUMNS)]
+    before = (history[C.DATE] < as_of).to_numpy()
+    every = bool(before.all())
+
+    def column(name: str) -> pd.Series:  # the rows before as_of, without a copy when that is all of them
+        return history[name] if every else history.loc[before, name]
+
+    past = pd.DataFrame({c: column(c) for c in HISTORY_COLUMNS}, copy=False)
     views = pd.to_numeric(past[C.VIEWS], errors="coerce")
     for bad, what in ((views.isna() | ~np.isfinite(views), "NaN, missing or infinite"), (views < 0, "negative")):
         if bad.any():
@@ -46,8 +53,16 @@ def check_history(history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
                 f"history has {int(bad.sum())} row(s) with {what} views, e.g. {row[C.DATE]:%Y-%m-%d}, "
                 f"region {row[C.REGION]!r}, title {row[C.TITLE]!r}: {row[C.VIEWS]!r}; expected a number >= 0"
             )
-    return past.assign(**{C.VIEWS: views.astype(float), C.REGION: past[C.REGION].astype(str),
-                          C.TITLE: past[C.TITLE].astype(str)})
+    return pd.DataFrame({C.DATE: past[C.DATE], C.REGION: _text(past[C.REGION]), C.TITLE: _text(past[C.TITLE]),
+                         C.VIEWS: views.astype(float, copy=False)}, copy=False)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """``values`` as text (``astype(str)``), the same Series when it holds only Python strings already (a
+    scenario's identifiers): no new array of millions of references."""
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values
+    return values.astype(str)
 
 
 def forecast(history: pd.DataFrame, as_of: pd.Timestamp | str, horizon: int = 1, model: str = "auto",

@@ -209,7 +209,8 @@ def build_context(history: pd.DataFrame, panel: Panel, catalog: pd.DataFrame | N
                   regions: list[str] | None) -> Context:
     """Region totals, release columns, the launch curve and past launch levels."""
     start, n_days = panel.start, panel.n_days
-    hist = history[history[C.DATE] >= start]
+    after = (history[C.DATE] >= start).to_numpy()
+    hist = history if after.all() else history[after]  # read only: no copy of a history that starts at the panel
     known = sorted(set(map(str, hist[C.REGION].unique())) | set(panel.keys[C.REGION]))
     wanted = sorted(set(regions)) if regions is not None else known
     all_regions = sorted(set(known) | set(wanted))
@@ -601,7 +602,7 @@ class Auto(PanelForecaster):
         out = active_rows(p.values, p.n_days)  # the series with recent demand get rows
         self.choice_ = replace(choice, series=choice.series[out])
         calibration = calibrate(point, p.values, p.first_seen, horizon, groups=segment_series,
-                                on_origin=self.work.done)
+                                on_origin=self.work.done, workers=local_workers())
         frame = self._frame(p.keys[out], expected[out], segments[out], model[out], calibration,
                             uncalibrated=(model == "auto:prophet")[out])
         cold = self._cold_start(horizon, totals_point(ctx.totals, horizon))

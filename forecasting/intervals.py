@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import dask
 import numpy as np
+import pandas as pd
 
 from forecasting.panel import ACTIVE_DAYS, active_rows
 
@@ -88,11 +90,14 @@ class Calibration:
 
     def _lookup(self, yhat: np.ndarray, groups: np.ndarray | None, field: str) -> np.ndarray:
         out = np.empty_like(yhat, dtype=float)
-        labels = np.full(len(yhat), POOLED, dtype=object) if groups is None else np.asarray(groups, dtype=object)
-        labels = np.where(np.isin(labels, list(self.tables)), labels, POOLED)
         steps = np.arange(yhat.shape[1])
-        for label in np.unique(labels.astype(str)):
-            rows = labels == label
+        if groups is None:
+            return self.tables[POOLED].at(yhat, np.broadcast_to(steps, yhat.shape), field)
+        # each distinct label looked up once (factorised, not compared row by row); others use the pooled table
+        codes, uniques = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=False)
+        table_of = np.asarray([u if isinstance(u, str) and u in self.tables else POOLED for u in uniques], dtype=object)
+        for label in np.unique(table_of.astype(str)) if len(table_of) else []:
+            rows = np.isin(codes, np.flatnonzero(table_of == label))
             out[rows] = self.tables[label].at(yhat[rows], np.broadcast_to(steps, yhat[rows].shape), field)
         return out
 
@@ -281,7 +286,8 @@ def correction_helps(pred: np.ndarray, y: np.ndarray, step: np.ndarray, origin: 
 def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizon: int,
               n_origins: int | None = None, coverage: float = COVERAGE,
               groups: np.ndarray | Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-              active_days: int = ACTIVE_DAYS, on_origin: Callable[[], None] | None = None) -> Calibration:
+              active_days: int = ACTIVE_DAYS, on_origin: Callable[[], None] | None = None,
+              workers: int = 1) -> Calibration:
     """Measure the scaled errors of ``point`` at the last ``n_origins`` days of ``values``.
 
     At each origin, the errors counted are those of the series with views in the ``active_days`` days
@@ -309,7 +315,11 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
     active_days : int
         Days before an origin in which a series needs views to count there.
     on_origin : callable, optional
-        Called after each origin of :func:`calibration_days` (for a progress display).
+        Called after each origin of :func:`calibration_days` (for a progress display; from worker threads when
+        ``workers`` > 1).
+    workers : int
+        Threads the origins run on (1: one after another); ``point`` must then be thread-safe. The result is the
+        same for any number.
 
     Returns
     -------
@@ -325,26 +335,31 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
             return np.asarray(groups(values[:, :origin], np.minimum(first_seen, origin)), dtype=object)
         return np.asarray(groups, dtype=object)
 
-    preds: list[np.ndarray] = []
-    actuals: list[np.ndarray] = []
-    step_of: list[np.ndarray] = []
-    group_of: list[np.ndarray] = []
-    origin_of: list[np.ndarray] = []
-    for origin in calibration_days(len(values), n_days, horizon, n_origins):
+    def at_origin(origin: int) -> tuple[np.ndarray, ...] | None:
+        """Forecasts, actuals, steps, group labels and origin of the series active at ``origin``."""
         steps = min(horizon, n_days - origin)
         ok = active_rows(values, origin, active_days)
+        out = None
         if ok.any():
             yhat = np.clip(point(values[:, :origin], np.minimum(first_seen, origin), steps), 0.0, None)[ok]
-            preds.append(yhat.reshape(-1))
-            actuals.append(values[ok, origin:origin + steps].reshape(-1))
-            step_of.append(np.tile(np.arange(steps), len(yhat)))
-            group_of.append(np.repeat(labels_at(origin)[ok], steps))
-            origin_of.append(np.full(yhat.size, origin))
+            out = (yhat.reshape(-1), values[ok, origin:origin + steps].reshape(-1),
+                   np.tile(np.arange(steps), len(yhat)), np.repeat(labels_at(origin)[ok], steps),
+                   np.full(yhat.size, origin))
         if on_origin is not None:
             on_origin()
-    if not preds or sum(len(p) for p in preds) < MIN_PER_BUCKET:
+        return out
+
+    days = calibration_days(len(values), n_days, horizon, n_origins)
+    if workers > 1 and len(days) > 1:  # independent origins on threads (numpy releases the GIL), kept in order
+        tasks = [dask.delayed(at_origin, pure=False, name=f"calibrate-{day}")(day, dask_key_name=f"calibrate-{day}")
+                 for day in days]
+        found = list(dask.compute(*tasks, scheduler="threads", num_workers=workers))
+    else:
+        found = [at_origin(day) for day in days]
+    parts = [f for f in found if f is not None]
+    if not parts or sum(len(f[0]) for f in parts) < MIN_PER_BUCKET:
         return poisson_calibration(horizon)
-    pred, y, step, group, day = (np.concatenate(x) for x in (preds, actuals, step_of, group_of, origin_of))
+    pred, y, step, group, day = (np.concatenate(x) for x in zip(*parts, strict=True))
 
     def table(rows: slice | np.ndarray) -> Table:
         t = _table(pred[rows], y[rows], step[rows], horizon, coverage)
@@ -354,8 +369,12 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
 
     tables = {POOLED: table(slice(None))}
     if groups is not None:
-        for label in np.unique(group.astype(str)):
-            rows = group == label
+        # each distinct label once (factorised, not compared row by row), in the order of their text
+        codes, uniques = pd.factorize(group, use_na_sentinel=False)
+        for i in np.argsort(np.asarray([str(u) for u in uniques]), kind="stable"):
+            if not isinstance(uniques[i], str):  # a label counts by its text: only text labels match it
+                continue
+            rows = codes == i
             if rows.sum() >= MIN_PER_BUCKET:
-                tables[label] = table(rows)
+                tables[str(uniques[i])] = table(rows)
     return Calibration(tables)

@@ -50,18 +50,24 @@ class LaunchCurve:
         ``g(age of the target day) / sum_k weights_k g(age of day n_days-1-k)`` (weights over the last
         ``len(weights)`` days, most recent first, normalised over days after release); 1 for series
         without a known release inside the curve's span.
+
+        The factor depends on the series only through its release column, which the series of one title
+        share across regions: it is computed once per distinct release column and indexed, rather than
+        as (series x window) temporaries (the same arithmetic per row, so the same values).
         """
         n = len(release_col)
         out = np.ones((n, horizon))
         known = np.isfinite(release_col) & (n_days - np.where(np.isfinite(release_col), release_col, 0) <= MAX_AGE)
         if not known.any() or self.launches == 0:
             return out
-        rc = release_col[known][:, None]
+        release, row_of = np.unique(release_col[known], return_inverse=True)
+        rc = release[:, None]
         past_age = (n_days - 1 - np.arange(len(weights)))[None, :] - rc
         w = np.where(past_age >= 0, weights[None, :], 0.0)
         g_past = (w * self.at(past_age)).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
         ahead = self.at((n_days + np.arange(horizon))[None, :] - rc)
-        out[known] = np.divide(ahead, g_past[:, None], out=np.ones_like(ahead), where=g_past[:, None] > 0)
+        factor = np.divide(ahead, g_past[:, None], out=np.ones_like(ahead), where=g_past[:, None] > 0)
+        out[known] = factor[row_of.reshape(-1)]
         return out
 
 

@@ -93,20 +93,28 @@ def build_panel(history: pd.DataFrame, as_of: pd.Timestamp, active_days: int = A
     Panel
         Series sorted by (region, title_id); absent rows are zero views.
     """
-    past = history[history[C.DATE] < as_of]
+    before = (history[C.DATE] < as_of).to_numpy()
+    past = history if before.all() else history[before]  # read only: no copy when every row is before as_of
     first_day = pd.Timestamp(past[C.DATE].min()) if len(past) else as_of
     if max_days is not None:
         first_day = max(first_day, as_of - pd.Timedelta(days=max_days))
         past = past[past[C.DATE] >= first_day]
     n_days = int((as_of - first_day).days)
-    recent = past[(past[C.DATE] >= as_of - pd.Timedelta(days=active_days)) & (past[C.VIEWS] > 0)]
-    keys = recent[[C.REGION, C.TITLE]].drop_duplicates().sort_values([C.REGION, C.TITLE]).reset_index(drop=True)
+    # series as integer pairs (region code, title code) with codes in sorted order: sorting and matching integers,
+    # not millions of (region, title) text pairs
+    region_code, regions = pd.factorize(past[C.REGION], sort=True, use_na_sentinel=False)
+    title_code, titles = pd.factorize(past[C.TITLE], sort=True, use_na_sentinel=False)
+    n_titles = max(len(titles), 1)
+    pair = region_code.astype(np.int64) * n_titles + title_code
+    recent = ((past[C.DATE] >= as_of - pd.Timedelta(days=active_days)) & (past[C.VIEWS] > 0)).to_numpy()
+    series = np.unique(pair[recent])
+    keys = pd.DataFrame({C.REGION: np.asarray(regions, dtype=object)[series // n_titles],
+                         C.TITLE: np.asarray(titles, dtype=object)[series % n_titles]})
     values = np.zeros((len(keys), n_days))
     if len(keys) and n_days:
-        codes = pd.MultiIndex.from_frame(keys)
-        rows = codes.get_indexer(pd.MultiIndex.from_frame(past[[C.REGION, C.TITLE]]))
+        rows = np.minimum(np.searchsorted(series, pair), len(series) - 1)
         cols = ((past[C.DATE] - first_day).dt.days).to_numpy()
-        kept = rows >= 0
+        kept = series[rows] == pair
         np.add.at(values, (rows[kept], cols[kept]), past[C.VIEWS].to_numpy(dtype=float)[kept])
     return Panel(keys, values, first_day, as_of, _first_seen(values))
 
@@ -132,8 +140,8 @@ def to_long(keys: pd.DataFrame, as_of: pd.Timestamp, yhat: np.ndarray, lower: np
     return pd.DataFrame(
         {
             C.DATE: np.tile(dates.to_numpy(), n),
-            C.REGION: np.repeat(keys[C.REGION].to_numpy(dtype=object), horizon).astype(str),
-            C.TITLE: np.repeat(keys[C.TITLE].to_numpy(dtype=object), horizon).astype(str),
+            C.REGION: _repeated_text(keys[C.REGION], horizon),
+            C.TITLE: _repeated_text(keys[C.TITLE], horizon),
             C.YHAT: yhat.reshape(-1),
             C.YHAT_LOWER: lower.reshape(-1),
             C.YHAT_UPPER: upper.reshape(-1),
@@ -142,3 +150,10 @@ def to_long(keys: pd.DataFrame, as_of: pd.Timestamp, yhat: np.ndarray, lower: np
         },
         columns=[*C.FORECAST_COLUMNS, *extra],
     )
+
+
+def _repeated_text(values: pd.Series, times: int) -> np.ndarray:
+    """Each value ``times`` times, as text; Python strings are kept as they are (not converted to a numpy text
+    array and back into new strings, one per row)."""
+    out = np.repeat(values.to_numpy(dtype=object), times)
+    return out if pd.api.types.infer_dtype(out, skipna=False) == "string" else out.astype(str).astype(object)

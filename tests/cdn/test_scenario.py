@@ -235,6 +235,33 @@ def test_duplicate_demand_rows(scenario_dir: Path) -> None:
     assert "demand.csv lines 2, 96, column title_id: duplicate (date, region, title_id) rows (2 rows)" in problems
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_demand_in_any_row_order_loads_sorted_and_reports_duplicates_by_line(scenario_dir: Path, fmt: str) -> None:
+    # a file in key order skips the sort and finds duplicates among neighbours; any other order is sorted
+    ordered = load_scenario(scenario_dir).demand
+    demand = pd.read_csv(scenario_dir / "demand.csv", dtype=str, keep_default_na=False)
+    shuffled = demand.sample(frac=1.0, random_state=0)
+    (scenario_dir / "demand.csv").unlink()
+
+    def write(frame: pd.DataFrame) -> None:
+        if fmt == "csv":
+            frame.to_csv(scenario_dir / "demand.csv", index=False)
+        else:
+            out = frame.assign(**{C.DATE: pd.to_datetime(frame[C.DATE]).dt.date, C.VIEWS: frame[C.VIEWS].astype(float)})
+            out.to_parquet(scenario_dir / "demand.parquet", index=False)
+
+    write(shuffled)
+    loaded = load_scenario(scenario_dir).demand
+    pd.testing.assert_frame_equal(loaded, ordered)
+    assert loaded[C.DATE].dtype == "datetime64[ns]" and loaded[C.TITLE].dtype == object
+    file = f"demand.{fmt}"
+    for frame, lines in ((pd.concat([demand.iloc[:2], demand.iloc[1:]]), "3, 4"),  # in order: neighbours
+                         (pd.concat([shuffled, shuffled.iloc[[5]]]), f"7, {len(demand) + 2}")):
+        write(frame)
+        message = f"{file} lines {lines}, column title_id: duplicate (date, region, title_id) rows (2 rows)"
+        assert message in problems_of(scenario_dir)
+
+
 def test_bad_settings(scenario_dir: Path) -> None:
     (scenario_dir / "settings.json").write_text('{"peak_hour_share": 2}')
     assert "settings.json, column peak_hour_share: peak_hour_share = 2; expected a share in (0, 1]" in problems_of(

@@ -66,3 +66,30 @@ def test_random_walks_rarely_keep_a_median_shift() -> None:
         calibration = calibrate(last_value, walks, np.zeros(4, dtype=int), 1)
         kept += not np.array_equal(calibration.median(walks[:, -1:]), walks[:, -1:])
     assert kept <= 4
+
+
+def test_calibration_is_the_same_on_one_thread_or_several_and_labels_are_looked_up_by_group() -> None:
+    rng = np.random.default_rng(2)
+    values = rng.poisson(rng.gamma(0.5, 4.0, (600, 1)), (600, 70)).astype(float)
+    first_seen = np.zeros(600, dtype=int)
+
+    def mean_point(v: np.ndarray, first: np.ndarray, horizon: int) -> np.ndarray:
+        return np.repeat(v[:, -7:].mean(axis=1, keepdims=True), horizon, axis=1)
+
+    def groups(v: np.ndarray, first: np.ndarray) -> np.ndarray:
+        return np.where(v[:, -7:].sum(axis=1) > 10, "busy", "quiet").astype(object)
+
+    one, two = (calibrate(mean_point, values, first_seen, 2, n_origins=20, groups=groups, workers=w) for w in (1, 2))
+    assert list(one.tables) == list(two.tables) == ["*", "busy", "quiet"]
+    for label, table in one.tables.items():
+        for field in ("edges", "lower", "upper", "mean", "median", "positive"):
+            assert np.array_equal(getattr(table, field), getattr(two.tables[label], field))
+    yhat = mean_point(values, first_seen, 2)
+    labels = np.array(["busy", "quiet", "unknown", None] * 150, dtype=object)
+    out = one.mean(yhat, labels)
+    for label, table in (("busy", "busy"), ("quiet", "quiet"), ("unknown", "*"), (None, "*")):
+        rows = np.array([x == label for x in labels])
+        assert np.array_equal(out[rows], one.mean(yhat[rows], np.full(rows.sum(), table, dtype=object)))
+        assert np.array_equal(one.mean(yhat[rows], np.full(rows.sum(), table, dtype=object)),
+                              np.clip(yhat[rows] + one.tables[table].at(yhat[rows], np.broadcast_to(
+                                  np.arange(2), yhat[rows].shape), "mean") * (yhat[rows] + 1.0), 0.0, None))

@@ -47,3 +47,17 @@ def test_analogs_prefer_same_language_and_genre_then_language() -> None:
     out = analog_levels(levels, catalog, ["new1", "new2"]).set_index(C.TITLE)["level"]
     assert out["new1"] == 0.1  # three English dramas
     assert out["new2"] == 0.5  # one French drama only: falls back to the French titles (median 0.5)
+
+
+def test_adjustment_of_many_series_equals_each_series_alone() -> None:
+    """The factor is computed once per distinct release column: every row must equal its own computation."""
+    rng = np.random.default_rng(0)
+    curve = LaunchCurve(np.r_[rng.uniform(0.5, 3.0, 20), rng.uniform(0.2, 1.0, 41)], launches=9)
+    release = rng.integers(-5, 70, 400).astype(float)
+    release[rng.random(400) < 0.2] = np.nan
+    weights = 0.5 ** (np.arange(28) / 4.0)
+    together = curve.adjustment(release, n_days=60, horizon=3, weights=weights)
+    alone = np.vstack([curve.adjustment(release[i:i + 1], n_days=60, horizon=3, weights=weights)
+                       for i in range(len(release))])
+    assert np.array_equal(together, alone)
+    assert not np.all(together == 1.0)
