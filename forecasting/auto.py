@@ -330,11 +330,15 @@ def origin_errors(point: PointFn, values: np.ndarray, first_seen: np.ndarray, ho
     days = origins(values.shape[1], horizon, n_origins)
     err = np.zeros((len(values), len(days)), dtype=np.float32)
     act = np.zeros_like(err)
+    # the target days of every origin, read from the (series x day) panel once as one compact block rather than
+    # column by column (a column of a row-major panel touches one cache line per series)
+    start = days[0] if len(days) else 0
+    future = np.ascontiguousarray(values[:, start:])
     for k, origin in enumerate(days):
         steps = min(horizon, values.shape[1] - origin)
         yhat = np.clip(point(values[:, :origin], np.minimum(first_seen, origin), steps), 0.0, None)
         seen = (first_seen < origin)[:, None]
-        actual = values[:, origin:origin + steps]
+        actual = future[:, origin - start:origin - start + steps]
         err[:, k] = (np.abs(actual - yhat) * seen).sum(axis=1)
         act[:, k] = (actual * seen).sum(axis=1)
     return err, act
@@ -513,6 +517,27 @@ def per_series_point(points: dict[str, PointFn], chosen: np.ndarray, segments: n
     return point
 
 
+def _shared_origins(point: PointFn, reused: set[int]) -> PointFn:
+    """``point`` computing its forecast from the first ``n`` days once when ``n`` is in ``reused``: the first
+    call keeps it, the second takes it (and frees it).
+
+    Every call in ``Auto.predict`` from ``n`` days is on the same first days of its panel, with the same
+    ``first_seen`` and horizon: the Prophet backtest's origins are also calibration origins.
+    """
+    kept: dict[int, np.ndarray] = {}
+
+    def shared(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        n_days = values.shape[1]
+        if n_days in kept:
+            return kept.pop(n_days)
+        out = point(values, first_seen, horizon)
+        if n_days in reused:
+            kept[n_days] = out
+        return out
+
+    return shared
+
+
 @register("auto")
 class Auto(PanelForecaster):
     """The default model (see the module docstring).
@@ -589,8 +614,11 @@ class Auto(PanelForecaster):
         prophet_steps = len(origins(p.n_days, horizon, self.prophet_origins)) if tried else 0
         self.work.expect(len(points) + 1 + prophet_steps + len(calibration_days(len(p.values), p.n_days, horizon)))
         choice = choose(points, p, segments, horizon, work=self.work)
-        point = per_series_point(points, choice.series, segments, choice.top)
-        expected = np.clip(point(p.values, p.first_seen, horizon), 0.0, None)
+        chosen = per_series_point(points, choice.series, segments, choice.top)
+        expected = np.clip(chosen(p.values, p.first_seen, horizon), 0.0, None)
+        calibrated_at = calibration_days(len(p.values), p.n_days, horizon)
+        reused = set(origins(p.n_days, horizon, self.prophet_origins)) & set(calibrated_at) if tried else set()
+        point = _shared_origins(chosen, reused)  # Prophet's backtest origins are calibration origins too: once each
         model = np.char.add("auto:", choice.series.astype(str)).astype(object)
         # Prophet on the head's top series, if it backtests better there
         if self.use_prophet and self._prophet_wins(

@@ -107,7 +107,8 @@ def build_panel(history: pd.DataFrame, as_of: pd.Timestamp, active_days: int = A
     n_titles = max(len(titles), 1)
     pair = region_code.astype(np.int64) * n_titles + title_code
     recent = ((past[C.DATE] >= as_of - pd.Timedelta(days=active_days)) & (past[C.VIEWS] > 0)).to_numpy()
-    series = np.unique(pair[recent])
+    series = np.sort(pair[recent])  # sorted distinct pairs (np.unique hashes first: several times slower here)
+    series = series[np.r_[True, series[1:] != series[:-1]]] if len(series) else series
     keys = pd.DataFrame({C.REGION: np.asarray(regions, dtype=object)[series // n_titles],
                          C.TITLE: np.asarray(titles, dtype=object)[series % n_titles]})
     values = np.zeros((len(keys), n_days))

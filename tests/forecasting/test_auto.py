@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from forecasting import columns as C
 from forecasting import forecast
-from forecasting.auto import Auto, scaled_ewma_level
+from forecasting.auto import Auto, _shared_origins, origin_errors, scaled_ewma_level
 from forecasting.backtest import backtest
 from forecasting.models import ewma_point
 
@@ -171,3 +171,28 @@ def test_paired_t_only_passes_a_consistent_improvement() -> None:
     noisy = np.array([9.0, -8.0, 7.0, -6.0, 5.0, -4.0, 3.0])
     t = paired_t(np.array([consistent.sum(), noisy.sum()]), np.array([(consistent ** 2).sum(), (noisy ** 2).sum()]), 7)
     assert t[0] > 5 and t[1] < 1
+
+
+def test_a_shared_origin_is_computed_once_and_others_every_time() -> None:
+    calls: list[int] = []
+
+    def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        calls.append(values.shape[1])
+        return np.repeat(values[:, -1:], horizon, axis=1)
+
+    values = np.arange(20.0).reshape(2, 10)
+    shared = _shared_origins(point, {8})
+    first, again = (shared(values[:, :8], np.zeros(2, dtype=int), 1) for _ in range(2))
+    assert np.array_equal(first, again) and calls == [8]
+    shared(values[:, :7], np.zeros(2, dtype=int), 1), shared(values[:, :7], np.zeros(2, dtype=int), 1)
+    shared(values[:, :8], np.zeros(2, dtype=int), 1)  # taken already: computed again
+    assert calls == [8, 7, 7, 8]
+
+
+def test_origin_errors_count_each_series_from_its_first_view() -> None:
+    values = np.array([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [0.0, 0.0, 0.0, 0.0, 3.0, 1.0]])
+    first_seen = np.array([0, 4])
+    err, act = origin_errors(lambda v, f, h: np.repeat(v[:, -1:], h, axis=1), values, first_seen, 2, 3)
+    # origins 2..5 (steps 2, 2, 2, 1): series 0 misses by 1 and 2, series 1 counts from origin 5 (after day 4)
+    assert np.array_equal(err, np.array([[1 + 2, 1 + 2, 1 + 2, 1], [0, 0, 0, 3 - 1]], dtype=np.float32))
+    assert np.array_equal(act, np.array([[3 + 4, 4 + 5, 5 + 6, 6], [0, 0, 0, 1]], dtype=np.float32))
