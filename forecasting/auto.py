@@ -97,7 +97,8 @@ def segment_series(values: np.ndarray, first_seen: np.ndarray, window: int = 28)
     order = np.argsort(-recent, kind="stable")
     cumulative = np.cumsum(recent[order]) / max(recent.sum(), 1e-12)
     seg = np.empty(len(recent), dtype=object)
-    seg[order] = np.where(cumulative <= HEAD_SHARE, "head", np.where(cumulative <= TORSO_SHARE, "torso", "tail"))
+    names = np.array(["head", "torso", "tail"], dtype=object)  # three shared strings, not a new one per series
+    seg[order] = names[np.where(cumulative <= HEAD_SHARE, 0, np.where(cumulative <= TORSO_SHARE, 1, 2))]
     if len(order) and seg[order[0]] != "head":
         seg[order[0]] = "head"
     launch = values.shape[1] - first_seen <= LAUNCH_DAYS
