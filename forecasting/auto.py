@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from forecasting import columns as C
-from forecasting.boosted import fit_once_point
 from forecasting.errors import ForecastError
 from forecasting.intervals import MAX_ORIGINS, MIN_T, Calibration, PointFn, calibrate, calibration_days, paired_t
 from forecasting.launch import FIRST_WEEK, LaunchCurve, analog_levels, learn_curve
@@ -67,10 +66,6 @@ OWN_HALFLIVES = (0.0, 1.0, 2.0)
 value). On data/wikipedia (2 articles, every day of 2008-2015 as an origin) they pool a WAPE of 0.354-0.385
 against the last value's 0.481, where the region total's index (``sewma``) helps less: a region's index is its
 biggest series'."""
-BOOSTED_MAX_SERIES = 50_000
-"""Panels of at most this many series (the history panel: every series active at a past origin) also try the
-global LightGBM model: one fit (about 10 CPU s) and one prediction per origin; bigger panels skip it, so the
-national forecast's cost does not grow."""
 SERIES_CHOICE_DAYS = 28
 SERIES_CHOICE_WAPE = 0.5
 """A series with at least ``SERIES_CHOICE_DAYS`` days of history whose best naive baseline backtests below
@@ -343,10 +338,9 @@ def share_point(ctx: Context, halflife: float) -> PointFn:
     return point
 
 
-def candidates(ctx: Context, seed: int = 0) -> dict[str, PointFn]:
-    """The candidate forecasters of ``auto``: the three naive baselines first, then the smoothers, the
-    top-down share models and, on panels of at most ``BOOSTED_MAX_SERIES`` series, the global LightGBM model
-    (fitted once per forecast, :func:`~forecasting.boosted.fit_once_point`)."""
+def candidates(ctx: Context) -> dict[str, PointFn]:
+    """The fast candidate forecasters of ``auto``: the three naive baselines first, then the smoothers (with
+    the region's and with the series' own weekday index) and the top-down share models."""
     out: dict[str, PointFn] = {"last_value": last_value_point, "mean7": mean7_point, "snaive7": snaive7_point}
     def sewma(values: np.ndarray, first_seen: np.ndarray, horizon: int, halflife: float) -> np.ndarray:
         profile = weekly_profile(ctx.totals[:, : values.shape[1]])
@@ -363,8 +357,6 @@ def candidates(ctx: Context, seed: int = 0) -> dict[str, PointFn]:
         out[f"osewma{hl:g}"] = functools.partial(osewma, halflife=hl)
     for hl in (1.0, 2.0, 4.0, 7.0, 14.0, 28.0):
         out[f"share{hl:g}"] = share_point(ctx, hl)
-    if len(ctx.region_of) <= BOOSTED_MAX_SERIES:
-        out["lightgbm"] = fit_once_point(ctx.region_of, seed=seed)
     return out
 
 
@@ -655,7 +647,7 @@ class Auto(PanelForecaster):
             raise ForecastError("model 'auto' must be fitted before predict")
         p, ctx = self.history_panel_, self.context_
         segments = segment_series(p.values, p.first_seen)
-        points = candidates(ctx, self.seed)
+        points = candidates(ctx)
         head = np.flatnonzero(segments == "head")  # the series Prophet is tried on
         head = head[np.argsort(-p.values[head, -28:].sum(axis=1), kind="stable")][: self.prophet_head]
         head = head[p.history_days()[head] >= PROPHET_MIN_DAYS]

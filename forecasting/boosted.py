@@ -17,7 +17,6 @@ shorter than ``MIN_DAYS``).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -213,26 +212,6 @@ def boosted_forecast(values: np.ndarray, first_seen: np.ndarray, horizon: int,
     if horizon < 1:
         raise ForecastError(f"horizon must be >= 1 day, got {horizon}")
     return boosted_predict(boosted_fit(values, first_seen, regions, objective, seed), values, first_seen, horizon)
-
-
-def fit_once_point(regions: np.ndarray | None = None, objective: str = DEFAULT_OBJECTIVE, seed: int = 0) -> PointFn:
-    """The global model as a PointFn that trains once, on the shortest history it is asked about, and
-    forecasts every later (longer) history of the same rows from that fit with their own features; a
-    shorter history than the fit's retrains (no forecast reads a model trained on its future).
-
-    A rolling-origin backtest calls it at increasing origins: one fit, then one prediction per origin.
-    """
-    lock = threading.Lock()
-    state: dict[str, BoostedFit | None] = {}
-
-    def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
-        with lock:
-            if "fit" not in state or (state["fit"] is not None and state["fit"].n_days > values.shape[1]):
-                state["fit"] = boosted_fit(values, first_seen, regions, objective, seed)
-            fit = state["fit"]
-        return boosted_predict(fit, values, first_seen, horizon)[0]
-
-    return point
 
 
 def boosted_point(regions: np.ndarray | None = None, objective: str = DEFAULT_OBJECTIVE, seed: int = 0) -> PointFn:

@@ -8,8 +8,7 @@ import pytest
 
 from forecasting import columns as C
 from forecasting import forecast
-from forecasting import boosted
-from forecasting.boosted import MIN_DAYS, boosted_fit, boosted_forecast, boosted_predict, fit_once_point, lightgbm_point
+from forecasting.boosted import MIN_DAYS, boosted_fit, boosted_forecast, boosted_predict, lightgbm_point
 from forecasting.errors import ForecastError
 from forecasting.models import mean7_point
 
@@ -67,27 +66,6 @@ def test_the_registered_model_follows_the_forecast_contract() -> None:
     assert len(out) == 80 and set(out[C.MODEL]) == {"lightgbm"}
     assert (out[C.YHAT_LOWER] >= 0).all()
     assert (out[C.YHAT_LOWER] <= out[C.YHAT]).all() and (out[C.YHAT] <= out[C.YHAT_UPPER]).all()
-
-
-def test_the_fit_once_point_trains_on_the_shortest_history_and_forecasts_later_ones(monkeypatch) -> None:
-    values = weekend_panel(n_series=40, n_days=49)
-    first_seen = np.zeros(len(values), dtype=int)
-    reference = boosted_forecast(values[:, :42], first_seen, 1)[0]  # the model trained on 42 days
-    fits: list[int] = []
-
-    def counted(v: np.ndarray, *args: object) -> boosted.BoostedFit | None:
-        fits.append(v.shape[1])
-        return boosted_fit(v, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(boosted, "boosted_fit", counted)
-    point = fit_once_point()
-    at_42 = point(values[:, :42], first_seen, 1)
-    for origin in range(43, 50):  # a rolling-origin backtest: later origins, no refit
-        point(values[:, :origin], first_seen, 1)
-    assert fits == [42]
-    np.testing.assert_allclose(at_42, reference)  # seeded: the same model
-    point(values[:, :35], first_seen, 1)  # a shorter history: a model trained on its future would leak, so refit
-    assert fits == [42, 35]
 
 
 def test_a_fitted_model_forecasts_a_constant_panel_at_its_level() -> None:
