@@ -1,7 +1,8 @@
 """``auto``: the best of the naive baselines and the fast models, chosen by rolling-origin backtest.
 
 1. **Candidates** (vectorised over every series): the naive baselines (last value, mean of 7, seasonal
-   naive 7), EWMA and seasonal EWMA, and top-down share models: the title's EWMA share of its region's views,
+   naive 7), EWMA, seasonal EWMA with the region's weekday index and with the series' own (a median of
+   weekday ratios, :func:`own_profile`), and top-down share models: the title's EWMA share of its region's views,
    corrected for where it stands on the launch curve (:mod:`forecasting.launch`), times the region total
    forecast (seasonal EWMA); plus the median of each segment's three best (``combo``).
 2. **Choice**: every candidate is run at the last days of the history (:func:`selection_origins`) as if each were
