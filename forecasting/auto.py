@@ -4,7 +4,7 @@
    naive 7), EWMA, seasonal EWMA with the region's weekday index and with the series' own (a median of
    weekday ratios, :func:`own_profile`), and top-down share models: the title's EWMA share of its region's views,
    corrected for where it stands on the launch curve (:mod:`forecasting.launch`), times the region total
-   forecast (seasonal EWMA); plus the median of each segment's three best (``combo``).
+   forecast (seasonal EWMA); plus the median of each segment's three best (``combo``; own-index ones excluded).
 2. **Choice**: every candidate is run at the last days of the history (:func:`selection_origins`) as if each were
    the origin. Series are split into segments (launch phase, head, torso, tail by recent views; one segment
    for small panels). A candidate other than a naive baseline replaces the best naive only where its paired
