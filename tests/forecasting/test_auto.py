@@ -215,3 +215,20 @@ def test_a_series_with_its_own_weekly_cycle_takes_an_own_profile_candidate(weekl
     assert model.choice_ is not None
     chosen = dict(zip(model.panel_.keys[C.TITLE], model.choice_.series, strict=True))
     assert chosen["cyclic"].startswith("osewma") or chosen["cyclic"] == "combo", chosen
+
+
+def test_own_index_candidates_are_tried_only_on_panels_up_to_own_max_series(weekly, monkeypatch) -> None:
+    from forecasting import auto
+
+    history = weekly({"a": 500.0, "b": 80.0}, days=70)
+    as_of = pd.Timestamp("2024-03-11")
+
+    def tried() -> set[str]:
+        model = Auto(use_prophet=False).fit(history, as_of)
+        model.predict(1)
+        assert model.choice_ is not None
+        return {c for c in model.choice_.wape["candidate"] if c.startswith(auto.OWN_PREFIX)}
+
+    assert tried() == {"osewma0", "osewma1", "osewma2"}
+    monkeypatch.setattr(auto, "OWN_MAX_SERIES", 1)  # two series: above the cap
+    assert tried() == set()
