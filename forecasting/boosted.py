@@ -17,6 +17,7 @@ shorter than ``MIN_DAYS``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -84,6 +85,100 @@ def _regressor(objective: str, seed: int, n_rows: int) -> Any:
                              **params)
 
 
+@dataclass(frozen=True)
+class BoostedFit:
+    """The global model fitted on a panel's history: forecasts from that history or any later one."""
+
+    mlf: Any  # the fitted MLForecast
+    labels: np.ndarray  # region code of each panel row
+    categories: np.ndarray  # every region code
+    n_days: int  # history days it was trained on
+
+
+def _check(values: np.ndarray, first_seen: np.ndarray, regions: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    values = np.asarray(values, dtype=float)
+    first_seen = np.asarray(first_seen, dtype=int)
+    n_series = values.shape[0] if values.ndim == 2 else -1
+    if n_series < 0 or first_seen.shape != (n_series,) or (regions is not None and len(regions) != n_series):
+        raise ForecastError(f"values must be (n_series, n_days), first_seen and regions (n_series,), got "
+                            f"{np.shape(values)}, {first_seen.shape} and {None if regions is None else len(regions)}")
+    return values, first_seen
+
+
+def boosted_fit(values: np.ndarray, first_seen: np.ndarray, regions: np.ndarray | None = None,
+                objective: str = DEFAULT_OBJECTIVE, seed: int = 0) -> BoostedFit | None:
+    """Train the global LightGBM model on a panel's history (None: too short, or no series with views).
+
+    Parameters are those of :func:`boosted_forecast`.
+    """
+    from mlforecast import MLForecast
+    from mlforecast.lag_transforms import RollingMean, SeasonalRollingMean
+
+    if objective not in OBJECTIVES:
+        raise ForecastError(f"unknown LightGBM objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
+    values, first_seen = _check(values, first_seen, regions)
+    n_days = values.shape[1]
+    rows = head_rows(values, MAX_SERIES, SCALE_DAYS)
+    if n_days < MIN_DAYS or len(rows) == 0:
+        return None
+    labels = np.zeros(len(values), dtype=int) if regions is None else pd.factorize(np.asarray(regions))[0]
+    categories = np.unique(labels)
+    scale = _scale(values)
+    rng = np.random.default_rng(seed)
+    train = rows[: MAX_TRAIN_SERIES // 2]
+    rest = rows[MAX_TRAIN_SERIES // 2:]
+    if len(rest):
+        take = min(len(rest), MAX_TRAIN_SERIES - len(train))
+        train = np.r_[train, np.sort(rng.choice(rest, take, replace=False))]
+    train_days = int(np.clip(MAX_TRAIN_ROWS // len(train), MIN_TRAIN_DAYS, MAX_TRAIN_DAYS))
+    first_col = max(0, n_days - train_days - WARMUP_DAYS)
+    mlf = MLForecast(
+        models={"lgb": _regressor(objective, seed, len(train) * min(train_days, n_days))}, freq=1, lags=list(LAGS),
+        lag_transforms={1: [RollingMean(window_size=7, min_samples=1), RollingMean(window_size=28, min_samples=1)],
+                        7: [SeasonalRollingMean(season_length=7, window_size=4, min_samples=1)]},
+        date_features=[weekday], num_threads=1,
+    )
+    frame = _long(values, train, first_col, first_seen, scale, labels)
+    frame["region"] = pd.Categorical(frame["region"], categories=categories)
+    prep = pd.DataFrame(mlf.preprocess(frame, static_features=["region", "log_scale"], dropna=False))
+    keep = (prep["age"].to_numpy() >= 0) & (prep["ds"].to_numpy() >= n_days - train_days)
+    prep = prep[keep]
+    weight = scale[prep["unique_id"].to_numpy()]
+    features = prep.drop(columns=["unique_id", "ds", "y"])
+    mlf.fit_models(features, prep["y"].to_numpy(), models_fit_kwargs={"lgb": {"sample_weight": weight}})
+    return BoostedFit(mlf, labels, categories, n_days)
+
+
+def boosted_predict(fit: BoostedFit | None, values: np.ndarray, first_seen: np.ndarray,
+                    horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Forecast a panel's series from its history ``values`` (that of the fit, or a later one of the same
+    rows) with a fitted model: ``yhat`` (n_series, horizon), >= 0, and True where LightGBM forecast a series
+    (the ``MAX_SERIES`` with most recent views; the others get the mean of their last 7 days)."""
+    if horizon < 1:
+        raise ForecastError(f"horizon must be >= 1 day, got {horizon}")
+    values, first_seen = _check(values, first_seen, None)
+    n_series, n_days = values.shape
+    yhat = mean7_point(values, first_seen, horizon)
+    fitted = np.zeros(n_series, dtype=bool)
+    rows = head_rows(values, MAX_SERIES, SCALE_DAYS)
+    if fit is None or n_days < MIN_DAYS or len(rows) == 0:
+        return np.clip(yhat, 0.0, None), fitted
+    if len(fit.labels) != n_series:
+        raise ForecastError(f"the model was fitted on {len(fit.labels)} series, asked to forecast {n_series}")
+    scale = _scale(values)
+    new = _long(values, rows, max(0, n_days - WARMUP_DAYS - 1), first_seen, scale, fit.labels)
+    new["region"] = pd.Categorical(new["region"], categories=fit.categories)
+    future_ds = np.arange(n_days, n_days + horizon)
+    future = pd.DataFrame({"unique_id": np.repeat(rows, horizon), "ds": np.tile(future_ds, len(rows)),
+                           "age": (future_ds[None, :] - first_seen[rows, None]).reshape(-1)})
+    pred = fit.mlf.predict(horizon, new_df=new, X_df=future).sort_values(["unique_id", "ds"])
+    order = np.argsort(rows, kind="stable")  # predict returns the series sorted by id
+    out = pred["lgb"].to_numpy().reshape(len(rows), horizon)
+    yhat[rows[order]] = out * scale[rows[order], None]
+    fitted[rows] = True
+    return np.clip(yhat, 0.0, None), fitted
+
+
 def boosted_forecast(values: np.ndarray, first_seen: np.ndarray, horizon: int,
                      regions: np.ndarray | None = None, objective: str = DEFAULT_OBJECTIVE,
                      seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -114,60 +209,9 @@ def boosted_forecast(values: np.ndarray, first_seen: np.ndarray, horizon: int,
     ForecastError
         Unknown objective, ``horizon`` < 1, inconsistent shapes.
     """
-    from mlforecast import MLForecast
-    from mlforecast.lag_transforms import RollingMean, SeasonalRollingMean
-
-    if objective not in OBJECTIVES:
-        raise ForecastError(f"unknown LightGBM objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
     if horizon < 1:
         raise ForecastError(f"horizon must be >= 1 day, got {horizon}")
-    values = np.asarray(values, dtype=float)
-    first_seen = np.asarray(first_seen, dtype=int)
-    n_series, n_days = values.shape if values.ndim == 2 else (-1, -1)
-    if n_series < 0 or first_seen.shape != (n_series,) or (regions is not None and len(regions) != n_series):
-        raise ForecastError(f"values must be (n_series, n_days), first_seen and regions (n_series,), got "
-                            f"{np.shape(values)}, {first_seen.shape} and {None if regions is None else len(regions)}")
-    yhat = mean7_point(values, first_seen, horizon)
-    fitted = np.zeros(n_series, dtype=bool)
-    rows = head_rows(values, MAX_SERIES, SCALE_DAYS)
-    if n_days < MIN_DAYS or len(rows) == 0:
-        return np.clip(yhat, 0.0, None), fitted
-    labels = np.zeros(n_series, dtype=int) if regions is None else pd.factorize(np.asarray(regions))[0]
-    categories = np.unique(labels)
-    scale = _scale(values)
-    rng = np.random.default_rng(seed)
-    train = rows[: MAX_TRAIN_SERIES // 2]
-    rest = rows[MAX_TRAIN_SERIES // 2:]
-    if len(rest):
-        take = min(len(rest), MAX_TRAIN_SERIES - len(train))
-        train = np.r_[train, np.sort(rng.choice(rest, take, replace=False))]
-    train_days = int(np.clip(MAX_TRAIN_ROWS // len(train), MIN_TRAIN_DAYS, MAX_TRAIN_DAYS))
-    first_col = max(0, n_days - train_days - WARMUP_DAYS)
-    mlf = MLForecast(
-        models={"lgb": _regressor(objective, seed, len(train) * min(train_days, n_days))}, freq=1, lags=list(LAGS),
-        lag_transforms={1: [RollingMean(window_size=7, min_samples=1), RollingMean(window_size=28, min_samples=1)],
-                        7: [SeasonalRollingMean(season_length=7, window_size=4, min_samples=1)]},
-        date_features=[weekday], num_threads=1,
-    )
-    frame = _long(values, train, first_col, first_seen, scale, labels)
-    frame["region"] = pd.Categorical(frame["region"], categories=categories)
-    prep = pd.DataFrame(mlf.preprocess(frame, static_features=["region", "log_scale"], dropna=False))
-    keep = (prep["age"].to_numpy() >= 0) & (prep["ds"].to_numpy() >= n_days - train_days)
-    prep = prep[keep]
-    weight = scale[prep["unique_id"].to_numpy()]
-    features = prep.drop(columns=["unique_id", "ds", "y"])
-    mlf.fit_models(features, prep["y"].to_numpy(), models_fit_kwargs={"lgb": {"sample_weight": weight}})
-    new = _long(values, rows, max(0, n_days - WARMUP_DAYS - 1), first_seen, scale, labels)
-    new["region"] = pd.Categorical(new["region"], categories=categories)
-    future_ds = np.arange(n_days, n_days + horizon)
-    future = pd.DataFrame({"unique_id": np.repeat(rows, horizon), "ds": np.tile(future_ds, len(rows)),
-                           "age": (future_ds[None, :] - first_seen[rows, None]).reshape(-1)})
-    pred = mlf.predict(horizon, new_df=new, X_df=future).sort_values(["unique_id", "ds"])
-    order = np.argsort(rows, kind="stable")  # predict returns the series sorted by id
-    out = pred["lgb"].to_numpy().reshape(len(rows), horizon)
-    yhat[rows[order]] = out * scale[rows[order], None]
-    fitted[rows] = True
-    return np.clip(yhat, 0.0, None), fitted
+    return boosted_predict(boosted_fit(values, first_seen, regions, objective, seed), values, first_seen, horizon)
 
 
 def boosted_point(regions: np.ndarray | None = None, objective: str = DEFAULT_OBJECTIVE, seed: int = 0) -> PointFn:

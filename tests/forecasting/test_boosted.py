@@ -8,7 +8,7 @@ import pytest
 
 from forecasting import columns as C
 from forecasting import forecast
-from forecasting.boosted import MIN_DAYS, boosted_forecast, lightgbm_point
+from forecasting.boosted import MIN_DAYS, boosted_fit, boosted_forecast, boosted_predict, lightgbm_point
 from forecasting.errors import ForecastError
 from forecasting.models import mean7_point
 
@@ -66,3 +66,14 @@ def test_the_registered_model_follows_the_forecast_contract() -> None:
     assert len(out) == 80 and set(out[C.MODEL]) == {"lightgbm"}
     assert (out[C.YHAT_LOWER] >= 0).all()
     assert (out[C.YHAT_LOWER] <= out[C.YHAT]).all() and (out[C.YHAT] <= out[C.YHAT_UPPER]).all()
+
+
+def test_a_fitted_model_forecasts_a_constant_panel_at_its_level() -> None:
+    values = np.full((30, 60), 10.0)  # every series 10 views a day: the L1 model's forecast is 10
+    first_seen = np.zeros(30, dtype=int)
+    fit = boosted_fit(values[:, :50], first_seen)
+    yhat, fitted = boosted_predict(fit, values, first_seen, 2)
+    assert fitted.all()
+    np.testing.assert_allclose(yhat, 10.0, rtol=1e-6)
+    with pytest.raises(ForecastError, match="fitted on 30 series"):
+        boosted_predict(fit, values[:3], first_seen[:3], 1)
