@@ -420,23 +420,37 @@ def upstream_sites(scenario: Scenario) -> dict[str, tuple[str, str]]:
 
 
 def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.ndarray],
-                 upstream: dict[str, tuple[str, str]], sites: pd.DataFrame,
-                 size_gb: np.ndarray) -> dict[str, np.ndarray]:
-    """Feed each upstream cache the merged misses of its edges in arrival order; outcome per edge request."""
+                 upstream: dict[str, tuple[str, str]], sites: pd.DataFrame, size_gb: np.ndarray, *,
+                 admission: Admission = "all", forward: dict[str, np.ndarray] | None = None,
+                 pinned: Mapping[str, np.ndarray] | None = None,
+                 fill_budget: Mapping[str, float] | None = None,
+                 filled: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Feed each upstream cache the merged misses of its edges in arrival order; outcome per edge request.
+
+    ``forward`` (edge site -> bool per request) picks the requests an edge sends to its upstream cache
+    (default: every miss); ``admission`` is the upstream caches' admission rule. ``pinned`` (storage site -> (day, title) booleans) soft-pins a plan's storage
+    holdings into that site's cache (:func:`run_cache`, within ``fill_budget`` GB a night); ``filled``
+    receives each storage site's GB written for its pins per night.
+    """
     result = {site: np.zeros(stream.title.size, dtype=np.int8) for site, stream in streams.items()}
     children: dict[str, list[str]] = {}
     for site in streams:
         if upstream[site][0]:
             children.setdefault(upstream[site][0], []).append(site)
     for parent, kids in sorted(children.items()):
-        picks = [np.flatnonzero((edge[kid] == MISS) | (edge[kid] == ADMIT)) for kid in kids]
+        picks = [np.flatnonzero(forward[kid] if forward is not None else (edge[kid] == MISS) | (edge[kid] == ADMIT))
+                 for kid in kids]
         part = {name: np.concatenate([getattr(streams[k], name)[p] for k, p in zip(kids, picks, strict=True)])
                 for name in ("day", "hour", "title", "views")}
         order = np.lexsort((part["hour"], part["day"]))
         merged = Requests(day=part["day"][order], title=part["title"][order], hour=part["hour"][order],
                           views=part["views"][order], next_access=_next_access(part["title"][order]))
         outcome = np.empty(order.size, dtype=np.int8)
-        outcome[order] = run_cache(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_gb)
+        held = pinned.get(parent) if pinned is not None else None
+        budget = float(fill_budget[parent]) if fill_budget is not None else np.inf
+        outcome[order] = run_cache(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_gb, pinned=held,
+                                   admission=admission, pins="soft", fill_budget_gb=budget,
+                                   filled_gb=filled[parent] if filled is not None and held is not None else None)
         start = 0
         for kid, pick in zip(kids, picks, strict=True):
             result[kid][pick] = outcome[start:start + pick.size]
@@ -473,6 +487,7 @@ def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates
     written = sizes[title] * views
     pulled = np.where(at_edge == ADMIT, np.maximum(written, view_gb), np.where(missed, view_gb, 0.0))
     up_write = np.where(missed & (up == ADMIT), written, 0.0)
+    up_held = (up == HIT) | (up == PINNED)  # PINNED: a storage site's soft-pinned plan title (hybrid)
     key = day * len(catalog) + title
     keys, inverse = np.unique(key, return_inverse=True)
 
@@ -480,7 +495,7 @@ def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates
         return np.bincount(inverse, weights=weights, minlength=keys.size)
 
     hit = (at_edge == HIT) | (at_edge == PINNED)
-    up_hit = missed & (up == HIT)
+    up_hit = missed & up_held
     titles = keys % len(catalog)
     day_dates = np.array(dates, dtype="datetime64[ns]")
     rows = pd.DataFrame({
@@ -498,7 +513,7 @@ def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates
         "on_demand_gb": count(pulled + up_write),
     })
     # where the pulled bytes come from: the upstream cache when it held or just admitted the title
-    sender = np.where(missed & ((up == HIT) | (up == ADMIT)) & (up_site != ""), up_site, srv)
+    sender = np.where(missed & (up_held | (up == ADMIT)) & (up_site != ""), up_site, srv)
     traffic = [pd.DataFrame({"day": day[missed], "entry": site, "server": sender[missed], "hour": hour[missed],
                              C.GB: pulled[missed]})]
     if up_write.any():
@@ -622,8 +637,8 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
                   holdings: Sequence[pd.DataFrame], pinned_share: Mapping[str, float | Sequence[float]], *,
                   policy: str | Mapping[str, str] = HYBRID_POLICY, admission: Admission = "all",
                   pins: PinKind | Mapping[str, PinKind | Sequence[PinKind]] = "hard", warmup_days: int = 7,
-                  seed: int = 0,
-                  budget: int | None = REQUEST_BUDGET, strategy: str = "hybrid") -> CacheReplay:
+                  seed: int = 0, budget: int | None = REQUEST_BUDGET, strategy: str = "hybrid",
+                  storage_caches: bool = True) -> CacheReplay:
     """Replay consecutive days against hybrid edges: the day's plan pinned, a cache in the rest of the disk.
 
     Parameters
@@ -681,7 +696,18 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     disks = scenario.sites.set_index(C.SITE)[C.DISK_GB].astype(float)
     costs = path_costs(scenario.graph)
     fill_budget = scenario.fill_budget_gb()
+    sites = scenario.sites.set_index(C.SITE)
     rows, flows, fills = [], [], []
+    edge: dict[str, np.ndarray] = {}
+    server: dict[str, np.ndarray] = {}
+    report = np.flatnonzero(np.arange(len(dates)) >= max(warmup_days, 1))
+    day_dates = np.array(dates, dtype="datetime64[ns]")
+
+    def fill_frame(site: str, pinned: np.ndarray, filled: np.ndarray) -> pd.DataFrame:
+        planned = ((pinned[1:] & ~pinned[:-1]) * size_gb).sum(axis=1)
+        return pd.DataFrame({C.DATE: day_dates[report], C.SITE: site, "planned_gb": planned[report - 1],
+                             "filled_gb": filled[report]})
+
     for site, stream in streams.items():
         share = daily_share.get(site, np.zeros(len(dates)))
         pinned = pinned_matrix(scenario, holdings, site)
@@ -700,18 +726,28 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
                 raise InputError(f"pins {k!r} at {site}; valid kinds: {', '.join(PIN_KINDS)}")
         soft = np.array([k == "soft" for k in kinds], dtype=bool)
         filled = np.zeros(len(dates))
-        outcome = run_cache(name, np.where(soft, float(disks[site]), float(disks[site]) - pinned_gb), stream,
-                            size_gb, pinned=pinned, admission=admission, pins=kinds,
-                            fill_budget_gb=float(fill_budget[site]), filled_gb=filled)
-        report = np.flatnonzero(np.arange(len(dates)) >= max(warmup_days, 1))
-        planned = ((pinned[1:] & ~pinned[:-1]) * size_gb).sum(axis=1)
-        fills.append(pd.DataFrame({C.DATE: np.array(dates, dtype="datetime64[ns]")[report], C.SITE: site,
-                                   "planned_gb": planned[report - 1], "filled_gb": filled[report]}))
-        server = _plan_servers(scenario, holdings, site, stream, costs)
-        r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, outcome,
-                      np.zeros(outcome.size, dtype=np.int8), server, "", "")
+        edge[site] = run_cache(name, np.where(soft, float(disks[site]), float(disks[site]) - pinned_gb), stream,
+                               size_gb, pinned=pinned, admission=admission, pins=kinds,
+                               fill_budget_gb=float(fill_budget[site]), filled_gb=filled)
+        fills.append(fill_frame(site, pinned, filled))
+        server[site] = _plan_servers(scenario, holdings, site, stream, costs)
+    upstream = upstream_sites(scenario) if storage_caches else {site: ("", "") for site in streams}
+    # a miss the plan would send to the edge's upstream storage site or beyond it goes to that site's cache,
+    # which holds the plan's storage titles as soft pins (a miss the plan serves from a nearer peer does not)
+    forward = {site: ((edge[site] == MISS) | (edge[site] == ADMIT))
+               & np.isin(server[site], [upstream[site][0], upstream[site][1]]) for site in streams}
+    parents = sorted({up for up, _ in upstream.values() if up})
+    held = {parent: pinned_matrix(scenario, holdings, parent) for parent in parents}
+    stored = {parent: np.zeros(len(dates)) for parent in parents}
+    above = _run_parents(policy if isinstance(policy, str) else HYBRID_POLICY, streams, edge, upstream, sites,
+                         size_gb, admission=admission, forward=forward, pinned=held, fill_budget=fill_budget.to_dict(), filled=stored)
+    for site, stream in streams.items():
+        up_site, origin = upstream[site]
+        r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, edge[site],
+                      np.where(forward[site], above[site], MISS).astype(np.int8), server[site], up_site, origin)
         rows.append(r)
         flows.append(f)
+    fills.extend(fill_frame(parent, held[parent], stored[parent]) for parent in parents)
     result = _collect(rows, flows)
     if fills:
         result = replace(result, fills=pd.concat(fills, ignore_index=True))
@@ -725,8 +761,11 @@ SPLIT_POLICIES = ("sieve", "lru")
 BACKTEST_DAYS = 7
 """Days before the plan date replayed to choose the split (the first two only warm the caches)."""
 SHARE_TOLERANCE = 0.002
-"""Hit ratio an edge may give up in the backtest, against a reactive cache of its whole disk, for less
-on-demand upstream traffic."""
+"""Hit ratio an edge may give up in the backtest, against a reactive cache of its whole disk, for a lower
+peak-hour upstream load and fewer disk writes."""
+PEAK_TOLERANCE = 0.05
+"""Relative excess over the least peak-hour upstream GB among the backtest's candidates within which an
+edge takes the one that writes least to its disk."""
 PIN_HALF_LIFE_DAYS = 1.0
 """Half-life of the weighted mean of past days that ranks the backtest's pins."""
 PIN_BURN_IN_DAYS = 14
@@ -774,10 +813,13 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     the cache gets the unpinned share only (a plan may fill its whole share, so the backtest does not
     count on the room its pins leave); with soft pins it is the whole disk. The first two days warm the
     caches; on the others the edge's byte hit ratio, its disk writes (pins written at night plus
-    admissions) and its on-demand upstream GB (missed views plus admitted titles, what loads the backbone
-    during the day) are measured. Each edge takes, among the candidates whose hit ratio is at least that
-    of its best reactive cache of the whole disk (share 0) less :data:`SHARE_TOLERANCE`, the one with the
-    least on-demand upstream GB (ties: the larger share, hard pins, then the policy listed first).
+    admissions), its on-demand upstream GB (missed views plus admitted titles, what loads the backbone
+    during the day) and its peak-hour upstream GB (the most on-demand GB of any one hour of a scored day)
+    are measured. Each edge then follows an operator's order of measures: among the candidates whose hit
+    ratio is at least that of its best reactive cache of the whole disk (share 0) less
+    :data:`SHARE_TOLERANCE`, those whose peak-hour upstream GB is within :data:`PEAK_TOLERANCE` of the
+    least; among them the one that writes least (ties: the larger share, hard pins, then the policy
+    listed first).
 
     Parameters
     ----------
@@ -806,7 +848,7 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
         Edge site -> chosen pin kind.
     backtest : DataFrame
         ``site_id, pinned_share, pins, policy, edge_byte_hit_ratio, demand_gb, fill_gb, on_demand_gb,
-        chosen``: one row per edge and candidate (``demand_gb``: the edge's GB on the scored days); empty
+        peak_hour_gb, chosen``: one row per edge and candidate (``demand_gb``: the edge's GB on the scored days); empty
         when there is too little history (every edge then gets the middle of the grid, hard pins and the
         first policy).
     """
@@ -828,7 +870,7 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     dates = list(pd.date_range(first, date - pd.Timedelta(days=1), freq="D"))
     edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str).tolist()
     columns = [C.SITE, "pinned_share", "pins", "policy", "edge_byte_hit_ratio", "demand_gb", "fill_gb",
-               "on_demand_gb", "chosen"]
+               "on_demand_gb", "peak_hour_gb", "chosen"]
     middle = float(sorted(shares)[len(shares) // 2])
     if len(dates) <= _BACKTEST_WARMUP:
         return ({site: middle for site in edges}, {site: own.get(site, tried[0]) for site in edges},
@@ -863,6 +905,7 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
         view_gb = stream.views * gpv[stream.title]
         written = stream.views * size_gb[stream.title]  # as in _tally: k admissions per request of k views
         demand_gb = float(view_gb[scored].sum())
+        hour_key = stream.day * 24 + stream.hour.astype(np.int64)  # (day, hour) of each request
         for share in shares:
             capacity = share * float(disks[site])
             pins = np.zeros((len(pin_dates), len(catalog)), dtype=bool)
@@ -883,13 +926,14 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                 hit = scored & ((outcome == HIT) | (outcome == PINNED))
                 admit = scored & (outcome == ADMIT)
                 missed = scored & ((outcome == MISS) | (outcome == ADMIT))
+                pulled = np.where(admit, np.maximum(written, view_gb), np.where(missed, view_gb, 0.0))
                 records.append({
                     C.SITE: site, "pinned_share": float(share), "pins": kind, "policy": policy,
                     "edge_byte_hit_ratio": float(view_gb[hit].sum()) / demand_gb if demand_gb > 0 else 0.0,
                     "demand_gb": demand_gb,
                     "fill_gb": float(filled[_BACKTEST_WARMUP:].sum()) + float(written[admit].sum()),
-                    "on_demand_gb": float(np.where(admit, np.maximum(written, view_gb),
-                                                   np.where(missed, view_gb, 0.0)).sum()),
+                    "on_demand_gb": float(pulled.sum()),
+                    "peak_hour_gb": float(np.bincount(hour_key, weights=pulled).max(initial=0.0)),
                 })
     table = pd.DataFrame(records, columns=columns[:-1])
     rank = {name: k for k, name in enumerate(tried)}
@@ -900,9 +944,10 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     for site, group in table.groupby(C.SITE, sort=False):
         reactive = group.loc[group["pinned_share"] == min(shares), "edge_byte_hit_ratio"].max()
         near = group[group["edge_byte_hit_ratio"] >= reactive - SHARE_TOLERANCE]
+        near = near[near["peak_hour_gb"] <= near["peak_hour_gb"].min() * (1 + PEAK_TOLERANCE) + 1e-9]
         near = near.assign(order=near["policy"].map(rank).fillna(len(rank)),
                            kind=near["pins"].map({k: i for i, k in enumerate(PIN_KINDS)}))
-        pick = near.sort_values(["on_demand_gb", "pinned_share", "kind", "order"], ascending=[True, False, True, True],
+        pick = near.sort_values(["fill_gb", "pinned_share", "kind", "order"], ascending=[True, False, True, True],
                                 kind="stable").index[0]
         flags[table.index.get_loc(pick)] = True
         chosen[str(site)] = float(table.loc[pick, "pinned_share"])

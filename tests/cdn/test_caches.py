@@ -215,7 +215,8 @@ def test_second_request_admission_keeps_one_off_titles_off_the_disk(tiny):
                            "title_id": ["t2", "t3", "t3"], "views": [1.0, 1.0, 2.0]})
     out = replay_hybrid(tiny, demand, START, START + pd.Timedelta(days=1), [NOTHING, NOTHING], {"E2": 0.0},
                         admission="second", warmup_days=0).rows.set_index(["date", "title_id"])
-    assert out["fill_gb"].sum() == 10.0  # only t3, admitted on its second request; t2 never written
+    # only t3, admitted on its second request at E2 and at its storage site S (10 GB each); t2 never written
+    assert out["fill_gb"].sum() == 20.0 and out.loc[(START, "t2"), "fill_gb"] == 0.0
     assert out.loc[(START + pd.Timedelta(days=1), "t3"), "hit_requests"] == 1
 
 
@@ -364,6 +365,7 @@ def test_a_released_pin_stays_on_the_disk_for_the_cache_and_a_cached_title_pinne
 
 def test_soft_pins_are_prefetched_at_night_and_a_surge_may_evict_them(tiny):
     # E2 (40 GB) soft-pins t2 (20 GB); on day 1 t1 (40 GB) surges and takes the whole disk
+    tiny = no_storage_disk(tiny)  # the edge's writes alone
     day1 = START + pd.Timedelta(days=1)
     demand = pd.DataFrame({"date": [START, day1], "region": "r2", "title_id": ["t2", "t1"], "views": [1.0, 3.0]})
     plan = [held(("E2", "t3")), held(("E2", "t2"))]  # t3 the first night, t2 added the second
