@@ -17,8 +17,12 @@ Two strategies share one request stream and one cache library:
   their room); see :func:`run_cache`. Pinned plus cached never exceeds the disk. The split (share, pin kind,
   policy) is chosen per edge by :func:`choose_split`, a backtest over the week before the night. Misses are
   served by the cheapest site holding the title in the plan (a storage site, a peer, the origin), as in
-  :func:`cdn.simulate.simulate_day`. With ``admission="second"`` a title is admitted only on its second
-  request at that site within two days, which keeps one-off requests off the disk.
+  :func:`cdn.simulate.simulate_day`, except that each edge's upstream storage site (:func:`upstream_sites`)
+  runs a cache of its whole disk too, holding the plan's storage titles as soft pins: a miss the plan would
+  serve from that site or from beyond it (the origin) goes to that cache, which admits what it lacks, so a
+  title nobody forecast crosses the backbone from the origin once per storage site, not once per edge.
+  With ``admission="second"`` a title is admitted only on its second request at that site within two
+  days, which keeps one-off requests off the disk.
 
 Objects are whole titles of varying size; hits are weighted by bytes (``views * gb_per_view``), as in
 the data contract. Caches keep their content from one day to the next. An admission is a disk write of
@@ -428,9 +432,10 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
     """Feed each upstream cache the merged misses of its edges in arrival order; outcome per edge request.
 
     ``forward`` (edge site -> bool per request) picks the requests an edge sends to its upstream cache
-    (default: every miss); ``admission`` is the upstream caches' admission rule. ``pinned`` (storage site -> (day, title) booleans) soft-pins a plan's storage
-    holdings into that site's cache (:func:`run_cache`, within ``fill_budget`` GB a night); ``filled``
-    receives each storage site's GB written for its pins per night.
+    (default: every miss); ``admission`` is the upstream caches' admission rule. ``pinned`` (storage site
+    -> (day, title) booleans) soft-pins a plan's storage holdings into that site's cache
+    (:func:`run_cache`, within ``fill_budget`` GB a night); ``filled`` receives each storage site's GB
+    written for its pins per night.
     """
     result = {site: np.zeros(stream.title.size, dtype=np.int8) for site, stream in streams.items()}
     children: dict[str, list[str]] = {}
@@ -668,10 +673,16 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
         As in :func:`replay_caches`.
     strategy : str
         Name of the strategy in the result.
+    storage_caches : bool
+        Each edge's upstream storage site (:func:`upstream_sites`) runs a cache of its whole disk (the
+        policy when one is given for all edges, else :data:`HYBRID_POLICY`; the same admission rule), its
+        plan's titles soft-pinned within its nightly fill budget, fed the edges' misses the plan would serve
+        from it or from the origin, in arrival order. False: storage sites hold the plan only.
 
     Returns
     -------
     CacheReplay
+        ``fills`` has the storage sites' nights too.
 
     Raises
     ------
@@ -740,7 +751,8 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     held = {parent: pinned_matrix(scenario, holdings, parent) for parent in parents}
     stored = {parent: np.zeros(len(dates)) for parent in parents}
     above = _run_parents(policy if isinstance(policy, str) else HYBRID_POLICY, streams, edge, upstream, sites,
-                         size_gb, admission=admission, forward=forward, pinned=held, fill_budget=fill_budget.to_dict(), filled=stored)
+                         size_gb, admission=admission, forward=forward, pinned=held,
+                         fill_budget=fill_budget.to_dict(), filled=stored)
     for site, stream in streams.items():
         up_site, origin = upstream[site]
         r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, edge[site],
