@@ -249,7 +249,8 @@ def _next_access(title: np.ndarray) -> np.ndarray:
 def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, size_gb: np.ndarray,
               pinned: np.ndarray | None = None, admission: Admission = "all",
               occupied_gb: list[tuple[int, float]] | None = None, pins: PinKind | Sequence[PinKind] = "hard",
-              fill_budget_gb: float = np.inf, filled_gb: np.ndarray | None = None) -> np.ndarray:
+              fill_budget_gb: float = np.inf, filled_gb: np.ndarray | None = None,
+              rewrite: bool = True) -> np.ndarray:
     """Feed one site's stream to a fresh cache; return each request's outcome (:data:`MISS` ... :data:`PINNED`).
 
     Parameters
@@ -286,6 +287,11 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
         One float per day (``pinned.shape[0]``); receives the GB each night wrote for the pins after the
         first day (a pin already on the disk, hard-pinned the night before or held by the cache, is not
         written again).
+    rewrite : bool
+        Soft pins: write back at night the pins the cache evicted by day (within the budget). False: only
+        the titles pinned tonight and not last night are written; a pin the cache evicted stays out
+        (touched only while the cache holds it), so the policy's judgement of what was not requested
+        stands (storage sites in hybrid mode, :func:`replay_hybrid`).
 
     Notes
     -----
@@ -299,7 +305,7 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
     if pinned is not None and stream.title.size:
         outcome[pinned[stream.day, stream.title] & hard[stream.day]] = PINNED
     if filled_gb is not None and pinned is not None:  # as if nothing were in the cache; corrected below
-        new_gb = ((pinned[1:] & ~(pinned[:-1] & hard[:-1, None])) * size_gb).sum(axis=1)
+        new_gb = ((pinned[1:] & ~(pinned[:-1] & (hard[:-1, None] | (not rewrite)))) * size_gb).sum(axis=1)
         filled_gb[1:] += np.where(hard[1:], new_gb, np.minimum(new_gb, fill_budget_gb))
     size_mb = np.round(size_gb * _MB_PER_GB).astype(np.int64)
     given = np.asarray(capacity_gb, dtype=float)
@@ -362,11 +368,13 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
             return
         soft_today[:] = pinned[day]
         new = pinned[day] & ~on_disk
+        added = pinned[day] & ~pinned[day - 1] if day else pinned[0]  # tonight's additions to the plan
         budget = fill_budget_gb
         for title in [*np.flatnonzero(new).tolist(), *np.flatnonzero(pinned[day] & ~new).tolist()]:
             request.obj_id, request.obj_size = title, int(size_mb[title])
             if find(request, False) is None:
-                if size_mb[title] > daily_mb[day] or (day and size_gb[title] > budget):
+                if (size_mb[title] > daily_mb[day] or (day and size_gb[title] > budget)
+                        or not (rewrite or added[title])):
                     continue
                 budget -= size_gb[title]
                 write(day, title)
@@ -454,7 +462,7 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
         held = pinned.get(parent) if pinned is not None else None
         budget = float(fill_budget[parent]) if fill_budget is not None else np.inf
         outcome[order] = run_cache(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_gb, pinned=held,
-                                   admission=admission, pins="soft", fill_budget_gb=budget,
+                                   admission=admission, pins="soft", fill_budget_gb=budget, rewrite=False,
                                    filled_gb=filled[parent] if filled is not None and held is not None else None)
         start = 0
         for kid, pick in zip(kids, picks, strict=True):
