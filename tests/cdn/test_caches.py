@@ -23,6 +23,7 @@ from cdn.caches import (
     SHARE_GRID,
     SHARE_TOLERANCE,
     SPLIT_POLICIES,
+    Requests,
     _next_access,
     cache_policy,
     check_admission,
@@ -404,6 +405,20 @@ def test_soft_pins_are_prefetched_at_night_and_a_surge_may_evict_them(tiny):
     hard = replay_hybrid(tiny, demand, START, day1, plan, {"E2": 1.0}, pins="hard", warmup_days=0).rows
     hard = hard.set_index(["date", "title_id"])
     assert hard.loc[(day1, "t1"), ["hit_requests", "fill_gb"]].tolist() == [0, 0.0]  # 20 GB left: t1 never fits
+
+
+def test_a_soft_pin_evicted_by_day_is_written_back_at_night_only_with_rewrite():
+    # a 40 GB cache soft-pins t2 (20 GB) both nights; on day 0, t1 (40 GB) is requested and evicts it
+    sizes = np.array([40.0, 20.0, 10.0, 30.0])  # t1, t2, t3, 007
+    stream = Requests(day=np.array([0]), title=np.array([0]), hour=np.array([12.0]), views=np.array([1.0]),
+                      next_access=np.array([2**62]))
+    pinned = np.array([[False, True, False, False]] * 2)
+    written = {}
+    for rewrite in (True, False):
+        filled = np.zeros(2)
+        run_cache("lru", 40.0, stream, sizes, pinned=pinned, pins="soft", filled_gb=filled, rewrite=rewrite)
+        written[rewrite] = filled[1]
+    assert written == {True: 20.0, False: 0.0}  # the edges' rule, and the storage sites' in hybrid mode
 
 
 def test_bad_modes_shares_and_admission_rules_are_refused(tiny):
