@@ -250,7 +250,7 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
               pinned: np.ndarray | None = None, admission: Admission = "all",
               occupied_gb: list[tuple[int, float]] | None = None, pins: PinKind | Sequence[PinKind] = "hard",
               fill_budget_gb: float = np.inf, filled_gb: np.ndarray | None = None,
-              rewrite: bool = True) -> np.ndarray:
+              rewrite: bool = True, admissible: np.ndarray | None = None) -> np.ndarray:
     """Feed one site's stream to a fresh cache; return each request's outcome (:data:`MISS` ... :data:`PINNED`).
 
     Parameters
@@ -292,6 +292,9 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
         the titles pinned tonight and not last night are written; a pin the cache evicted stays out
         (touched only while the cache holds it), so the policy's judgement of what was not requested
         stands (storage sites in hybrid mode, :func:`replay_hybrid`).
+    admissible : ndarray of bool, optional
+        Per request: whether a miss may be admitted (besides ``admission``); a miss not admissible is
+        served through without entering the cache.
 
     Notes
     -----
@@ -330,6 +333,7 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
     result = outcome.tolist()
     day_of = stream.day[todo].tolist()
     second = admission == "second"
+    allowed = admissible.tolist() if admissible is not None else None
     seen = np.full(size_mb.size, -10, dtype=np.int64).tolist()  # last day each title was requested
     today = -1
     soft_today = np.zeros(size_mb.size, dtype=bool)  # titles soft-pinned today
@@ -396,10 +400,10 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
         request.clock_time = i
         if offline:
             request.next_access_vtime = int(nexts[i])
-        if second:
+        if second or allowed is not None:
             if find(request, True) is not None:
                 result[i] = HIT
-            elif seen[obj] >= day - 1:
+            elif (not second or seen[obj] >= day - 1) and (allowed is None or allowed[i]):
                 get(request)
                 result[i] = ADMIT
             seen[obj] = day
@@ -435,15 +439,16 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
                  upstream: dict[str, tuple[str, str]], sites: pd.DataFrame, size_gb: np.ndarray, *,
                  admission: Admission = "all", forward: dict[str, np.ndarray] | None = None,
                  pinned: Mapping[str, np.ndarray] | None = None,
-                 fill_budget: Mapping[str, float] | None = None,
-                 filled: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                 fill_budget: Mapping[str, float] | None = None, filled: dict[str, np.ndarray] | None = None,
+                 shared_only: bool = False) -> dict[str, np.ndarray]:
     """Feed each upstream cache the merged misses of its edges in arrival order; outcome per edge request.
 
     ``forward`` (edge site -> bool per request) picks the requests an edge sends to its upstream cache
     (default: every miss); ``admission`` is the upstream caches' admission rule. ``pinned`` (storage site
     -> (day, title) booleans) soft-pins a plan's storage holdings into that site's cache
     (:func:`run_cache`, within ``fill_budget`` GB a night); ``filled`` receives each storage site's GB
-    written for its pins per night.
+    written for its pins per night. ``shared_only``: a miss is admitted only when another of the site's
+    edges requested the title the same day or the day before (:func:`_shared`).
     """
     result = {site: np.zeros(stream.title.size, dtype=np.int8) for site, stream in streams.items()}
     children: dict[str, list[str]] = {}
@@ -458,17 +463,34 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
         order = np.lexsort((part["hour"], part["day"]))
         merged = Requests(day=part["day"][order], title=part["title"][order], hour=part["hour"][order],
                           views=part["views"][order], next_access=_next_access(part["title"][order]))
+        kid = np.repeat(np.arange(len(kids)), [p.size for p in picks])[order]
         outcome = np.empty(order.size, dtype=np.int8)
         held = pinned.get(parent) if pinned is not None else None
         budget = float(fill_budget[parent]) if fill_budget is not None else np.inf
         outcome[order] = run_cache(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_gb, pinned=held,
                                    admission=admission, pins="soft", fill_budget_gb=budget, rewrite=False,
-                                   filled_gb=filled[parent] if filled is not None and held is not None else None)
+                                   filled_gb=filled[parent] if filled is not None and held is not None else None,
+                                   admissible=_shared(merged.title, merged.day, kid) if shared_only else None)
         start = 0
         for kid, pick in zip(kids, picks, strict=True):
             result[kid][pick] = outcome[start:start + pick.size]
             start += pick.size
     return result
+
+
+def _shared(title: np.ndarray, day: np.ndarray, kid: np.ndarray) -> np.ndarray:
+    """Per request in arrival order: whether another child requested the same title that day or the day before."""
+    last: dict[int, tuple[int, int, int, int]] = {}  # title -> (latest child, its day, another child's latest day)
+    out = np.zeros(title.size, dtype=bool)
+    for i, (t, d, c) in enumerate(zip(title.tolist(), day.tolist(), kid.tolist(), strict=True)):
+        prev = last.get(t)
+        if prev is None:
+            last[t] = (c, d, -10, 0)
+            continue
+        child, child_day, other_day, _ = prev
+        out[i] = (child_day if child != c else other_day) >= d - 1
+        last[t] = (c, d, other_day if child == c else child_day, 0)
+    return out
 
 
 def _replay_dates(start: pd.Timestamp, end: pd.Timestamp, warmup_days: int) -> list[pd.Timestamp]:
@@ -760,7 +782,7 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     stored = {parent: np.zeros(len(dates)) for parent in parents}
     above = _run_parents(policy if isinstance(policy, str) else HYBRID_POLICY, streams, edge, upstream, sites,
                          size_gb, admission=admission, forward=forward, pinned=held,
-                         fill_budget=fill_budget.to_dict(), filled=stored)
+                         fill_budget=fill_budget.to_dict(), filled=stored, shared_only=True)
     for site, stream in streams.items():
         up_site, origin = upstream[site]
         r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, edge[site],
