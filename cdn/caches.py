@@ -463,14 +463,14 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
         order = np.lexsort((part["hour"], part["day"]))
         merged = Requests(day=part["day"][order], title=part["title"][order], hour=part["hour"][order],
                           views=part["views"][order], next_access=_next_access(part["title"][order]))
-        kid = np.repeat(np.arange(len(kids)), [p.size for p in picks])[order]
+        child = np.repeat(np.arange(len(kids)), [p.size for p in picks])[order]
         outcome = np.empty(order.size, dtype=np.int8)
         held = pinned.get(parent) if pinned is not None else None
         budget = float(fill_budget[parent]) if fill_budget is not None else np.inf
         outcome[order] = run_cache(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_gb, pinned=held,
                                    admission=admission, pins="soft", fill_budget_gb=budget, rewrite=False,
                                    filled_gb=filled[parent] if filled is not None and held is not None else None,
-                                   admissible=_shared(merged.title, merged.day, kid) if shared_only else None)
+                                   admissible=_shared(merged.title, merged.day, child) if shared_only else None)
         start = 0
         for kid, pick in zip(kids, picks, strict=True):
             result[kid][pick] = outcome[start:start + pick.size]
