@@ -212,23 +212,26 @@ def test_admissions_are_upstream_traffic_in_the_hour_of_the_miss_and_disk_writes
     assert sim["peak_backbone_gbps"] == pytest.approx(10.0 * 8 / 3600)  # the whole title in one hour
 
 
-def test_a_title_nobody_planned_comes_from_the_storage_cache_after_its_first_miss_below_it(tiny):
-    # t3 (10 GB) is missed at E1 on day 0 and at E2 on day 1; no plan holds it anywhere
-    demand = pd.DataFrame({"date": [START, START + pd.Timedelta(days=1)], "region": ["r1", "r2"],
-                           "title_id": ["t3", "t3"], "views": [1.0, 1.0]})
-    end = START + pd.Timedelta(days=1)
-    out = replay_hybrid(tiny, demand, START, end, [NOTHING, NOTHING], {"E1": 0.0, "E2": 0.0}, warmup_days=0)
-    flows = out.traffic.set_index(["date", "entry", "server"])["gb"]
-    # day 0: S admits t3 from the origin and sends it on; day 1: S serves E2, nothing from the origin
-    assert flows.to_dict() == {(START, "E1", "S"): 10.0, (START, "S", "O"): 10.0, (end, "E2", "S"): 10.0}
-    assert out.rows["upstream_hit_requests"].tolist() == [0, 1] and out.rows["fill_gb"].sum() == 30.0
-    alone = replay_hybrid(tiny, demand, START, end, [NOTHING, NOTHING], {"E1": 0.0, "E2": 0.0}, warmup_days=0,
+def test_the_storage_cache_keeps_a_title_nobody_planned_once_a_second_edge_asks_for_it(tiny):
+    # t3 (10 GB) is missed at E1 on day 0 and at E2 on day 1; t2 (20 GB) is wanted by E1 alone, on days 0
+    # and 2 (a hit in E1's cache on day 2); no plan holds anything
+    day1, day2 = START + pd.Timedelta(days=1), START + pd.Timedelta(days=2)
+    demand = pd.DataFrame({"date": [START, START, day1, day2], "region": ["r1", "r1", "r2", "r1"],
+                           "title_id": ["t3", "t2", "t3", "t2"], "views": [1.0, 1.0, 1.0, 1.0]})
+    out = replay_hybrid(tiny, demand, START, day2, [NOTHING] * 3, {"E1": 0.0, "E2": 0.0}, warmup_days=0)
+    flows = out.traffic.groupby(["date", "entry", "server"])["gb"].sum()
+    # day 0: E1 alone wanted t3 and t2: from the origin, S keeps neither; day 1: a second edge wants t3, so
+    # S admits it from the origin and sends it on (a third edge would then get it from S)
+    assert flows.to_dict() == {(START, "E1", "O"): 30.0, (day1, "E2", "S"): 10.0, (day1, "S", "O"): 10.0}
+    assert out.rows["fill_gb"].sum() == 50.0  # E1: t3 and t2, E2: t3, S: t3 only
+    alone = replay_hybrid(tiny, demand, START, day2, [NOTHING] * 3, {"E1": 0.0, "E2": 0.0}, warmup_days=0,
                           storage_caches=False).traffic
-    assert set(alone["server"]) == {"O"}  # without the storage level both misses cross to the origin
+    assert set(alone["server"]) == {"O"}  # without the storage level every miss crosses to the origin
     # a title the plan holds at S is soft-pinned there: served from S, never fetched by day
-    planned = replay_hybrid(tiny, demand, START, end, [held(("S", "t3"))] * 2, {"E1": 0.0, "E2": 0.0},
-                            warmup_days=0)
-    assert set(planned.traffic["server"]) == {"S"} and planned.rows["upstream_hit_requests"].tolist() == [1, 1]
+    planned = replay_hybrid(tiny, demand, START, day2, [held(("S", "t3"))] * 3, {"E1": 0.0, "E2": 0.0},
+                            warmup_days=0).rows.set_index(["date", "site_id", "title_id"])
+    assert planned.loc[(START, "E1", "t3"), "upstream_hit_requests"] == 1  # soft-pinned at S: served from it
+    assert planned.loc[(day1, "E2", "t3"), "upstream_hit_requests"] == 1
 
 
 def test_second_request_admission_keeps_one_off_titles_off_the_disk(tiny):
@@ -236,17 +239,15 @@ def test_second_request_admission_keeps_one_off_titles_off_the_disk(tiny):
                            "title_id": ["t2", "t3", "t3"], "views": [1.0, 1.0, 2.0]})
     out = replay_hybrid(tiny, demand, START, START + pd.Timedelta(days=1), [NOTHING, NOTHING], {"E2": 0.0},
                         admission="second", warmup_days=0).rows.set_index(["date", "title_id"])
-    # only t3, admitted on its second request at E2 and at its storage site S (10 GB each); t2 never written
-    assert out["fill_gb"].sum() == 20.0 and out.loc[(START, "t2"), "fill_gb"] == 0.0
+    # only t3, admitted on its second request at E2 (S keeps nothing one edge alone wants); t2 never written
+    assert out["fill_gb"].sum() == 10.0 and out.loc[(START, "t2"), "fill_gb"] == 0.0
     assert out.loc[(START + pd.Timedelta(days=1), "t3"), "hit_requests"] == 1
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(demand=demand_st, seed=st.integers(0, 3), policy=st.sampled_from(["lru", "s3fifo", "sieve", "belady"]),
-       storage=st.booleans())
-def test_hybrid_with_no_pinned_share_is_the_reactive_cache(tiny, demand, seed, policy, storage):
-    # with storage disk, both run the same cache at S over the edges' misses; without, the edges alone
-    scn = tiny if storage else no_storage_disk(tiny)
+@given(demand=demand_st, seed=st.integers(0, 3), policy=st.sampled_from(["lru", "s3fifo", "sieve", "belady"]))
+def test_hybrid_with_no_pinned_share_is_the_reactive_cache(tiny, demand, seed, policy):
+    scn = no_storage_disk(tiny)  # no upstream cache level: the reactive edges alone
     end = START + pd.Timedelta(days=4)
     reactive = replay_caches(scn, demand, START, end, [policy], warmup_days=0, seed=seed)
     hybrid = replay_hybrid(scn, demand, START, end, [NOTHING] * 5, {"E1": 0.0, "E2": 0.0}, policy=policy,
