@@ -19,8 +19,9 @@ Two strategies share one request stream and one cache library:
   served by the cheapest site holding the title in the plan (a storage site, a peer, the origin), as in
   :func:`cdn.simulate.simulate_day`, except that each edge's upstream storage site (:func:`upstream_sites`)
   runs a cache of its whole disk too, holding the plan's storage titles as soft pins: a miss the plan would
-  serve from that site or from beyond it (the origin) goes to that cache, which admits what it lacks, so a
-  title nobody forecast crosses the backbone from the origin once per storage site, not once per edge.
+  serve from that site or from beyond it (the origin) goes to that cache, which admits a title it lacks
+  when another of its edges asked for it that day or the day before, so a title surging at several edges
+  crosses the backbone from the origin about once per storage site, not once per edge.
   With ``admission="second"`` a title is admitted only on its second request at that site within two
   days, which keeps one-off requests off the disk.
 
@@ -705,9 +706,11 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
         Name of the strategy in the result.
     storage_caches : bool
         Each edge's upstream storage site (:func:`upstream_sites`) runs a cache of its whole disk (the
-        policy when one is given for all edges, else :data:`HYBRID_POLICY`; the same admission rule), its
-        plan's titles soft-pinned within its nightly fill budget, fed the edges' misses the plan would serve
-        from it or from the origin, in arrival order. False: storage sites hold the plan only.
+        policy when one is given for all edges, else :data:`HYBRID_POLICY`), its plan's new titles
+        written each night within its fill budget (soft pins; a pin it evicted is not written back), fed
+        the edges' misses the plan would serve from it or from the origin, in arrival order; it admits a
+        title only when another of its edges asked for it that day or the day before (and under
+        ``admission="second"`` on a second request too). False: storage sites hold the plan only.
 
     Returns
     -------
