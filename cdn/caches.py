@@ -17,8 +17,13 @@ Two strategies share one request stream and one cache library:
   their room); see :func:`run_cache`. Pinned plus cached never exceeds the disk. The split (share, pin kind,
   policy) is chosen per edge by :func:`choose_split`, a backtest over the week before the night. Misses are
   served by the cheapest site holding the title in the plan (a storage site, a peer, the origin), as in
-  :func:`cdn.simulate.simulate_day`. With ``admission="second"`` a title is admitted only on its second
-  request at that site within two days, which keeps one-off requests off the disk.
+  :func:`cdn.simulate.simulate_day`, except that each edge's upstream storage site (:func:`upstream_sites`)
+  runs a cache of its whole disk too, holding the plan's storage titles as soft pins: a miss the plan would
+  serve from that site or from beyond it (the origin) goes to that cache, which admits a title it lacks
+  when another of its edges asked for it that day or the day before, so a title surging at several edges
+  crosses the backbone from the origin about once per storage site, not once per edge.
+  With ``admission="second"`` a title is admitted only on its second request at that site within two
+  days, which keeps one-off requests off the disk.
 
 Objects are whole titles of varying size; hits are weighted by bytes (``views * gb_per_view``), as in
 the data contract. Caches keep their content from one day to the next. An admission is a disk write of
@@ -245,7 +250,8 @@ def _next_access(title: np.ndarray) -> np.ndarray:
 def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, size_gb: np.ndarray,
               pinned: np.ndarray | None = None, admission: Admission = "all",
               occupied_gb: list[tuple[int, float]] | None = None, pins: PinKind | Sequence[PinKind] = "hard",
-              fill_budget_gb: float = np.inf, filled_gb: np.ndarray | None = None) -> np.ndarray:
+              fill_budget_gb: float = np.inf, filled_gb: np.ndarray | None = None,
+              rewrite: bool = True, admissible: np.ndarray | None = None) -> np.ndarray:
     """Feed one site's stream to a fresh cache; return each request's outcome (:data:`MISS` ... :data:`PINNED`).
 
     Parameters
@@ -282,6 +288,14 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
         One float per day (``pinned.shape[0]``); receives the GB each night wrote for the pins after the
         first day (a pin already on the disk, hard-pinned the night before or held by the cache, is not
         written again).
+    rewrite : bool
+        Soft pins: write back at night the pins the cache evicted by day (within the budget). False: only
+        the titles pinned tonight and not last night are written; a pin the cache evicted stays out
+        (touched only while the cache holds it), so the policy's judgement of what was not requested
+        stands (storage sites in hybrid mode, :func:`replay_hybrid`).
+    admissible : ndarray of bool, optional
+        Per request: whether a miss may be admitted (besides ``admission``); a miss not admissible is
+        served through without entering the cache.
 
     Notes
     -----
@@ -295,7 +309,7 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
     if pinned is not None and stream.title.size:
         outcome[pinned[stream.day, stream.title] & hard[stream.day]] = PINNED
     if filled_gb is not None and pinned is not None:  # as if nothing were in the cache; corrected below
-        new_gb = ((pinned[1:] & ~(pinned[:-1] & hard[:-1, None])) * size_gb).sum(axis=1)
+        new_gb = ((pinned[1:] & ~(pinned[:-1] & (hard[:-1, None] | (not rewrite)))) * size_gb).sum(axis=1)
         filled_gb[1:] += np.where(hard[1:], new_gb, np.minimum(new_gb, fill_budget_gb))
     size_mb = np.round(size_gb * _MB_PER_GB).astype(np.int64)
     given = np.asarray(capacity_gb, dtype=float)
@@ -320,6 +334,7 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
     result = outcome.tolist()
     day_of = stream.day[todo].tolist()
     second = admission == "second"
+    allowed = admissible.tolist() if admissible is not None else None
     seen = np.full(size_mb.size, -10, dtype=np.int64).tolist()  # last day each title was requested
     today = -1
     soft_today = np.zeros(size_mb.size, dtype=bool)  # titles soft-pinned today
@@ -358,11 +373,13 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
             return
         soft_today[:] = pinned[day]
         new = pinned[day] & ~on_disk
+        added = pinned[day] & ~pinned[day - 1] if day else pinned[0]  # tonight's additions to the plan
         budget = fill_budget_gb
         for title in [*np.flatnonzero(new).tolist(), *np.flatnonzero(pinned[day] & ~new).tolist()]:
             request.obj_id, request.obj_size = title, int(size_mb[title])
             if find(request, False) is None:
-                if size_mb[title] > daily_mb[day] or (day and size_gb[title] > budget):
+                if (size_mb[title] > daily_mb[day] or (day and size_gb[title] > budget)
+                        or not (rewrite or added[title])):
                     continue
                 budget -= size_gb[title]
                 write(day, title)
@@ -384,10 +401,10 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
         request.clock_time = i
         if offline:
             request.next_access_vtime = int(nexts[i])
-        if second:
+        if second or allowed is not None:
             if find(request, True) is not None:
                 result[i] = HIT
-            elif seen[obj] >= day - 1:
+            elif (not second or seen[obj] >= day - 1) and (allowed is None or allowed[i]):
                 get(request)
                 result[i] = ADMIT
             seen[obj] = day
@@ -420,28 +437,61 @@ def upstream_sites(scenario: Scenario) -> dict[str, tuple[str, str]]:
 
 
 def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.ndarray],
-                 upstream: dict[str, tuple[str, str]], sites: pd.DataFrame,
-                 size_gb: np.ndarray) -> dict[str, np.ndarray]:
-    """Feed each upstream cache the merged misses of its edges in arrival order; outcome per edge request."""
+                 upstream: dict[str, tuple[str, str]], sites: pd.DataFrame, size_gb: np.ndarray, *,
+                 admission: Admission = "all", forward: dict[str, np.ndarray] | None = None,
+                 pinned: Mapping[str, np.ndarray] | None = None,
+                 fill_budget: Mapping[str, float] | None = None, filled: dict[str, np.ndarray] | None = None,
+                 shared_only: bool = False) -> dict[str, np.ndarray]:
+    """Feed each upstream cache the merged misses of its edges in arrival order; outcome per edge request.
+
+    ``forward`` (edge site -> bool per request) picks the requests an edge sends to its upstream cache
+    (default: every miss); ``admission`` is the upstream caches' admission rule. ``pinned`` (storage site
+    -> (day, title) booleans) soft-pins a plan's storage holdings into that site's cache
+    (:func:`run_cache`, within ``fill_budget`` GB a night); ``filled`` receives each storage site's GB
+    written for its pins per night. ``shared_only``: a miss is admitted only when another of the site's
+    edges requested the title the same day or the day before (:func:`_shared`).
+    """
     result = {site: np.zeros(stream.title.size, dtype=np.int8) for site, stream in streams.items()}
     children: dict[str, list[str]] = {}
     for site in streams:
         if upstream[site][0]:
             children.setdefault(upstream[site][0], []).append(site)
     for parent, kids in sorted(children.items()):
-        picks = [np.flatnonzero((edge[kid] == MISS) | (edge[kid] == ADMIT)) for kid in kids]
+        picks = [np.flatnonzero(forward[kid] if forward is not None else (edge[kid] == MISS) | (edge[kid] == ADMIT))
+                 for kid in kids]
         part = {name: np.concatenate([getattr(streams[k], name)[p] for k, p in zip(kids, picks, strict=True)])
                 for name in ("day", "hour", "title", "views")}
         order = np.lexsort((part["hour"], part["day"]))
         merged = Requests(day=part["day"][order], title=part["title"][order], hour=part["hour"][order],
                           views=part["views"][order], next_access=_next_access(part["title"][order]))
+        child = np.repeat(np.arange(len(kids)), [p.size for p in picks])[order]
         outcome = np.empty(order.size, dtype=np.int8)
-        outcome[order] = run_cache(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_gb)
+        held = pinned.get(parent) if pinned is not None else None
+        budget = float(fill_budget[parent]) if fill_budget is not None else np.inf
+        outcome[order] = run_cache(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_gb, pinned=held,
+                                   admission=admission, pins="soft", fill_budget_gb=budget, rewrite=False,
+                                   filled_gb=filled[parent] if filled is not None and held is not None else None,
+                                   admissible=_shared(merged.title, merged.day, child) if shared_only else None)
         start = 0
         for kid, pick in zip(kids, picks, strict=True):
             result[kid][pick] = outcome[start:start + pick.size]
             start += pick.size
     return result
+
+
+def _shared(title: np.ndarray, day: np.ndarray, kid: np.ndarray) -> np.ndarray:
+    """Per request in arrival order: whether another child requested the same title that day or the day before."""
+    last: dict[int, tuple[int, int, int, int]] = {}  # title -> (latest child, its day, another child's latest day)
+    out = np.zeros(title.size, dtype=bool)
+    for i, (t, d, c) in enumerate(zip(title.tolist(), day.tolist(), kid.tolist(), strict=True)):
+        prev = last.get(t)
+        if prev is None:
+            last[t] = (c, d, -10, 0)
+            continue
+        child, child_day, other_day, _ = prev
+        out[i] = (child_day if child != c else other_day) >= d - 1
+        last[t] = (c, d, other_day if child == c else child_day, 0)
+    return out
 
 
 def _replay_dates(start: pd.Timestamp, end: pd.Timestamp, warmup_days: int) -> list[pd.Timestamp]:
@@ -473,6 +523,7 @@ def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates
     written = sizes[title] * views
     pulled = np.where(at_edge == ADMIT, np.maximum(written, view_gb), np.where(missed, view_gb, 0.0))
     up_write = np.where(missed & (up == ADMIT), written, 0.0)
+    up_held = (up == HIT) | (up == PINNED)  # PINNED: a storage site's soft-pinned plan title (hybrid)
     key = day * len(catalog) + title
     keys, inverse = np.unique(key, return_inverse=True)
 
@@ -480,7 +531,7 @@ def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates
         return np.bincount(inverse, weights=weights, minlength=keys.size)
 
     hit = (at_edge == HIT) | (at_edge == PINNED)
-    up_hit = missed & (up == HIT)
+    up_hit = missed & up_held
     titles = keys % len(catalog)
     day_dates = np.array(dates, dtype="datetime64[ns]")
     rows = pd.DataFrame({
@@ -498,7 +549,7 @@ def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates
         "on_demand_gb": count(pulled + up_write),
     })
     # where the pulled bytes come from: the upstream cache when it held or just admitted the title
-    sender = np.where(missed & ((up == HIT) | (up == ADMIT)) & (up_site != ""), up_site, srv)
+    sender = np.where(missed & (up_held | (up == ADMIT)) & (up_site != ""), up_site, srv)
     traffic = [pd.DataFrame({"day": day[missed], "entry": site, "server": sender[missed], "hour": hour[missed],
                              C.GB: pulled[missed]})]
     if up_write.any():
@@ -622,8 +673,8 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
                   holdings: Sequence[pd.DataFrame], pinned_share: Mapping[str, float | Sequence[float]], *,
                   policy: str | Mapping[str, str] = HYBRID_POLICY, admission: Admission = "all",
                   pins: PinKind | Mapping[str, PinKind | Sequence[PinKind]] = "hard", warmup_days: int = 7,
-                  seed: int = 0,
-                  budget: int | None = REQUEST_BUDGET, strategy: str = "hybrid") -> CacheReplay:
+                  seed: int = 0, budget: int | None = REQUEST_BUDGET, strategy: str = "hybrid",
+                  storage_caches: bool = True) -> CacheReplay:
     """Replay consecutive days against hybrid edges: the day's plan pinned, a cache in the rest of the disk.
 
     Parameters
@@ -653,10 +704,18 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
         As in :func:`replay_caches`.
     strategy : str
         Name of the strategy in the result.
+    storage_caches : bool
+        Each edge's upstream storage site (:func:`upstream_sites`) runs a cache of its whole disk (the
+        policy when one is given for all edges, else :data:`HYBRID_POLICY`), its plan's new titles
+        written each night within its fill budget (soft pins; a pin it evicted is not written back), fed
+        the edges' misses the plan would serve from it or from the origin, in arrival order; it admits a
+        title only when another of its edges asked for it that day or the day before (and under
+        ``admission="second"`` on a second request too). False: storage sites hold the plan only.
 
     Returns
     -------
     CacheReplay
+        ``fills`` has the storage sites' nights too.
 
     Raises
     ------
@@ -681,7 +740,18 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     disks = scenario.sites.set_index(C.SITE)[C.DISK_GB].astype(float)
     costs = path_costs(scenario.graph)
     fill_budget = scenario.fill_budget_gb()
+    sites = scenario.sites.set_index(C.SITE)
     rows, flows, fills = [], [], []
+    edge: dict[str, np.ndarray] = {}
+    server: dict[str, np.ndarray] = {}
+    report = np.flatnonzero(np.arange(len(dates)) >= max(warmup_days, 1))
+    day_dates = np.array(dates, dtype="datetime64[ns]")
+
+    def fill_frame(site: str, pinned: np.ndarray, filled: np.ndarray) -> pd.DataFrame:
+        planned = ((pinned[1:] & ~pinned[:-1]) * size_gb).sum(axis=1)
+        return pd.DataFrame({C.DATE: day_dates[report], C.SITE: site, "planned_gb": planned[report - 1],
+                             "filled_gb": filled[report]})
+
     for site, stream in streams.items():
         share = daily_share.get(site, np.zeros(len(dates)))
         pinned = pinned_matrix(scenario, holdings, site)
@@ -700,18 +770,29 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
                 raise InputError(f"pins {k!r} at {site}; valid kinds: {', '.join(PIN_KINDS)}")
         soft = np.array([k == "soft" for k in kinds], dtype=bool)
         filled = np.zeros(len(dates))
-        outcome = run_cache(name, np.where(soft, float(disks[site]), float(disks[site]) - pinned_gb), stream,
-                            size_gb, pinned=pinned, admission=admission, pins=kinds,
-                            fill_budget_gb=float(fill_budget[site]), filled_gb=filled)
-        report = np.flatnonzero(np.arange(len(dates)) >= max(warmup_days, 1))
-        planned = ((pinned[1:] & ~pinned[:-1]) * size_gb).sum(axis=1)
-        fills.append(pd.DataFrame({C.DATE: np.array(dates, dtype="datetime64[ns]")[report], C.SITE: site,
-                                   "planned_gb": planned[report - 1], "filled_gb": filled[report]}))
-        server = _plan_servers(scenario, holdings, site, stream, costs)
-        r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, outcome,
-                      np.zeros(outcome.size, dtype=np.int8), server, "", "")
+        edge[site] = run_cache(name, np.where(soft, float(disks[site]), float(disks[site]) - pinned_gb), stream,
+                               size_gb, pinned=pinned, admission=admission, pins=kinds,
+                               fill_budget_gb=float(fill_budget[site]), filled_gb=filled)
+        fills.append(fill_frame(site, pinned, filled))
+        server[site] = _plan_servers(scenario, holdings, site, stream, costs)
+    upstream = upstream_sites(scenario) if storage_caches else {site: ("", "") for site in streams}
+    # a miss the plan would send to the edge's upstream storage site or beyond it goes to that site's cache,
+    # which holds the plan's storage titles as soft pins (a miss the plan serves from a nearer peer does not)
+    forward = {site: ((edge[site] == MISS) | (edge[site] == ADMIT))
+               & np.isin(server[site], [upstream[site][0], upstream[site][1]]) for site in streams}
+    parents = sorted({up for up, _ in upstream.values() if up})
+    held = {parent: pinned_matrix(scenario, holdings, parent) for parent in parents}
+    stored = {parent: np.zeros(len(dates)) for parent in parents}
+    above = _run_parents(policy if isinstance(policy, str) else HYBRID_POLICY, streams, edge, upstream, sites,
+                         size_gb, admission=admission, forward=forward, pinned=held,
+                         fill_budget=fill_budget.to_dict(), filled=stored, shared_only=True)
+    for site, stream in streams.items():
+        up_site, origin = upstream[site]
+        r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, edge[site],
+                      np.where(forward[site], above[site], MISS).astype(np.int8), server[site], up_site, origin)
         rows.append(r)
         flows.append(f)
+    fills.extend(fill_frame(parent, held[parent], stored[parent]) for parent in parents)
     result = _collect(rows, flows)
     if fills:
         result = replace(result, fills=pd.concat(fills, ignore_index=True))
@@ -725,8 +806,11 @@ SPLIT_POLICIES = ("sieve", "lru")
 BACKTEST_DAYS = 7
 """Days before the plan date replayed to choose the split (the first two only warm the caches)."""
 SHARE_TOLERANCE = 0.002
-"""Hit ratio an edge may give up in the backtest, against a reactive cache of its whole disk, for less
-on-demand upstream traffic."""
+"""Hit ratio an edge may give up in the backtest, against a reactive cache of its whole disk, for a lower
+peak-hour upstream load and fewer disk writes."""
+PEAK_TOLERANCE = 0.05
+"""Relative excess over the least peak-hour upstream GB among the backtest's candidates within which an
+edge takes the one that writes least to its disk."""
 PIN_HALF_LIFE_DAYS = 1.0
 """Half-life of the weighted mean of past days that ranks the backtest's pins."""
 PIN_BURN_IN_DAYS = 14
@@ -774,10 +858,13 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     the cache gets the unpinned share only (a plan may fill its whole share, so the backtest does not
     count on the room its pins leave); with soft pins it is the whole disk. The first two days warm the
     caches; on the others the edge's byte hit ratio, its disk writes (pins written at night plus
-    admissions) and its on-demand upstream GB (missed views plus admitted titles, what loads the backbone
-    during the day) are measured. Each edge takes, among the candidates whose hit ratio is at least that
-    of its best reactive cache of the whole disk (share 0) less :data:`SHARE_TOLERANCE`, the one with the
-    least on-demand upstream GB (ties: the larger share, hard pins, then the policy listed first).
+    admissions), its on-demand upstream GB (missed views plus admitted titles, what loads the backbone
+    during the day) and its peak-hour upstream GB (the most on-demand GB of any one hour of a scored day)
+    are measured. Each edge then follows an operator's order of measures: among the candidates whose hit
+    ratio is at least that of its best reactive cache of the whole disk (share 0) less
+    :data:`SHARE_TOLERANCE`, those whose peak-hour upstream GB is within :data:`PEAK_TOLERANCE` of the
+    least; among them the one that writes least (ties: the larger share, hard pins, then the policy
+    listed first).
 
     Parameters
     ----------
@@ -806,7 +893,7 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
         Edge site -> chosen pin kind.
     backtest : DataFrame
         ``site_id, pinned_share, pins, policy, edge_byte_hit_ratio, demand_gb, fill_gb, on_demand_gb,
-        chosen``: one row per edge and candidate (``demand_gb``: the edge's GB on the scored days); empty
+        peak_hour_gb, chosen``: one row per edge and candidate (``demand_gb``: the edge's GB on the scored days); empty
         when there is too little history (every edge then gets the middle of the grid, hard pins and the
         first policy).
     """
@@ -828,7 +915,7 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     dates = list(pd.date_range(first, date - pd.Timedelta(days=1), freq="D"))
     edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str).tolist()
     columns = [C.SITE, "pinned_share", "pins", "policy", "edge_byte_hit_ratio", "demand_gb", "fill_gb",
-               "on_demand_gb", "chosen"]
+               "on_demand_gb", "peak_hour_gb", "chosen"]
     middle = float(sorted(shares)[len(shares) // 2])
     if len(dates) <= _BACKTEST_WARMUP:
         return ({site: middle for site in edges}, {site: own.get(site, tried[0]) for site in edges},
@@ -863,6 +950,7 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
         view_gb = stream.views * gpv[stream.title]
         written = stream.views * size_gb[stream.title]  # as in _tally: k admissions per request of k views
         demand_gb = float(view_gb[scored].sum())
+        hour_key = stream.day * 24 + stream.hour.astype(np.int64)  # (day, hour) of each request
         for share in shares:
             capacity = share * float(disks[site])
             pins = np.zeros((len(pin_dates), len(catalog)), dtype=bool)
@@ -883,13 +971,14 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                 hit = scored & ((outcome == HIT) | (outcome == PINNED))
                 admit = scored & (outcome == ADMIT)
                 missed = scored & ((outcome == MISS) | (outcome == ADMIT))
+                pulled = np.where(admit, np.maximum(written, view_gb), np.where(missed, view_gb, 0.0))
                 records.append({
                     C.SITE: site, "pinned_share": float(share), "pins": kind, "policy": policy,
                     "edge_byte_hit_ratio": float(view_gb[hit].sum()) / demand_gb if demand_gb > 0 else 0.0,
                     "demand_gb": demand_gb,
                     "fill_gb": float(filled[_BACKTEST_WARMUP:].sum()) + float(written[admit].sum()),
-                    "on_demand_gb": float(np.where(admit, np.maximum(written, view_gb),
-                                                   np.where(missed, view_gb, 0.0)).sum()),
+                    "on_demand_gb": float(pulled.sum()),
+                    "peak_hour_gb": float(np.bincount(hour_key, weights=pulled).max(initial=0.0)),
                 })
     table = pd.DataFrame(records, columns=columns[:-1])
     rank = {name: k for k, name in enumerate(tried)}
@@ -900,9 +989,10 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     for site, group in table.groupby(C.SITE, sort=False):
         reactive = group.loc[group["pinned_share"] == min(shares), "edge_byte_hit_ratio"].max()
         near = group[group["edge_byte_hit_ratio"] >= reactive - SHARE_TOLERANCE]
+        near = near[near["peak_hour_gb"] <= near["peak_hour_gb"].min() * (1 + PEAK_TOLERANCE) + 1e-9]
         near = near.assign(order=near["policy"].map(rank).fillna(len(rank)),
                            kind=near["pins"].map({k: i for i, k in enumerate(PIN_KINDS)}))
-        pick = near.sort_values(["on_demand_gb", "pinned_share", "kind", "order"], ascending=[True, False, True, True],
+        pick = near.sort_values(["fill_gb", "pinned_share", "kind", "order"], ascending=[True, False, True, True],
                                 kind="stable").index[0]
         flags[table.index.get_loc(pick)] = True
         chosen[str(site)] = float(table.loc[pick, "pinned_share"])
