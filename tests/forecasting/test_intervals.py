@@ -25,6 +25,23 @@ def test_ties_at_zero_narrow_the_other_intervals_to_the_nominal_coverage() -> No
     assert _central_level([(spread, 100)], 0.8) == 0.8  # no ties: the nominal level
 
 
+def test_intervals_from_few_errors_cover_the_nominal_share_of_new_ones() -> None:
+    # 2 series x 20 origins = 40 exchangeable errors, one bucket: the 10th and 90th percentiles by linear
+    # interpolation hold a new error with probability 0.8 * 39 / 41 = 0.76; the finite-sample ranks, 0.8
+    rng = np.random.default_rng(0)
+
+    def level(v: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        return np.full((len(v), horizon), 100.0)
+
+    inside = []
+    for _ in range(1000):
+        values = 100.0 + 10.0 * rng.standard_normal((2, 22))
+        lower, upper = calibrate(level, values[:, :21], np.zeros(2, dtype=int), 1, n_origins=20).bounds(
+            np.full((2, 1), 100.0))
+        inside.append(((lower <= values[:, 21:]) & (values[:, 21:] <= upper)).mean())
+    assert 0.78 <= np.mean(inside) <= 0.83
+
+
 def test_median_correction_needs_to_hold_on_later_origins() -> None:
     rng = np.random.default_rng(0)
     n, days = 500, 14
