@@ -25,7 +25,6 @@ import functools
 import threading
 from dataclasses import dataclass, replace
 
-import dask
 import numpy as np
 import pandas as pd
 
@@ -43,7 +42,7 @@ from forecasting.models import (
     snaive7_point,
 )
 from forecasting.panel import ACTIVE_DAYS, Panel, active_rows, build_panel, to_long
-from forecasting.parallel import local_workers
+from forecasting.parallel import local_workers, map_threads
 from forecasting.progress import Work
 from forecasting.prophet_model import prophet_forecast
 
@@ -486,11 +485,8 @@ def _records(points: dict[str, PointFn], panel: Panel, horizon: int, n_origins: 
         return Record(err.sum(axis=1, dtype=float), ((base - err).astype(float) ** 2).sum(axis=1),
                       _by_segment(err, codes, n_segments))
 
-    # candidates backtest independently: Dask's threaded scheduler on the local cores (numpy releases the GIL);
-    # explicit task names and pure=False keep Dask from hashing the panel
-    tasks = [dask.delayed(record, pure=False, name=f"backtest-{name}")(point, dask_key_name=f"backtest-{name}")
-             for name, point in points.items()]
-    return list(dask.compute(*tasks, scheduler="threads", num_workers=local_workers()))
+    # candidates backtest independently, on the local cores
+    return map_threads(record, {f"backtest-{name}": point for name, point in points.items()})
 
 
 def _series_allowed(name: str, seg_choice: np.ndarray, diff_sum: np.ndarray, diff_sq: np.ndarray,

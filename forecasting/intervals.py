@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-import dask
 import numpy as np
 import pandas as pd
 
 from forecasting.panel import ACTIVE_DAYS, active_rows
+from forecasting.parallel import map_threads
 
 PointFn = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 """``point(values (n, t), first_seen (n,), horizon) -> yhat (n, horizon)``: a vectorised point forecast of
@@ -362,12 +362,7 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
         return out
 
     days = calibration_days(len(values), n_days, horizon, n_origins)
-    if workers > 1 and len(days) > 1:  # independent origins on threads (numpy releases the GIL), kept in order
-        tasks = [dask.delayed(at_origin, pure=False, name=f"calibrate-{day}")(day, dask_key_name=f"calibrate-{day}")
-                 for day in days]
-        found = list(dask.compute(*tasks, scheduler="threads", num_workers=workers))
-    else:
-        found = [at_origin(day) for day in days]
+    found = map_threads(at_origin, {f"calibrate-{day}": day for day in days}, workers)  # independent origins
     parts = [f for f in found if f is not None]
     if not parts or sum(len(f[0]) for f in parts) < MIN_PER_BUCKET:
         return poisson_calibration(horizon)
