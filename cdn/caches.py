@@ -481,16 +481,16 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
 
 def _shared(title: np.ndarray, day: np.ndarray, kid: np.ndarray) -> np.ndarray:
     """Per request in arrival order: whether another child requested the same title that day or the day before."""
-    last: dict[int, tuple[int, int, int, int]] = {}  # title -> (latest child, its day, another child's latest day)
+    last: dict[int, tuple[int, int, int]] = {}  # title -> (latest child, its day, another child's latest day)
     out = np.zeros(title.size, dtype=bool)
     for i, (t, d, c) in enumerate(zip(title.tolist(), day.tolist(), kid.tolist(), strict=True)):
         prev = last.get(t)
         if prev is None:
-            last[t] = (c, d, -10, 0)
+            last[t] = (c, d, -10)
             continue
-        child, child_day, other_day, _ = prev
+        child, child_day, other_day = prev
         out[i] = (child_day if child != c else other_day) >= d - 1
-        last[t] = (c, d, other_day if child == c else child_day, 0)
+        last[t] = (c, d, other_day if child == c else child_day)
     return out
 
 
