@@ -503,6 +503,13 @@ def _replay_dates(start: pd.Timestamp, end: pd.Timestamp, warmup_days: int) -> l
     return list(pd.date_range(start - pd.Timedelta(days=warmup_days), end, freq="D"))
 
 
+def _pulled_gb(outcome: np.ndarray, written: np.ndarray, view_gb: np.ndarray) -> np.ndarray:
+    """GB each request pulls from upstream during the day: an admission the whole title (at least the view's
+    bytes), a miss served through the view's bytes, a hit nothing."""
+    missed = (outcome == MISS) | (outcome == ADMIT)
+    return np.where(outcome == ADMIT, np.maximum(written, view_gb), np.where(missed, view_gb, 0.0))
+
+
 def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates: list[pd.Timestamp],
            warmup_days: int, edge: np.ndarray, above: np.ndarray, server: np.ndarray,
            up_site: str, origin: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -521,7 +528,7 @@ def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates
     missed = (at_edge == MISS) | (at_edge == ADMIT)
     # a request standing for k views (request budget) stands for about k admissions of the thinned titles
     written = sizes[title] * views
-    pulled = np.where(at_edge == ADMIT, np.maximum(written, view_gb), np.where(missed, view_gb, 0.0))
+    pulled = _pulled_gb(at_edge, written, view_gb)
     up_write = np.where(missed & (up == ADMIT), written, 0.0)
     up_held = (up == HIT) | (up == PINNED)  # PINNED: a storage site's soft-pinned plan title (hybrid)
     key = day * len(catalog) + title
@@ -970,8 +977,7 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                                     fill_budget_gb=float(fill[site]), filled_gb=filled)
                 hit = scored & ((outcome == HIT) | (outcome == PINNED))
                 admit = scored & (outcome == ADMIT)
-                missed = scored & ((outcome == MISS) | (outcome == ADMIT))
-                pulled = np.where(admit, np.maximum(written, view_gb), np.where(missed, view_gb, 0.0))
+                pulled = _pulled_gb(np.where(scored, outcome, HIT), written, view_gb)
                 records.append({
                     C.SITE: site, "pinned_share": float(share), "pins": kind, "policy": policy,
                     "edge_byte_hit_ratio": float(view_gb[hit].sum()) / demand_gb if demand_gb > 0 else 0.0,
