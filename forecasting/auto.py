@@ -30,7 +30,16 @@ import pandas as pd
 
 from forecasting import columns as C
 from forecasting.errors import ForecastError
-from forecasting.intervals import MAX_ORIGINS, MIN_T, Calibration, PointFn, calibrate, calibration_days, paired_t
+from forecasting.intervals import (
+    HOLDOUT_ORIGINS,
+    MAX_ORIGINS,
+    MIN_T,
+    Calibration,
+    PointFn,
+    calibrate,
+    calibration_days,
+    paired_t,
+)
 from forecasting.launch import FIRST_WEEK, LaunchCurve, analog_levels, learn_curve
 from forecasting.models import (
     PanelForecaster,
@@ -86,6 +95,9 @@ PRIOR_WEIGHT = 1.0
 """Weight of the segment's WAPE against the series' own backtest error in a series' choice."""
 COMBO_SIZE = 3
 """The combination candidate averages the ``COMBO_SIZE`` best candidates of each segment."""
+ROUTE_ORIGINS = HOLDOUT_ORIGINS
+"""Origins before each origin at which a small panel's winner and combination routes are compared (the last
+week, as the median correction's test)."""
 NAIVE = ("last_value", "mean7", "snaive7")
 PROPHET_MARGIN = 0.1
 """Prophet replaces the fast forecast of the head only when it wins at every origin and its summed backtest
@@ -403,9 +415,13 @@ class Choice:
     top : dict
         The candidates the combination averages, per segment.
     series : ndarray
-        Candidate name of each panel row (its own choice where its history allows, else its segment's).
+        Candidate name of each panel row (its own choice where its history allows, else its segment's;
+        ``median`` where a small panel took the combination route, :class:`SmallPanelRoute`).
     head_prophet
         Whether the head's top series switched to Prophet.
+    ranked : ndarray, optional
+        (n_series, k): each series' ``k`` best candidates (the combination excluded) by its score, best first,
+        when :func:`choose` was asked for them.
     """
 
     by_segment: dict[str, str]
@@ -413,6 +429,7 @@ class Choice:
     top: dict[str, list[str]]
     series: np.ndarray
     head_prophet: bool = False
+    ranked: np.ndarray | None = None
 
 
 def origins(n_days: int, horizon: int, n_origins: int) -> range:
@@ -499,7 +516,8 @@ def _series_allowed(name: str, seg_choice: np.ndarray, diff_sum: np.ndarray, dif
 
 
 def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
-           n_origins: int | None = None, prior_weight: float | None = None, work: Work | None = None) -> Choice:
+           n_origins: int | None = None, prior_weight: float | None = None, work: Work | None = None,
+           rank: int = 0) -> Choice:
     """Choose a candidate per series by rolling-origin backtest at the last ``n_origins`` origins (default
     :func:`selection_origins`).
 
@@ -514,7 +532,8 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
     the one minimising
     ``own absolute error + prior_weight * own actual * segment WAPE``: its own record, shrunk towards its
     segment's. Ties go to the earlier name (``last_value`` first). Each candidate's backtest (the combination's
-    too: ``len(points) + 1``) counts one unit of ``work``.
+    too: ``len(points) + 1``) counts one unit of ``work``. With ``rank`` > 0, ``Choice.ranked`` holds every
+    series' ``rank`` candidates (of ``points``, untested) of least score, its own record shrunk the same way.
     """
     n_origins = selection_origins(len(segments)) if n_origins is None else n_origins
     prior_weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
@@ -585,7 +604,12 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
                                                   records[n].sq_diff[rows], k) for n in names])
         score = np.where(passed, err + prior_weight * total[rows, None] * prior_all[codes[rows]], np.inf)
         pick[rows] = score.argmin(axis=1)
-    return Choice(by_segment, wape, top, np.asarray(names, dtype=object)[pick])
+    ranked = None
+    if rank > 0:
+        err = np.column_stack([records[n].err for n in points])
+        score = err + prior_weight * total[:, None] * prior_all[codes][:, [names.index(n) for n in points]]
+        ranked = np.asarray(list(points), dtype=object)[np.argsort(score, axis=1, kind="stable")[:, :rank]]
+    return Choice(by_segment, wape, top, np.asarray(names, dtype=object)[pick], ranked=ranked)
 
 
 def per_series_point(points: dict[str, PointFn], chosen: np.ndarray, segments: np.ndarray,
@@ -631,6 +655,95 @@ def _shared_origins(point: PointFn, reused: set[int]) -> PointFn:
         return out
 
     return shared
+
+
+def _memoised(point: PointFn) -> PointFn:
+    """``point`` (clipped at zero) computed once per history length and horizon: every call of a
+    :class:`SmallPanelRoute` is on the first days of one panel, with its ``first_seen`` cut there."""
+    kept: dict[tuple[int, int], np.ndarray] = {}
+    lock = threading.Lock()
+
+    def memo(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        key = (values.shape[1], horizon)
+        with lock:
+            if key in kept:
+                return kept[key]
+        out = np.clip(point(values, first_seen, horizon), 0.0, None)
+        out.flags.writeable = False  # shared by every later call
+        with lock:
+            return kept.setdefault(key, out)
+
+    return memo
+
+
+class SmallPanelRoute:
+    """``auto``'s forecast of a panel of at most ``SMALL_PANEL`` series, made at any origin from the history
+    before it alone, so that its calibration measures the errors of the whole procedure (the choice
+    included: a candidate chosen for its errors at the last origins and calibrated on the same origins has
+    errors that look smaller than they will be).
+
+    At an origin (a history of ``t`` days):
+
+    1. :func:`choose` on the first ``t`` days gives the **winner** route (each series' chosen candidate) and
+       each series' ``COMBO_SIZE`` best candidates, whose median is the **combination** route;
+    2. both routes are run the same way at the ``ROUTE_ORIGINS`` origins before ``t``; the combination replaces
+       the winner only if its paired gains per origin over it have a t statistic above ``MIN_T`` (as every
+       other candidate replaces a naive baseline). Taking the combination unless the winner passed that test
+       instead won data/wikipedia's last 8 days (0.870x the best naive, against 1.137x) but lost its 16
+       periods of 8 days (0.811x against 0.772x) and tied on the longlived profile (BENCHMARKS.md, issue 10,
+       fourth round).
+
+    Each candidate's forecast at an origin is computed once (:func:`_memoised`) and shared by the choices made at
+    the later origins; so is each origin's route.
+    """
+
+    def __init__(self, points: dict[str, PointFn], panel: Panel) -> None:
+        self.points = {name: _memoised(fn) for name, fn in points.items()}
+        self.panel = panel
+        self._routes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, Choice]] = {}
+        self._lock = threading.Lock()
+
+    def routes(self, t: int, steps: int) -> tuple[np.ndarray, np.ndarray, Choice]:
+        """The winner's and the combination's forecasts of ``steps`` days from the first ``t`` days, and the
+        choice made there."""
+        with self._lock:
+            if (t, steps) in self._routes:
+                return self._routes[(t, steps)]
+        p = self.panel
+        values, first = p.values[:, :t], np.minimum(p.first_seen, t)
+        sub = Panel(p.keys, values, p.start, p.start + pd.Timedelta(days=t), first)
+        segments = segment_series(values, first)
+        choice = choose(self.points, sub, segments, steps, rank=COMBO_SIZE)
+        winner = np.clip(per_series_point(self.points, choice.series, segments, choice.top)(values, first, steps),
+                         0.0, None)
+        assert choice.ranked is not None
+        rows = np.arange(len(values))
+        members = np.stack([np.stack([self.points[n](values, first, steps)[i] for n in choice.ranked[i]])
+                            for i in rows]) if len(rows) else np.zeros((0, 1, steps))
+        found = (winner, np.median(members, axis=1), choice)
+        with self._lock:
+            return self._routes.setdefault((t, steps), found)
+
+    def route_at(self, t: int, steps: int) -> tuple[np.ndarray, Choice]:
+        """The forecast from the first ``t`` days and its choice (``series`` all ``median`` on the combination
+        route)."""
+        winner, combo, choice = self.routes(t, steps)
+        p = self.panel
+        gains = []
+        for origin in origins(t, steps, ROUTE_ORIGINS):
+            s = min(steps, t - origin)
+            w, c, _ = self.routes(origin, s)
+            actual = p.values[:, origin:origin + s]
+            seen = (p.first_seen < origin)[:, None]
+            gains.append(float(((np.abs(actual - c) - np.abs(actual - w)) * seen).sum()))
+        g = -np.asarray(gains)  # the combination's gains over the winner
+        if paired_t(np.array([g.sum()]), np.array([(g ** 2).sum()]), len(g))[0] <= MIN_T:
+            return winner, choice
+        return combo, replace(choice, series=np.full(len(combo), "median", dtype=object))
+
+    def point(self, values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        """A :data:`~forecasting.intervals.PointFn` of the panel's first ``values.shape[1]`` days."""
+        return self.route_at(values.shape[1], horizon)[0]
 
 
 @register("auto")
@@ -708,12 +821,20 @@ class Auto(PanelForecaster):
         tried = self.use_prophet and self.prophet_origins >= 1 and len(head) > 0
         prophet_steps = len(origins(p.n_days, horizon, self.prophet_origins)) if tried else 0
         self.work.expect(len(points) + 1 + prophet_steps + len(calibration_days(len(p.values), p.n_days, horizon)))
-        choice = choose(points, p, segments, horizon, work=self.work)
-        chosen = per_series_point(points, choice.series, segments, choice.top)
-        expected = np.clip(chosen(p.values, p.first_seen, horizon), 0.0, None)
-        calibrated_at = calibration_days(len(p.values), p.n_days, horizon)
-        reused = set(origins(p.n_days, horizon, self.prophet_origins)) & set(calibrated_at) if tried else set()
-        point = _shared_origins(chosen, reused)  # Prophet's backtest origins are calibration origins too: once each
+        small = len(p.values) <= SMALL_PANEL
+        if small:  # the choice made at every origin, so that its calibration measures it too
+            route = SmallPanelRoute(points, p)
+            expected, choice = route.route_at(p.n_days, horizon)
+            expected = expected.copy()
+            point: PointFn = route.point
+            self.work.done(len(points) + 1)
+        else:
+            choice = choose(points, p, segments, horizon, work=self.work)
+            chosen = per_series_point(points, choice.series, segments, choice.top)
+            expected = np.clip(chosen(p.values, p.first_seen, horizon), 0.0, None)
+            calibrated_at = calibration_days(len(p.values), p.n_days, horizon)
+            reused = set(origins(p.n_days, horizon, self.prophet_origins)) & set(calibrated_at) if tried else set()
+            point = _shared_origins(chosen, reused)  # Prophet's backtest origins are calibration origins too
         model = np.char.add("auto:", choice.series.astype(str)).astype(object)
         # Prophet on the head's top series, if it backtests better there
         if self.use_prophet and self._prophet_wins(
@@ -723,9 +844,10 @@ class Auto(PanelForecaster):
             model[head] = "auto:prophet"
             choice = replace(choice, head_prophet=True)
         out = active_rows(p.values, p.n_days)  # the series with recent demand get rows
-        self.choice_ = replace(choice, series=choice.series[out])
+        self.choice_ = replace(choice, series=choice.series[out],
+                               ranked=None if choice.ranked is None else choice.ranked[out])
         calibration = calibrate(point, p.values, p.first_seen, horizon, groups=segment_series,
-                                on_origin=self.work.done, workers=local_workers())
+                                on_origin=self.work.done, workers=1 if small else local_workers())
         frame = self._frame(p.keys[out], expected[out], segments[out], model[out], calibration,
                             uncalibrated=(model == "auto:prophet")[out])
         cold = self._cold_start(horizon, totals_point(ctx.totals, horizon))
