@@ -10,11 +10,13 @@
    for small panels). A candidate other than a naive baseline replaces the best naive only where its paired
    error differences over the origins are significant (t > ``MIN_T``): per segment, and per series for
    predictable series (which choose their own, shrunk towards their segment's). The head's top series are
-   also tried with Prophet and switch to it only if it backtests ``PROPHET_MARGIN`` better.
+   also tried with Prophet and switch to it only if it backtests ``PROPHET_MARGIN`` better. On small panels
+   (:class:`SmallPanelRoute`) the whole choice is made again at every calibration origin.
 3. **Cold start**: titles of the catalog released from ``as_of - COLD_DAYS`` to the end of the horizon with no
    views get a launch-curve forecast whose level comes from analog titles.
 4. **Calibration**: the chosen forecasts are forecasts of expected views; per segment and step, their own errors
-   at past origins (of every series active there, titles that left included) give the point ``yhat``, their
+   at past origins (of every series active there, titles that left included; on small panels those of the
+   choice made at each origin) give the point ``yhat``, their
    median (the point of least absolute error, 0 on most intermittent series), the 80% interval, the expected
    views ``yhat_mean`` (their mean) and the chance of a view (:mod:`forecasting.intervals`).
 """
@@ -31,7 +33,6 @@ import pandas as pd
 from forecasting import columns as C
 from forecasting.errors import ForecastError
 from forecasting.intervals import (
-    HOLDOUT_ORIGINS,
     MAX_ORIGINS,
     MIN_T,
     Calibration,
@@ -95,9 +96,6 @@ PRIOR_WEIGHT = 1.0
 """Weight of the segment's WAPE against the series' own backtest error in a series' choice."""
 COMBO_SIZE = 3
 """The combination candidate averages the ``COMBO_SIZE`` best candidates of each segment."""
-ROUTE_ORIGINS = HOLDOUT_ORIGINS
-"""Origins before each origin at which a small panel's winner and combination routes are compared (the last
-week, as the median correction's test)."""
 NAIVE = ("last_value", "mean7", "snaive7")
 PROPHET_MARGIN = 0.1
 """Prophet replaces the fast forecast of the head only when it wins at every origin and its summed backtest
@@ -415,13 +413,9 @@ class Choice:
     top : dict
         The candidates the combination averages, per segment.
     series : ndarray
-        Candidate name of each panel row (its own choice where its history allows, else its segment's;
-        ``median`` where a small panel took the combination route, :class:`SmallPanelRoute`).
+        Candidate name of each panel row (its own choice where its history allows, else its segment's).
     head_prophet
         Whether the head's top series switched to Prophet.
-    ranked : ndarray, optional
-        (n_series, k): each series' ``k`` best candidates (the combination excluded) by its score, best first,
-        when :func:`choose` was asked for them.
     """
 
     by_segment: dict[str, str]
@@ -429,7 +423,6 @@ class Choice:
     top: dict[str, list[str]]
     series: np.ndarray
     head_prophet: bool = False
-    ranked: np.ndarray | None = None
 
 
 def origins(n_days: int, horizon: int, n_origins: int) -> range:
@@ -516,8 +509,7 @@ def _series_allowed(name: str, seg_choice: np.ndarray, diff_sum: np.ndarray, dif
 
 
 def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
-           n_origins: int | None = None, prior_weight: float | None = None, work: Work | None = None,
-           rank: int = 0) -> Choice:
+           n_origins: int | None = None, prior_weight: float | None = None, work: Work | None = None) -> Choice:
     """Choose a candidate per series by rolling-origin backtest at the last ``n_origins`` origins (default
     :func:`selection_origins`).
 
@@ -532,8 +524,7 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
     the one minimising
     ``own absolute error + prior_weight * own actual * segment WAPE``: its own record, shrunk towards its
     segment's. Ties go to the earlier name (``last_value`` first). Each candidate's backtest (the combination's
-    too: ``len(points) + 1``) counts one unit of ``work``. With ``rank`` > 0, ``Choice.ranked`` holds every
-    series' ``rank`` candidates (of ``points``, untested) of least score, its own record shrunk the same way.
+    too: ``len(points) + 1``) counts one unit of ``work``.
     """
     n_origins = selection_origins(len(segments)) if n_origins is None else n_origins
     prior_weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
@@ -604,12 +595,7 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
                                                   records[n].sq_diff[rows], k) for n in names])
         score = np.where(passed, err + prior_weight * total[rows, None] * prior_all[codes[rows]], np.inf)
         pick[rows] = score.argmin(axis=1)
-    ranked = None
-    if rank > 0:
-        err = np.column_stack([records[n].err for n in points])
-        score = err + prior_weight * total[:, None] * prior_all[codes][:, [names.index(n) for n in points]]
-        ranked = np.asarray(list(points), dtype=object)[np.argsort(score, axis=1, kind="stable")[:, :rank]]
-    return Choice(by_segment, wape, top, np.asarray(names, dtype=object)[pick], ranked=ranked)
+    return Choice(by_segment, wape, top, np.asarray(names, dtype=object)[pick])
 
 
 def per_series_point(points: dict[str, PointFn], chosen: np.ndarray, segments: np.ndarray,
@@ -677,69 +663,35 @@ def _memoised(point: PointFn) -> PointFn:
 
 
 class SmallPanelRoute:
-    """``auto``'s forecast of a panel of at most ``SMALL_PANEL`` series, made at any origin from the history
-    before it alone, so that its calibration measures the errors of the whole procedure (the choice
-    included: a candidate chosen for its errors at the last origins and calibrated on the same origins has
-    errors that look smaller than they will be).
+    """``auto``'s choice and forecast of a panel of at most ``SMALL_PANEL`` series, made at any origin from the
+    history before it alone, so that its calibration measures the errors of the whole procedure: a candidate
+    chosen for its errors at the last origins and calibrated on the same origins has errors that look smaller
+    than they will be, and on a few series the choice is made from a few series' errors.
 
-    At an origin (a history of ``t`` days):
-
-    1. :func:`choose` on the first ``t`` days gives the **winner** route (each series' chosen candidate) and
-       each series' ``COMBO_SIZE`` best candidates, whose median is the **combination** route;
-    2. both routes are run the same way at the ``ROUTE_ORIGINS`` origins before ``t``; the combination replaces
-       the winner only if its paired gains per origin over it have a t statistic above ``MIN_T`` (as every
-       other candidate replaces a naive baseline). Taking the combination unless the winner passed that test
-       instead won data/wikipedia's last 8 days (0.870x the best naive, against 1.137x) but lost its 16
-       periods of 8 days (0.811x against 0.772x) and tied on the longlived profile (BENCHMARKS.md, issue 10,
-       fourth round).
-
-    Each candidate's forecast at an origin is computed once (:func:`_memoised`) and shared by the choices made at
-    the later origins; so is each origin's route.
+    Each candidate's forecast at an origin is computed once (:func:`_memoised`) and shared by the choices made
+    at the later origins; so is each origin's choice.
     """
 
     def __init__(self, points: dict[str, PointFn], panel: Panel) -> None:
         self.points = {name: _memoised(fn) for name, fn in points.items()}
         self.panel = panel
-        self._routes: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, Choice]] = {}
+        self._made: dict[tuple[int, int], tuple[np.ndarray, Choice]] = {}
         self._lock = threading.Lock()
 
-    def routes(self, t: int, steps: int) -> tuple[np.ndarray, np.ndarray, Choice]:
-        """The winner's and the combination's forecasts of ``steps`` days from the first ``t`` days, and the
-        choice made there."""
+    def route_at(self, t: int, steps: int) -> tuple[np.ndarray, Choice]:
+        """The forecast of ``steps`` days from the first ``t`` days of the panel and the choice made there."""
         with self._lock:
-            if (t, steps) in self._routes:
-                return self._routes[(t, steps)]
+            if (t, steps) in self._made:
+                return self._made[(t, steps)]
         p = self.panel
         values, first = p.values[:, :t], np.minimum(p.first_seen, t)
         sub = Panel(p.keys, values, p.start, p.start + pd.Timedelta(days=t), first)
         segments = segment_series(values, first)
-        choice = choose(self.points, sub, segments, steps, rank=COMBO_SIZE)
-        winner = np.clip(per_series_point(self.points, choice.series, segments, choice.top)(values, first, steps),
-                         0.0, None)
-        assert choice.ranked is not None
-        rows = np.arange(len(values))
-        members = np.stack([np.stack([self.points[n](values, first, steps)[i] for n in choice.ranked[i]])
-                            for i in rows]) if len(rows) else np.zeros((0, 1, steps))
-        found = (winner, np.median(members, axis=1), choice)
+        choice = choose(self.points, sub, segments, steps)
+        point = per_series_point(self.points, choice.series, segments, choice.top)
+        found = (np.clip(point(values, first, steps), 0.0, None), choice)
         with self._lock:
-            return self._routes.setdefault((t, steps), found)
-
-    def route_at(self, t: int, steps: int) -> tuple[np.ndarray, Choice]:
-        """The forecast from the first ``t`` days and its choice (``series`` all ``median`` on the combination
-        route)."""
-        winner, combo, choice = self.routes(t, steps)
-        p = self.panel
-        gains = []
-        for origin in origins(t, steps, ROUTE_ORIGINS):
-            s = min(steps, t - origin)
-            w, c, _ = self.routes(origin, s)
-            actual = p.values[:, origin:origin + s]
-            seen = (p.first_seen < origin)[:, None]
-            gains.append(float(((np.abs(actual - c) - np.abs(actual - w)) * seen).sum()))
-        g = -np.asarray(gains)  # the combination's gains over the winner
-        if paired_t(np.array([g.sum()]), np.array([(g ** 2).sum()]), len(g))[0] <= MIN_T:
-            return winner, choice
-        return combo, replace(choice, series=np.full(len(combo), "median", dtype=object))
+            return self._made.setdefault((t, steps), found)
 
     def point(self, values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
         """A :data:`~forecasting.intervals.PointFn` of the panel's first ``values.shape[1]`` days."""
@@ -844,8 +796,7 @@ class Auto(PanelForecaster):
             model[head] = "auto:prophet"
             choice = replace(choice, head_prophet=True)
         out = active_rows(p.values, p.n_days)  # the series with recent demand get rows
-        self.choice_ = replace(choice, series=choice.series[out],
-                               ranked=None if choice.ranked is None else choice.ranked[out])
+        self.choice_ = replace(choice, series=choice.series[out])
         calibration = calibrate(point, p.values, p.first_seen, horizon, groups=segment_series,
                                 on_origin=self.work.done, workers=1 if small else local_workers())
         frame = self._frame(p.keys[out], expected[out], segments[out], model[out], calibration,

@@ -1,5 +1,5 @@
-"""``auto`` on small panels: a winner or the median of each series' best candidates, made at every origin from
-the history before it (so its calibration measures the choice too)."""
+"""``auto`` on small panels: the choice made at every origin from the history before it (so that its calibration
+measures the choice too)."""
 
 from __future__ import annotations
 
@@ -35,36 +35,18 @@ def test_a_candidate_is_computed_once_per_history_length_and_horizon() -> None:
     assert np.array_equal(first, [[0.0], [7.0]])  # clipped at zero
 
 
-def test_a_trend_takes_the_winner_that_beats_the_median_at_every_origin() -> None:
-    # y = day: the last value misses by 1, the mean of 7 by 4, the seasonal naive by 7; their median (the mean
-    # of 7) by 4, so the last value wins by 3 at every origin: t is infinite
-    values = np.tile(np.arange(60.0), (2, 1)) + np.array([[0.0], [100.0]])
-    forecast, choice = SmallPanelRoute(NAIVE_ONLY, _panel(values)).route_at(60, 1)
-    assert list(choice.series) == ["last_value", "last_value"]
-    assert np.array_equal(forecast, [[59.0], [159.0]])
-
-
-def test_no_evidence_against_the_winner_keeps_it() -> None:
-    # a constant series: every candidate is exact, the combination gains nothing, the winner stays
-    values = np.full((1, 40), 5.0)
-    forecast, choice = SmallPanelRoute(NAIVE_ONLY, _panel(values)).route_at(40, 2)
-    assert list(choice.series) == ["last_value"] and choice.ranked is not None and choice.ranked.shape == (1, 3)
-    assert np.array_equal(forecast, [[5.0, 5.0]])
-
-
-def test_the_combination_replaces_a_winner_it_beats_at_each_of_the_last_origins() -> None:
-    values = np.full((1, 40), 5.0)
-    route = SmallPanelRoute(NAIVE_ONLY, _panel(values))
-    _, _, choice = route.routes(40, 1)
-    # at the 7 origins before day 40 the winner misses by 3 or 4, the combination by 1: gains 2 or 3
-    for k, origin in enumerate(range(33, 40)):
-        route._routes[(origin, 1)] = (np.array([[8.0 + k % 2]]), np.array([[6.0]]), choice)
-    route._routes[(40, 1)] = (np.array([[9.0]]), np.array([[7.0]]), choice)
-    forecast, chosen = route.route_at(40, 1)
-    assert list(chosen.series) == ["median"] and np.array_equal(forecast, [[7.0]])
-    for origin in range(36, 40):  # gains of 2 and 3 at 3 origins, of -1 at 4: no longer a consistent gain
-        route._routes[(origin, 1)] = (np.array([[5.0]]), np.array([[6.0]]), choice)
-    assert list(route.route_at(40, 1)[1].series) == ["last_value"]
+def test_each_origin_has_the_choice_made_from_the_history_before_it() -> None:
+    # a trend for 50 days (the last value misses by 1, the mean of 7 by 4, the seasonal naive by 7), then a
+    # weekly cycle the seasonal naive repeats exactly: the choice at day 40 is the last value, at day 120 the
+    # seasonal naive, and the calibration (at each origin) measures the errors of the choice made there
+    cycle = np.array([10.0, 30.0, 20.0, 50.0, 40.0, 70.0, 60.0])
+    series = np.r_[np.arange(50.0), 50.0 + np.resize(cycle, 70)]
+    route = SmallPanelRoute(NAIVE_ONLY, _panel(np.vstack([series, series + 100.0])))
+    early, early_choice = route.route_at(40, 1)
+    late, late_choice = route.route_at(120, 1)
+    assert list(early_choice.series) == ["last_value"] * 2 and np.array_equal(early, [[39.0], [139.0]])
+    assert list(late_choice.series) == ["snaive7"] * 2 and np.array_equal(late[:, 0], series[[113, 113]] + [0, 100])
+    assert route.point(series[None, :40], np.zeros(1, dtype=int), 1) is early  # computed once
 
 
 def test_the_forecast_at_an_origin_uses_only_the_history_before_it() -> None:
