@@ -11,9 +11,9 @@ the titles that left since (zeros, inside almost any interval) count as they do 
 
 The same errors give the bucket's mean (expected views, for a planner) and its median, both weighted by
 ``yhat + 1``. The weighted mean ``c = sum(y - yhat) / sum(yhat + 1)`` makes the bucket's corrected past
-forecasts ``yhat + c * (yhat + 1)`` sum to its actuals: the volume a planner of bytes needs, where the
-unweighted mean of the scaled errors lets many small forecasts of decayed titles (errors near -1) shrink
-the few large ones of the same bucket. ``yhat + median * (yhat + 1)`` minimises the summed absolute error
+forecasts ``yhat + c * (yhat + 1)`` sum to its actuals (before the clip at zero): the volume a planner of
+bytes needs, which the unweighted mean of the scaled errors does not keep (on data/movietweetings it
+over-forecast the buckets' volumes). ``yhat + median * (yhat + 1)`` minimises the summed absolute error
 of the bucket's past forecasts, the point an absolute-error measure such as WAPE rewards (on intermittent
 series, zero). The median correction is kept only where it passes a test on the latest origins
 (:func:`correction_helps`).
@@ -61,7 +61,8 @@ class Table:
         Shape (n_buckets, horizon): quantiles of ``(y - yhat) / (yhat + 1)``.
     mean : ndarray
         Mean of ``(y - yhat) / (yhat + 1)`` weighted by ``yhat + 1``, ``sum(y - yhat) / sum(yhat + 1)``
-        (expected views are ``yhat + mean * (yhat + 1)``; they sum to the bucket's past actuals).
+        (expected views are ``yhat + mean * (yhat + 1)``; before the clip at zero they sum to the bucket's past
+        actuals).
     median : ndarray
         Median of ``(y - yhat) / (yhat + 1)`` weighted by ``yhat + 1`` (see :func:`weighted_median`), or the
         shift to zero where that has a lower absolute error, inside ``lower .. upper``; no shift (as far as
