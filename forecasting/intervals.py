@@ -9,10 +9,14 @@ matches the nominal 80% on the recent past by construction. The errors measured 
 with views in the ``ACTIVE_DAYS`` days before each origin: the rows a forecast made there would have, so
 the titles that left since (zeros, inside almost any interval) count as they do when a forecast is scored.
 
-The same errors give the bucket's mean (expected views, for a planner) and its median, weighted by
-``yhat + 1``: ``yhat + median * (yhat + 1)`` minimises the summed absolute error of the bucket's past
-forecasts, the point an absolute-error measure such as WAPE rewards (on intermittent series, zero). The
-median correction is kept only where it passes a test on the latest origins (:func:`correction_helps`).
+The same errors give the bucket's mean (expected views, for a planner) and its median, both weighted by
+``yhat + 1``. The weighted mean ``c = sum(y - yhat) / sum(yhat + 1)`` makes the bucket's corrected past
+forecasts ``yhat + c * (yhat + 1)`` sum to its actuals (before the clip at zero): the volume a planner of
+bytes needs, which the unweighted mean of the scaled errors does not keep (on data/movietweetings it
+over-forecast the buckets' volumes). ``yhat + median * (yhat + 1)`` minimises the summed absolute error
+of the bucket's past forecasts, the point an absolute-error measure such as WAPE rewards (on intermittent
+series, zero). The median correction is kept only where it passes a test on the latest origins
+(:func:`correction_helps`).
 """
 
 from __future__ import annotations
@@ -56,7 +60,9 @@ class Table:
     lower, upper : ndarray
         Shape (n_buckets, horizon): quantiles of ``(y - yhat) / (yhat + 1)``.
     mean : ndarray
-        Mean of ``(y - yhat) / (yhat + 1)`` (expected views are ``yhat + mean * (yhat + 1)``).
+        Mean of ``(y - yhat) / (yhat + 1)`` weighted by ``yhat + 1``, ``sum(y - yhat) / sum(yhat + 1)``
+        (expected views are ``yhat + mean * (yhat + 1)``; before the clip at zero they sum to the bucket's past
+        actuals).
     median : ndarray
         Median of ``(y - yhat) / (yhat + 1)`` weighted by ``yhat + 1`` (see :func:`weighted_median`), or the
         shift to zero where that has a lower absolute error, inside ``lower .. upper``; no shift (as far as
@@ -246,7 +252,7 @@ def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, cove
             take = own if own.sum() >= MIN_PER_BUCKET else in_bucket  # later steps have fewer origins: pool
             sample = err[take]
             cells.append((np.sort(sample), int(own.sum())))
-            mean[b, s] = sample.mean()
+            mean[b, s] = (y[take] - pred[take]).sum() / (pred[take] + 1.0).sum()
             median[b, s] = _median_shift(sample, pred[take], y[take])
             positive[b, s] = (y[take] > 0).mean()
     alpha = (1.0 - _central_level(cells, coverage)) / 2.0

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forecasting.intervals import _central_level, calibrate, correction_helps, weighted_median
+from forecasting.intervals import (
+    POOLED,
+    Calibration,
+    _central_level,
+    _table,
+    calibrate,
+    correction_helps,
+    weighted_median,
+)
 
 
 def test_weighted_median_minimises_the_weighted_absolute_deviation() -> None:
@@ -52,6 +60,19 @@ def test_median_correction_needs_to_hold_on_later_origins() -> None:
     assert correction_helps(pred, y, step, origin, 1)  # zero beats 1 at every origin
     y_flat = 1.0 + rng.integers(-1, 2, n * days)  # already median-unbiased: no consistent gain
     assert not correction_helps(pred, y_flat, step, origin, 1)
+
+
+def test_expected_views_keep_a_bucket_s_volume_when_a_big_series_was_under_forecast() -> None:
+    # one bucket (50 errors): a title forecast 100 that got 300, and 49 decayed titles forecast 1 that got 0
+    pred = np.array([100.0] + [1.0] * 49)
+    y = np.array([300.0] + [0.0] * 49)
+    calibration = Calibration({POOLED: _table(pred, y, np.zeros(50, dtype=int), 1, 0.8)})
+    expected = calibration.mean(pred[:, None])[:, 0]
+    # c = sum(y - pred) / sum(pred + 1) = 151 / 199: the 50 corrected forecasts sum to the 300 actual views
+    # (the unweighted mean of the scaled errors, (200 / 101 - 49 / 2) / 50 = -0.45, would give 59)
+    assert expected[0] == pytest.approx(100.0 + 151.0 / 199.0 * 101.0)
+    assert expected[1:] == pytest.approx(1.0 + 151.0 / 199.0 * 2.0)
+    assert expected.sum() == pytest.approx(300.0)
 
 
 def test_calibrated_median_of_intermittent_demand_is_zero_and_mean_is_kept() -> None:
