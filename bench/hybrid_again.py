@@ -11,7 +11,7 @@ plans or the split), the result is what the same ``cdn replay`` command gives wi
 current code).
 
 Usage: ``python bench/hybrid_again.py --data data/demo --replay /tmp/replay [--out DAYS.csv] [--check]
-[--no-storage-caches]``
+[--no-storage-caches] [--storage-admission launch|shared|all]``
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pandas as pd
 from simulate_replay import table
 
 from cdn import columns as C
-from cdn.caches import replay_hybrid
+from cdn.caches import STORAGE_ADMISSIONS, replay_hybrid
 from cdn.replay import _Night, cache_rows, summarise
 from cdn.scenario import load_scenario
 
@@ -38,6 +38,8 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="assert the replay's hybrid rows are reproduced")
     parser.add_argument("--no-storage-caches", action="store_true",
                         help="storage sites hold their plan only (replay_hybrid(storage_caches=False))")
+    parser.add_argument("--storage-admission", choices=STORAGE_ADMISSIONS, default=STORAGE_ADMISSIONS[0],
+                        help="admission rule of the storage caches (replay_hybrid(storage_admission=...))")
     args = parser.parse_args()
     scenario = load_scenario(args.data)
     summary = json.loads((args.replay / "summary.json").read_text())
@@ -58,7 +60,7 @@ def main() -> None:
                            pins={e: [split["pins"][n][e] for n in nights] for e in edges},
                            admission=split["admission"], warmup_days=int(summary["warmup_days"]),
                            seed=int(summary["seed"]), budget=summary["request_budget"],
-                           storage_caches=not args.no_storage_caches)
+                           storage_caches=not args.no_storage_caches, storage_admission=args.storage_admission)
     dates = list(pd.date_range(first, last, freq="D"))
     days = pd.read_csv(args.replay / "days.csv", parse_dates=["date"])
     new = pd.DataFrame(cache_rows(scenario, result, dates, plans))
