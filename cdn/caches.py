@@ -19,9 +19,11 @@ Two strategies share one request stream and one cache library:
   served by the cheapest site holding the title in the plan (a storage site, a peer, the origin), as in
   :func:`cdn.simulate.simulate_day`, except that each edge's upstream storage site (:func:`upstream_sites`)
   runs a cache of its whole disk too, holding the plan's storage titles as soft pins: a miss the plan would
-  serve from that site or from beyond it (the origin) goes to that cache, which admits a title it lacks
-  when another of its edges asked for it that day or the day before, so a title surging at several edges
-  crosses the backbone from the origin about once per storage site, not once per edge.
+  serve from that site or from beyond it goes to that cache, which admits a title it lacks under its
+  storage admission rule (:data:`STORAGE_ADMISSIONS`; by default a launch, no edge under it having asked
+  for the title in the week before, or a title another of its edges asked for that day or the day
+  before), so a title surging at several edges crosses the backbone from the origin about once per storage
+  site, not once per edge, while a title one edge alone keeps asking for is left to that edge's cache.
   With ``admission="second"`` a title is admitted only on its second request at that site within two
   days, which keeps one-off requests off the disk.
 
@@ -748,9 +750,14 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
         Each edge's upstream storage site (:func:`upstream_sites`) runs a cache of its whole disk (the
         policy when one is given for all edges, else :data:`HYBRID_POLICY`), its plan's new titles
         written each night within its fill budget (soft pins; a pin it evicted is not written back), fed
-        the edges' misses the plan would serve from it or from the origin, in arrival order; it admits a
-        title only when another of its edges asked for it that day or the day before (and under
-        ``admission="second"`` on a second request too). False: storage sites hold the plan only.
+        the edges' misses the plan would serve from it or from a site beyond it (another storage site, the
+        origin), in arrival order; it serves a title it holds, and admits from the origin a title the plan
+        leaves to it or to the origin under ``storage_admission`` (and under ``admission="second"`` on a
+        second request too). False: storage sites hold the plan only.
+    storage_admission : {"launch", "shared", "all"}
+        Which misses a storage cache may admit (:data:`STORAGE_ADMISSIONS`): a launch (no edge under the
+        site asked for the title in the :data:`LAUNCH_WINDOW_DAYS` days before) or a title another of its
+        edges asked for that day or the day before; the latter only; every miss.
 
     Returns
     -------
@@ -760,8 +767,8 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     Raises
     ------
     InputError
-        Unknown policy or admission rule, a share outside [0, 1], a holdings list of the wrong length, or
-        a plan that pins more than its share of an edge's disk.
+        Unknown policy or admission rule (edge or storage), a share outside [0, 1], a holdings list of the
+        wrong length, or a plan that pins more than its share of an edge's disk.
     """
     per_site = dict(policy) if isinstance(policy, Mapping) else {}
     for name in [*per_site.values(), policy if isinstance(policy, str) else HYBRID_POLICY]:
