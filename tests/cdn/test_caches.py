@@ -291,8 +291,9 @@ pins_st = st.lists(st.sets(st.sampled_from(["t1", "t2", "t3", "007"])), min_size
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(demand=demand_st, pins=pins_st, share=st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]),
        policy=st.sampled_from(["lru", "s3fifo", "sieve"]), admission=st.sampled_from(["all", "second"]),
-       kinds=st.lists(st.sampled_from(["hard", "soft"]), min_size=5, max_size=5))
-def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, policy, admission, kinds):
+       kinds=st.lists(st.sampled_from(["hard", "soft"]), min_size=5, max_size=5),
+       gate=st.sampled_from([0, 2, 3]))
+def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, policy, admission, kinds, gate):
     sizes = tiny.catalog.set_index("title_id")["size_gb"]
     disk = 60.0  # E1
     days = []
@@ -314,8 +315,12 @@ def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, po
     # hard pins: the cache gets what they leave; soft pins are in a cache of the whole disk (replay_hybrid)
     free = np.where(soft, disk, disk - (pinned * size_gb).sum(axis=1))
     filled = np.zeros(5)
+    # a storage admission rule lets only some misses in (gate 0: all of them)
+    admissible = np.arange(stream.title.size) % gate == 0 if gate else None
     outcome = run_cache(policy, free, stream, size_gb, pinned=pinned, admission=admission, occupied_gb=occupied,
-                        pins=kinds, fill_budget_gb=270.0, filled_gb=filled)
+                        pins=kinds, fill_budget_gb=270.0, filled_gb=filled, admissible=admissible)
+    if admissible is not None:
+        assert not ((outcome == ADMIT) & ~admissible).any()
     assert [day for day, _ in occupied] == (list(range(5)) if stream.title.size else [])
     for day, cached in occupied:
         assert (0.0 if soft[day] else sizes[days[day]].sum()) + cached <= disk + 1e-9
