@@ -504,10 +504,10 @@ def _storage_admissible(rule: StorageAdmission, merged: Requests, child: np.ndar
     if rule == "shared" or not merged.title.size:
         return shared
     n_days = int(max([merged.day.max(), *(k.day.max() for k in kids if k.day.size)])) + 1
-    asked = np.zeros((n_days + 1, n_titles), dtype=np.int64)  # row d + 1: titles requested on day d
+    asked = np.zeros((n_days + 1, n_titles), dtype=np.int32)  # row d + 1: titles requested on day d
     for k in kids:
         asked[k.day + 1, k.title] = 1
-    seen = np.cumsum(asked, axis=0)  # row d: days before d on which some edge asked for the title
+    seen = np.cumsum(asked, axis=0, dtype=np.int32)  # row d: days before d on which some edge asked for the title
     window = seen[merged.day, merged.title] - seen[np.maximum(merged.day - LAUNCH_WINDOW_DAYS, 0), merged.title]
     return shared | (window == 0)
 
