@@ -11,7 +11,8 @@ plans or the split), the result is what the same ``cdn replay`` command gives wi
 current code).
 
 Usage: ``python bench/hybrid_again.py --data data/demo --replay /tmp/replay [--out DAYS.csv] [--check]
-[--no-storage-caches]``
+[--no-storage-caches] [--storage-admission launch|shared|all]
+[--launch-window N] [--reactive-edges lru|lfu|s3fifo|sieve]``
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import numpy as np
 import pandas as pd
 from simulate_replay import table
 
+from cdn import caches
 from cdn import columns as C
-from cdn.caches import replay_hybrid
+from cdn.caches import STORAGE_ADMISSIONS, replay_hybrid
 from cdn.replay import _Night, cache_rows, summarise
 from cdn.scenario import load_scenario
 
@@ -38,7 +40,14 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="assert the replay's hybrid rows are reproduced")
     parser.add_argument("--no-storage-caches", action="store_true",
                         help="storage sites hold their plan only (replay_hybrid(storage_caches=False))")
+    parser.add_argument("--storage-admission", choices=STORAGE_ADMISSIONS, default=STORAGE_ADMISSIONS[0],
+                        help="admission rule of the storage caches (replay_hybrid(storage_admission=...))")
+    parser.add_argument("--launch-window", type=int, default=caches.LAUNCH_WINDOW_DAYS,
+                        help="days without a request after which a miss counts as a launch (LAUNCH_WINDOW_DAYS)")
+    parser.add_argument("--reactive-edges", choices=sorted(set(caches.POLICIES) - caches.OFFLINE),
+                        help="pin nothing on edges (share 0, this cache policy everywhere); storage plans kept")
     args = parser.parse_args()
+    caches.LAUNCH_WINDOW_DAYS = args.launch_window
     scenario = load_scenario(args.data)
     summary = json.loads((args.replay / "summary.json").read_text())
     split = summary["hybrid"]
@@ -50,16 +59,22 @@ def main() -> None:
         placement = pd.read_csv(where / "placement.csv", dtype={C.SITE: str, C.TITLE: str})
         held = placement.loc[placement["action"] != "evict", [C.SITE, C.TITLE]].reset_index(drop=True)
         plan = json.loads((where / "summary.json").read_text())
+        edges = sorted(split["pinned_share"][night])
+        if args.reactive_edges:
+            held = held[~held[C.SITE].isin(edges)].reset_index(drop=True)
         holdings.append(held)
         plans[pd.Timestamp(night)] = _Night(held, float(plan["fill_gb"]), float(plan["evict_gb"]))
-    edges = sorted(split["pinned_share"][nights[0]])
-    result = replay_hybrid(scenario, scenario.demand, first, last, holdings,
-                           {e: [split["pinned_share"][n][e] for n in nights] for e in edges}, policy=split["cache"],
+    shares = {e: [0.0 if args.reactive_edges else split["pinned_share"][n][e] for n in nights] for e in edges}
+    result = replay_hybrid(scenario, scenario.demand, first, last, holdings, shares,
+                           policy=args.reactive_edges or split["cache"],
                            pins={e: [split["pins"][n][e] for n in nights] for e in edges},
                            admission=split["admission"], warmup_days=int(summary["warmup_days"]),
                            seed=int(summary["seed"]), budget=summary["request_budget"],
-                           storage_caches=not args.no_storage_caches)
+                           storage_caches=not args.no_storage_caches, storage_admission=args.storage_admission)
     dates = list(pd.date_range(first, last, freq="D"))
+    if args.reactive_edges:  # the nights fill the storage sites only: their planned GB, as cache_rows counts it
+        planned = result.fills.groupby(C.DATE)["planned_gb"].sum()
+        plans = {d: _Night(n.holdings, float(planned.get(d, 0.0)), n.evict_gb) for d, n in plans.items()}
     days = pd.read_csv(args.replay / "days.csv", parse_dates=["date"])
     new = pd.DataFrame(cache_rows(scenario, result, dates, plans))
     new["date"] = pd.to_datetime(new["date"])

@@ -19,9 +19,11 @@ Two strategies share one request stream and one cache library:
   served by the cheapest site holding the title in the plan (a storage site, a peer, the origin), as in
   :func:`cdn.simulate.simulate_day`, except that each edge's upstream storage site (:func:`upstream_sites`)
   runs a cache of its whole disk too, holding the plan's storage titles as soft pins: a miss the plan would
-  serve from that site or from beyond it (the origin) goes to that cache, which admits a title it lacks
-  when another of its edges asked for it that day or the day before, so a title surging at several edges
-  crosses the backbone from the origin about once per storage site, not once per edge.
+  serve from that site or from beyond it goes to that cache, which admits a title it lacks under its
+  storage admission rule (:data:`STORAGE_ADMISSIONS`; by default a launch, no edge under it having asked
+  for the title in the week before, or a title another of its edges asked for that day or the day
+  before), so a title surging at several edges crosses the backbone from the origin about once per storage
+  site, not once per edge, while a title one edge alone keeps asking for is left to that edge's cache.
   With ``admission="second"`` a title is admitted only on its second request at that site within two
   days, which keeps one-off requests off the disk.
 
@@ -96,6 +98,14 @@ PIN_KINDS: tuple[PinKind, ...] = ("hard", "soft")
 """How a hybrid edge holds its plan's titles (:func:`run_cache`): apart from the cache, or prefetched into it."""
 ADMISSIONS: tuple[Admission, ...] = ("all", "second")
 """Admission rules: every miss that fits, or a title's second request at the site within two days."""
+StorageAdmission = Literal["all", "shared", "launch"]
+STORAGE_ADMISSIONS: tuple[StorageAdmission, ...] = ("launch", "shared", "all")
+"""Admission rules of a hybrid replay's storage caches (:func:`replay_hybrid`): a miss of a title no edge
+under the site asked for in the :data:`LAUNCH_WINDOW_DAYS` days before, or one another edge asked for that
+day or the day before (``launch``); the latter only (``shared``); every miss (``all``, as the reactive
+baseline's storage level)."""
+LAUNCH_WINDOW_DAYS = 7
+"""Days without a request at any edge under a storage site after which a title's miss counts as a launch."""
 REQUEST_BUDGET = 50_000
 """Requests per (edge site, day) above which one request stands for several views."""
 
@@ -251,7 +261,7 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
               pinned: np.ndarray | None = None, admission: Admission = "all",
               occupied_gb: list[tuple[int, float]] | None = None, pins: PinKind | Sequence[PinKind] = "hard",
               fill_budget_gb: float = np.inf, filled_gb: np.ndarray | None = None,
-              rewrite: bool = True, admissible: np.ndarray | None = None) -> np.ndarray:
+              admissible: np.ndarray | None = None) -> np.ndarray:
     """Feed one site's stream to a fresh cache; return each request's outcome (:data:`MISS` ... :data:`PINNED`).
 
     Parameters
@@ -278,21 +288,18 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
         taken out of the cache (they stay on the disk, as pins) and the titles hard-pinned the day before
         and not pinned now are handed to the cache (on the disk already: no admission, no write).
         ``"soft"``: the cache is the whole disk and the plan prefetches into it: at the start of the day
-        the pinned titles the cache does not hold are written into it (new pins first, in catalog order,
-        within ``fill_budget_gb``) and those it holds are touched, as if requested; during the day the
-        policy may evict them like any title, so a surge of titles nobody forecast can take their room. A
-        hit on a title soft-pinned that day is :data:`PINNED`.
+        the titles pinned tonight and not last night that the cache does not hold are written into it (in
+        catalog order, within ``fill_budget_gb``) and the pins it holds are touched, as if requested;
+        during the day the policy may evict them like any title, so a surge of titles nobody forecast can
+        take their room, and a pin it evicted is not written back (the policy's judgement that it was not
+        requested stands; a request admits it again). A hit on a title soft-pinned that day is
+        :data:`PINNED`.
     fill_budget_gb : float
         GB a night may write for soft pins.
     filled_gb : ndarray, optional
         One float per day (``pinned.shape[0]``); receives the GB each night wrote for the pins after the
         first day (a pin already on the disk, hard-pinned the night before or held by the cache, is not
         written again).
-    rewrite : bool
-        Soft pins: write back at night the pins the cache evicted by day (within the budget). False: only
-        the titles pinned tonight and not last night are written; a pin the cache evicted stays out
-        (touched only while the cache holds it), so the policy's judgement of what was not requested
-        stands (storage sites in hybrid mode, :func:`replay_hybrid`).
     admissible : ndarray of bool, optional
         Per request: whether a miss may be admitted (besides ``admission``); a miss not admissible is
         served through without entering the cache.
@@ -309,7 +316,7 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
     if pinned is not None and stream.title.size:
         outcome[pinned[stream.day, stream.title] & hard[stream.day]] = PINNED
     if filled_gb is not None and pinned is not None:  # as if nothing were in the cache; corrected below
-        new_gb = ((pinned[1:] & ~(pinned[:-1] & (hard[:-1, None] | (not rewrite)))) * size_gb).sum(axis=1)
+        new_gb = ((pinned[1:] & ~pinned[:-1]) * size_gb).sum(axis=1)
         filled_gb[1:] += np.where(hard[1:], new_gb, np.minimum(new_gb, fill_budget_gb))
     size_mb = np.round(size_gb * _MB_PER_GB).astype(np.int64)
     given = np.asarray(capacity_gb, dtype=float)
@@ -378,8 +385,7 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
         for title in [*np.flatnonzero(new).tolist(), *np.flatnonzero(pinned[day] & ~new).tolist()]:
             request.obj_id, request.obj_size = title, int(size_mb[title])
             if find(request, False) is None:
-                if (size_mb[title] > daily_mb[day] or (day and size_gb[title] > budget)
-                        or not (rewrite or added[title])):
+                if size_mb[title] > daily_mb[day] or (day and size_gb[title] > budget) or not added[title]:
                     continue
                 budget -= size_gb[title]
                 write(day, title)
@@ -441,15 +447,17 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
                  admission: Admission = "all", forward: dict[str, np.ndarray] | None = None,
                  pinned: Mapping[str, np.ndarray] | None = None,
                  fill_budget: Mapping[str, float] | None = None, filled: dict[str, np.ndarray] | None = None,
-                 shared_only: bool = False) -> dict[str, np.ndarray]:
+                 storage_admission: StorageAdmission = "all",
+                 admit: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Feed each upstream cache the merged misses of its edges in arrival order; outcome per edge request.
 
     ``forward`` (edge site -> bool per request) picks the requests an edge sends to its upstream cache
     (default: every miss); ``admission`` is the upstream caches' admission rule. ``pinned`` (storage site
     -> (day, title) booleans) soft-pins a plan's storage holdings into that site's cache
     (:func:`run_cache`, within ``fill_budget`` GB a night); ``filled`` receives each storage site's GB
-    written for its pins per night. ``shared_only``: a miss is admitted only when another of the site's
-    edges requested the title the same day or the day before (:func:`_shared`).
+    written for its pins per night. ``storage_admission`` says which misses an upstream cache may admit
+    (:data:`STORAGE_ADMISSIONS`, :func:`_storage_admissible`), and ``admit`` (edge site -> bool per request),
+    when given, restricts them further.
     """
     result = {site: np.zeros(stream.title.size, dtype=np.int8) for site, stream in streams.items()}
     children: dict[str, list[str]] = {}
@@ -466,17 +474,42 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
                           views=part["views"][order], next_access=_next_access(part["title"][order]))
         child = np.repeat(np.arange(len(kids)), [p.size for p in picks])[order]
         outcome = np.empty(order.size, dtype=np.int8)
+        allowed = _storage_admissible(storage_admission, merged, child, [streams[k] for k in kids], size_gb.size)
+        if admit is not None:
+            mask = np.concatenate([admit[k][p] for k, p in zip(kids, picks, strict=True)])[order]
+            allowed = mask if allowed is None else allowed & mask
         held = pinned.get(parent) if pinned is not None else None
         budget = float(fill_budget[parent]) if fill_budget is not None else np.inf
         outcome[order] = run_cache(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_gb, pinned=held,
-                                   admission=admission, pins="soft", fill_budget_gb=budget, rewrite=False,
+                                   admission=admission, pins="soft", fill_budget_gb=budget,
                                    filled_gb=filled[parent] if filled is not None and held is not None else None,
-                                   admissible=_shared(merged.title, merged.day, child) if shared_only else None)
+                                   admissible=allowed)
         start = 0
         for kid, pick in zip(kids, picks, strict=True):
             result[kid][pick] = outcome[start:start + pick.size]
             start += pick.size
     return result
+
+
+def _storage_admissible(rule: StorageAdmission, merged: Requests, child: np.ndarray, kids: Sequence[Requests],
+                        n_titles: int) -> np.ndarray | None:
+    """Per merged request at an upstream cache: whether its miss may be admitted under ``rule`` (None: all may).
+
+    ``merged`` holds the misses the site's edges send it (``child``: which edge, an index into ``kids``, the
+    edges' whole request streams, hits included: the site's view of its region set's demand).
+    """
+    if rule == "all":
+        return None
+    shared = _shared(merged.title, merged.day, child)
+    if rule == "shared" or not merged.title.size:
+        return shared
+    n_days = int(max([merged.day.max(), *(k.day.max() for k in kids if k.day.size)])) + 1
+    asked = np.zeros((n_days + 1, n_titles), dtype=np.int32)  # row d + 1: titles requested on day d
+    for k in kids:
+        asked[k.day + 1, k.title] = 1
+    seen = np.cumsum(asked, axis=0, dtype=np.int32)  # row d: days before d on which some edge asked for the title
+    window = seen[merged.day, merged.title] - seen[np.maximum(merged.day - LAUNCH_WINDOW_DAYS, 0), merged.title]
+    return shared | (window == 0)
 
 
 def _shared(title: np.ndarray, day: np.ndarray, kid: np.ndarray) -> np.ndarray:
@@ -555,8 +588,10 @@ def _tally(scenario: Scenario, strategy: str, site: str, stream: Requests, dates
         "fill_gb": count(np.where(at_edge == ADMIT, written, 0.0) + up_write),
         "on_demand_gb": count(pulled + up_write),
     })
-    # where the pulled bytes come from: the upstream cache when it held or just admitted the title
-    sender = np.where(missed & (up_held | (up == ADMIT)) & (up_site != ""), up_site, srv)
+    # where the pulled bytes come from: the upstream cache when it held or just admitted the title, else the
+    # plan's holder, or the origin when that holder is the upstream cache that no longer holds it (evicted)
+    sender = np.where(missed & (up_held | (up == ADMIT)) & (up_site != ""), up_site,
+                      np.where(srv == up_site, origin, srv))
     traffic = [pd.DataFrame({"day": day[missed], "entry": site, "server": sender[missed], "hour": hour[missed],
                              C.GB: pulled[missed]})]
     if up_write.any():
@@ -681,7 +716,7 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
                   policy: str | Mapping[str, str] = HYBRID_POLICY, admission: Admission = "all",
                   pins: PinKind | Mapping[str, PinKind | Sequence[PinKind]] = "hard", warmup_days: int = 7,
                   seed: int = 0, budget: int | None = REQUEST_BUDGET, strategy: str = "hybrid",
-                  storage_caches: bool = True) -> CacheReplay:
+                  storage_caches: bool = True, storage_admission: StorageAdmission = "launch") -> CacheReplay:
     """Replay consecutive days against hybrid edges: the day's plan pinned, a cache in the rest of the disk.
 
     Parameters
@@ -715,9 +750,14 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
         Each edge's upstream storage site (:func:`upstream_sites`) runs a cache of its whole disk (the
         policy when one is given for all edges, else :data:`HYBRID_POLICY`), its plan's new titles
         written each night within its fill budget (soft pins; a pin it evicted is not written back), fed
-        the edges' misses the plan would serve from it or from the origin, in arrival order; it admits a
-        title only when another of its edges asked for it that day or the day before (and under
-        ``admission="second"`` on a second request too). False: storage sites hold the plan only.
+        the edges' misses the plan would serve from it or from a site beyond it (another storage site, the
+        origin), in arrival order; it serves a title it holds, and admits from the origin a title the plan
+        leaves to it or to the origin under ``storage_admission`` (and under ``admission="second"`` on a
+        second request too). False: storage sites hold the plan only.
+    storage_admission : {"launch", "shared", "all"}
+        Which misses a storage cache may admit (:data:`STORAGE_ADMISSIONS`): a launch (no edge under the
+        site asked for the title in the :data:`LAUNCH_WINDOW_DAYS` days before) or a title another of its
+        edges asked for that day or the day before; the latter only; every miss.
 
     Returns
     -------
@@ -727,13 +767,16 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     Raises
     ------
     InputError
-        Unknown policy or admission rule, a share outside [0, 1], a holdings list of the wrong length, or
-        a plan that pins more than its share of an edge's disk.
+        Unknown policy or admission rule (edge or storage), a share outside [0, 1], a holdings list of the
+        wrong length, or a plan that pins more than its share of an edge's disk.
     """
     per_site = dict(policy) if isinstance(policy, Mapping) else {}
     for name in [*per_site.values(), policy if isinstance(policy, str) else HYBRID_POLICY]:
         cache_policy(name)
     check_admission(admission)
+    if storage_admission not in STORAGE_ADMISSIONS:
+        raise InputError(f"unknown storage admission rule {storage_admission!r}; valid rules: "
+                         f"{', '.join(STORAGE_ADMISSIONS)}")
     dates = _replay_dates(start, end, warmup_days)
     if len(holdings) != len(dates):
         raise InputError(f"hybrid replay: {len(holdings)} days of holdings for {len(dates)} days")
@@ -783,16 +826,24 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
         fills.append(fill_frame(site, pinned, filled))
         server[site] = _plan_servers(scenario, holdings, site, stream, costs)
     upstream = upstream_sites(scenario) if storage_caches else {site: ("", "") for site in streams}
-    # a miss the plan would send to the edge's upstream storage site or beyond it goes to that site's cache,
-    # which holds the plan's storage titles as soft pins (a miss the plan serves from a nearer peer does not)
-    forward = {site: ((edge[site] == MISS) | (edge[site] == ADMIT))
-               & np.isin(server[site], [upstream[site][0], upstream[site][1]]) for site in streams}
+    # a miss the plan would serve from the edge's upstream storage site or from a site beyond it goes to that
+    # site's cache, which holds the plan's storage titles as soft pins; it may admit a title the plan leaves
+    # to it or to the origin (fetched from the origin), while a title the plan holds at a farther storage
+    # site is served from there when the cache lacks it; a miss the plan serves from a nearer peer stays away
+    forward, admit = {}, {}
+    for site in streams:
+        up, origin = upstream[site]
+        order = holders_by_cost(costs, site)
+        missed = (edge[site] == MISS) | (edge[site] == ADMIT)
+        forward[site] = missed & ~np.isin(server[site], order[1:order.index(up)] if up else order)
+        admit[site] = np.isin(server[site], [up, origin])
     parents = sorted({up for up, _ in upstream.values() if up})
     held = {parent: pinned_matrix(scenario, holdings, parent) for parent in parents}
     stored = {parent: np.zeros(len(dates)) for parent in parents}
     above = _run_parents(policy if isinstance(policy, str) else HYBRID_POLICY, streams, edge, upstream, sites,
                          size_gb, admission=admission, forward=forward, pinned=held,
-                         fill_budget=fill_budget.to_dict(), filled=stored, shared_only=True)
+                         fill_budget=fill_budget.to_dict(), filled=stored, storage_admission=storage_admission,
+                         admit=admit)
     for site, stream in streams.items():
         up_site, origin = upstream[site]
         r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, edge[site],

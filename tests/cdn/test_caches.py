@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cdn.caches import (
+    ADMIT,
     PEAK_TOLERANCE,
     PINNED,
     POLICIES,
@@ -218,7 +219,8 @@ def test_the_storage_cache_keeps_a_title_nobody_planned_once_a_second_edge_asks_
     day1, day2 = START + pd.Timedelta(days=1), START + pd.Timedelta(days=2)
     demand = pd.DataFrame({"date": [START, START, day1, day2], "region": ["r1", "r1", "r2", "r1"],
                            "title_id": ["t3", "t2", "t3", "t2"], "views": [1.0, 1.0, 1.0, 1.0]})
-    out = replay_hybrid(tiny, demand, START, day2, [NOTHING] * 3, {"E1": 0.0, "E2": 0.0}, warmup_days=0)
+    out = replay_hybrid(tiny, demand, START, day2, [NOTHING] * 3, {"E1": 0.0, "E2": 0.0}, warmup_days=0,
+                        storage_admission="shared")
     flows = out.traffic.groupby(["date", "entry", "server"])["gb"].sum()
     # day 0: E1 alone wanted t3 and t2: from the origin, S keeps neither; day 1: a second edge wants t3, so
     # S admits it from the origin and sends it on (a third edge would then get it from S)
@@ -232,6 +234,32 @@ def test_the_storage_cache_keeps_a_title_nobody_planned_once_a_second_edge_asks_
                             warmup_days=0).rows.set_index(["date", "site_id", "title_id"])
     assert planned.loc[(START, "E1", "t3"), "upstream_hit_requests"] == 1  # soft-pinned at S: served from it
     assert planned.loc[(day1, "E2", "t3"), "upstream_hit_requests"] == 1
+
+
+def test_the_storage_cache_admits_a_launch_at_its_first_miss_but_not_a_title_one_edge_alone_keeps_missing(tiny):
+    # t3 (10 GB), which no edge asked for before, is missed at E1 on day 0 and at E2 on day 1; t1 (40 GB)
+    # hits E1's pin on day 0, and on day 1 E1's new pins (007 and t2, 50 GB) leave its cache 10 GB: t1 misses
+    day1 = START + pd.Timedelta(days=1)
+    demand = pd.DataFrame({"date": [START, START, day1, day1], "region": ["r1", "r1", "r2", "r1"],
+                           "title_id": ["t3", "t1", "t3", "t1"], "views": [1.0, 1.0, 1.0, 1.0]})
+    plans = [held(("E1", "t1")), held(("E1", "007"), ("E1", "t2"))]
+
+    def flows(rule: str) -> dict:
+        out = replay_hybrid(tiny, demand, START, day1, plans, {"E1": 1.0, "E2": 0.0}, warmup_days=0,
+                            storage_admission=rule)
+        return out.traffic.groupby(["date", "entry", "server"])["gb"].sum().to_dict()
+
+    # the launch t3: S admits it at E1's miss (10 GB from the origin once) and serves E2 from its disk; t1,
+    # which E1 alone asked for the day before, streams from the origin without being written at S
+    assert flows("launch") == {(START, "E1", "S"): 10.0, (START, "S", "O"): 10.0, (day1, "E1", "O"): 4.0,
+                               (day1, "E2", "S"): 10.0}
+    # waiting for a second edge fetches t3 from the origin twice; admitting every miss writes t1 at S too
+    assert flows("shared") == {(START, "E1", "O"): 10.0, (day1, "E1", "O"): 4.0, (day1, "E2", "S"): 10.0,
+                               (day1, "S", "O"): 10.0}
+    assert flows("all") == {(START, "E1", "S"): 10.0, (START, "S", "O"): 10.0, (day1, "E1", "S"): 4.0,
+                            (day1, "E2", "S"): 10.0, (day1, "S", "O"): 40.0}
+    with pytest.raises(InputError, match="valid rules: launch, shared, all"):
+        replay_hybrid(tiny, demand, START, day1, plans, {"E1": 1.0}, warmup_days=0, storage_admission="first")
 
 
 def test_second_request_admission_keeps_one_off_titles_off_the_disk(tiny):
@@ -263,8 +291,9 @@ pins_st = st.lists(st.sets(st.sampled_from(["t1", "t2", "t3", "007"])), min_size
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(demand=demand_st, pins=pins_st, share=st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]),
        policy=st.sampled_from(["lru", "s3fifo", "sieve"]), admission=st.sampled_from(["all", "second"]),
-       kinds=st.lists(st.sampled_from(["hard", "soft"]), min_size=5, max_size=5))
-def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, policy, admission, kinds):
+       kinds=st.lists(st.sampled_from(["hard", "soft"]), min_size=5, max_size=5),
+       gate=st.sampled_from([0, 2, 3]))
+def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, policy, admission, kinds, gate):
     sizes = tiny.catalog.set_index("title_id")["size_gb"]
     disk = 60.0  # E1
     days = []
@@ -286,8 +315,12 @@ def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, po
     # hard pins: the cache gets what they leave; soft pins are in a cache of the whole disk (replay_hybrid)
     free = np.where(soft, disk, disk - (pinned * size_gb).sum(axis=1))
     filled = np.zeros(5)
+    # a storage admission rule lets only some misses in (gate 0: all of them)
+    admissible = np.arange(stream.title.size) % gate == 0 if gate else None
     outcome = run_cache(policy, free, stream, size_gb, pinned=pinned, admission=admission, occupied_gb=occupied,
-                        pins=kinds, fill_budget_gb=270.0, filled_gb=filled)
+                        pins=kinds, fill_budget_gb=270.0, filled_gb=filled, admissible=admissible)
+    if admissible is not None:
+        assert not ((outcome == ADMIT) & ~admissible).any()
     assert [day for day, _ in occupied] == (list(range(5)) if stream.title.size else [])
     for day, cached in occupied:
         assert (0.0 if soft[day] else sizes[days[day]].sum()) + cached <= disk + 1e-9
@@ -408,18 +441,17 @@ def test_soft_pins_are_prefetched_at_night_and_a_surge_may_evict_them(tiny):
     assert hard.loc[(day1, "t1"), ["hit_requests", "fill_gb"]].tolist() == [0, 0.0]  # 20 GB left: t1 never fits
 
 
-def test_a_soft_pin_evicted_by_day_is_written_back_at_night_only_with_rewrite():
-    # a 40 GB cache soft-pins t2 (20 GB) both nights; on day 0, t1 (40 GB) is requested and evicts it
+def test_a_soft_pin_evicted_by_day_is_not_written_back_at_night():
+    # a 40 GB cache soft-pins t2 (20 GB) on night 0 and keeps it pinned on night 1, when t3 (10 GB) is added;
+    # on day 0, t1 (40 GB) is requested and evicts t2
     sizes = np.array([40.0, 20.0, 10.0, 30.0])  # t1, t2, t3, 007
-    stream = Requests(day=np.array([0]), title=np.array([0]), hour=np.array([12.0]), views=np.array([1.0]),
-                      next_access=np.array([2**62]))
-    pinned = np.array([[False, True, False, False]] * 2)
-    written = {}
-    for rewrite in (True, False):
-        filled = np.zeros(2)
-        run_cache("lru", 40.0, stream, sizes, pinned=pinned, pins="soft", filled_gb=filled, rewrite=rewrite)
-        written[rewrite] = filled[1]
-    assert written == {True: 20.0, False: 0.0}  # the edges' rule, and the storage sites' in hybrid mode
+    stream = Requests(day=np.array([0, 1]), title=np.array([0, 1]), hour=np.array([12.0, 12.0]),
+                      views=np.array([1.0, 1.0]), next_access=np.array([2**62, 2**62]))
+    pinned = np.array([[False, True, False, False], [False, True, True, False]])
+    filled = np.zeros(2)
+    outcome = run_cache("lru", 40.0, stream, sizes, pinned=pinned, pins="soft", filled_gb=filled)
+    assert filled[1] == 10.0  # night 1 writes the new pin t3 only: the evicted t2 stays out
+    assert outcome.tolist() == [ADMIT, ADMIT]  # t2's request on day 1 admits it again, by day
 
 
 def test_bad_modes_shares_and_admission_rules_are_refused(tiny):
