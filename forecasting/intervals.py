@@ -124,7 +124,7 @@ class Calibration:
         return lo, np.maximum(hi, lo)
 
     def mean(self, yhat: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
-        """Expected views: ``yhat`` corrected by the mean past error of its bucket (>= 0)."""
+        """Expected views: ``yhat`` corrected by the mean past error of its bucket weighted by ``yhat + 1`` (>= 0)."""
         return np.clip(yhat + self._lookup(yhat, groups, "mean") * (yhat + 1.0), 0.0, None)
 
     def median(self, yhat: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
