@@ -38,6 +38,15 @@ from cdn.planning import HORIZON_DAYS, PLAN_FILE, make_plan
 from cdn.scenario import DATE_FORMAT, Scenario, load_scenario
 
 
+def write_summary(summary: dict[str, Any], path: Path | None) -> None:
+    """Print ``summary`` as indented JSON and, with ``path``, write it there too."""
+    text = json.dumps(summary, indent=2)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n")
+    print(text)
+
+
 def score(scorer: Path, data: Path, root: Path, date: str) -> dict[str, Any]:
     """The reference scorer's JSON for one night of one plan chain."""
     done = subprocess.run([sys.executable, str(scorer), str(data), str(root), date], capture_output=True, text=True,
@@ -147,11 +156,7 @@ def main() -> None:
         "seconds": {k: round(v, 1) for k, v in seconds.items()},
         "per_night": nights,
     }
-    text = json.dumps(summary, indent=2)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(text + "\n")
-    print(text)
+    write_summary(summary, args.json)
 
 
 if __name__ == "__main__":

@@ -24,29 +24,26 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from placement_chain import write_summary
 
 from cdn import columns as C
 from cdn.defaults import PLAN_GAP, PLAN_TIME_LIMIT
 from cdn.planning import HORIZON_DAYS, held_before, plan_night
+from cdn.replay import actual_as_forecast
 from cdn.scenario import DATE_FORMAT, Scenario, load_scenario
 
 SOLVERS = ("highs", "greedy")
 
 
-def actual_forecast(scenario: Scenario, date: pd.Timestamp, days: int) -> pd.DataFrame:
-    """A contract forecast frame whose ``yhat`` is the actual views of ``date .. date + days - 1``."""
+def days_of(scenario: Scenario, date: pd.Timestamp, days: int) -> pd.DataFrame:
+    """The demand rows of ``date .. date + days - 1``."""
     demand = scenario.demand
-    rows = demand[(demand[C.DATE] >= date) & (demand[C.DATE] < date + pd.Timedelta(days=days))]
-    return pd.DataFrame({C.DATE: rows[C.DATE].dt.strftime(DATE_FORMAT).to_numpy(),
-                         C.REGION: rows[C.REGION].astype(str).to_numpy(),
-                         C.TITLE: rows[C.TITLE].astype(str).to_numpy(),
-                         C.YHAT: rows[C.VIEWS].astype(float).to_numpy()})
+    return demand[(demand[C.DATE] >= date) & (demand[C.DATE] < date + pd.Timedelta(days=days))]
 
 
 def realised(scenario: Scenario, holdings: pd.DataFrame, date: pd.Timestamp, days: int) -> tuple[float, float]:
     """(bytes served by each region's own edge, all bytes) of the actual demand of ``date .. date + days - 1``."""
-    demand = scenario.demand
-    rows = demand[(demand[C.DATE] >= date) & (demand[C.DATE] < date + pd.Timedelta(days=days))]
+    rows = days_of(scenario, date, days)
     per_view = scenario.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.GB_PER_VIEW]
     gb = rows[C.VIEWS].to_numpy(dtype=float) * rows[C.TITLE].map(per_view).to_numpy(dtype=float)
     edges = scenario.sites[scenario.sites[C.TIER] == C.EDGE]
@@ -73,7 +70,7 @@ def main() -> None:
         day = f"{date:{DATE_FORMAT}}"
         held = held_before(scenario, args.chain / "highs", date)
         signals = {"forecast": (pd.read_parquet(args.forecasts / f"{day}.parquet"), {}),
-                   "actual": (actual_forecast(scenario, date, HORIZON_DAYS), {"history_weight": 0.0})}
+                   "actual": (actual_as_forecast(days_of(scenario, date, HORIZON_DAYS)), {"history_weight": 0.0})}
         row: dict[str, Any] = {"date": day}
         for name, (frame, extra) in signals.items():
             for solver in SOLVERS:
@@ -93,11 +90,7 @@ def main() -> None:
                "pooled": {k: {"hit_day": t[0] / t[1] if t[1] else None, "hit_week": t[2] / t[3] if t[3] else None}
                           for k, t in totals.items()},
                "per_night": nights}
-    text = json.dumps(summary, indent=2)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(text + "\n")
-    print(text)
+    write_summary(summary, args.json)
 
 
 if __name__ == "__main__":

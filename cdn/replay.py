@@ -130,10 +130,11 @@ def _plan_row(scenario: Scenario, date: pd.Timestamp, strategy: str, night: _Nig
                 demand_gb=sim["demand_gb"], hit_gb=sim["edge_hit_gb"], origin_only_gb=sim["backbone_gb_origin_only"])
 
 
-def _actual_as_forecast(day: pd.DataFrame) -> pd.DataFrame:
-    """A contract forecast frame whose ``yhat`` is the day's actual views (for the oracle)."""
-    return pd.DataFrame({C.DATE: day[C.DATE], C.REGION: day[C.REGION], C.TITLE: day[C.TITLE],
-                         C.YHAT: day[C.VIEWS], C.YHAT_LOWER: day[C.VIEWS], C.YHAT_UPPER: day[C.VIEWS],
+def actual_as_forecast(demand: pd.DataFrame) -> pd.DataFrame:
+    """A contract forecast frame whose ``yhat`` is the actual views of the demand rows ``demand`` (for the oracle:
+    a perfect forecast of their days)."""
+    return pd.DataFrame({C.DATE: demand[C.DATE], C.REGION: demand[C.REGION], C.TITLE: demand[C.TITLE],
+                         C.YHAT: demand[C.VIEWS], C.YHAT_LOWER: demand[C.VIEWS], C.YHAT_UPPER: demand[C.VIEWS],
                          C.MODEL: "oracle"})
 
 
@@ -329,7 +330,7 @@ def replay(
                                                     "cache_policy": caches_of, "pins": kinds[date],
                                                     "admission": admission})
                 if with_oracle:  # planned from the actual demand alone
-                    actual = _actual_as_forecast(scenario.day(date))
+                    actual = actual_as_forecast(scenario.day(date))
                     night = _plan(scenario, date, actual, plans / "oracle", night_solver, time_limit, gap,
                                   history_weight=0.0)
                     rows.append(_plan_row(scenario, date, "oracle", night))
