@@ -46,6 +46,8 @@ def main() -> None:
                         help="days without a request after which a miss counts as a launch (LAUNCH_WINDOW_DAYS)")
     parser.add_argument("--reactive-edges", choices=sorted(set(caches.POLICIES) - caches.OFFLINE),
                         help="pin nothing on edges (share 0, this cache policy everywhere); storage plans kept")
+    parser.add_argument("--policy", choices=sorted(set(caches.POLICIES) - caches.OFFLINE),
+                        help="this cache policy on every hybrid edge (the replay's splits and plans kept)")
     args = parser.parse_args()
     caches.LAUNCH_WINDOW_DAYS = args.launch_window
     scenario = load_scenario(args.data)
@@ -66,7 +68,7 @@ def main() -> None:
         plans[pd.Timestamp(night)] = _Night(held, float(plan["fill_gb"]), float(plan["evict_gb"]))
     shares = {e: [0.0 if args.reactive_edges else split["pinned_share"][n][e] for n in nights] for e in edges}
     result = replay_hybrid(scenario, scenario.demand, first, last, holdings, shares,
-                           policy=args.reactive_edges or split["cache"],
+                           policy=args.reactive_edges or args.policy or split["cache"],
                            pins={e: [split["pins"][n][e] for n in nights] for e in edges},
                            admission=split["admission"], warmup_days=int(summary["warmup_days"]),
                            seed=int(summary["seed"]), budget=summary["request_budget"],

@@ -8,24 +8,24 @@ Two strategies share one request stream and one cache library:
   each edge's upstream cache (:func:`upstream_sites`: its cheapest storage site with disk, when cheaper
   than every origin) runs the same policy on the merged misses of its edges, in arrival order; what it
   misses comes from the nearest origin.
-- **Hybrid** (:func:`replay_hybrid`; the cache SIEVE or LRU, :data:`HYBRID_POLICY` by default, SIEVE
-  keeping whole titles of any size where S3-FIFO passes titles above a tenth of the cache through): each
-  edge's disk is split. A pinned part (``pinned_share`` of the disk) holds what the nightly plan put
-  there, filled off-peak, either apart from the cache (hard pins: the cache gets what the pins leave free
-  each day and sees only the requests for titles not pinned that day) or prefetched into a cache of the
-  whole disk (soft pins: the policy may evict them during the day, so a surge nobody forecast can take
-  their room); see :func:`run_cache`. Pinned plus cached never exceeds the disk. The split (share, pin kind,
-  policy) is chosen per edge by :func:`choose_split`, a backtest over the week before the night. Misses are
-  served by the cheapest site holding the title in the plan (a storage site, a peer, the origin), as in
+- **Hybrid** (:func:`replay_hybrid`; the policy chosen by :func:`choose_policy`): each edge's disk is split.
+  A pinned part (``pinned_share`` of the disk) holds what the nightly plan put there, filled off-peak,
+  either apart from the cache (hard pins: the cache gets what the pins leave free each day and sees only the
+  requests for titles not pinned that day) or prefetched into a cache of the whole disk (soft pins: the
+  policy may evict them during the day, so a surge nobody forecast can take their room); see
+  :func:`run_cache`. Pinned plus cached never exceeds the disk. The split (share and pin kind) is chosen per
+  edge by :func:`choose_split`, a backtest over the week before the night, for the cache policy that
+  :func:`choose_policy` finds best as a reactive cache over the four weeks before. Misses are served by the
+  cheapest site holding the title in the plan (a storage site, a peer, the origin), as in
   :func:`cdn.simulate.simulate_day`, except that each edge's upstream storage site (:func:`upstream_sites`)
   runs a cache of its whole disk too, holding the plan's storage titles as soft pins: a miss the plan would
-  serve from that site or from beyond it goes to that cache, which admits a title it lacks under its
-  storage admission rule (:data:`STORAGE_ADMISSIONS`; by default a launch, no edge under it having asked
-  for the title in the week before, or a title another of its edges asked for that day or the day
-  before), so a title surging at several edges crosses the backbone from the origin about once per storage
-  site, not once per edge, while a title one edge alone keeps asking for is left to that edge's cache.
-  With ``admission="second"`` a title is admitted only on its second request at that site within two
-  days, which keeps one-off requests off the disk.
+  serve from that site or from beyond it goes to that cache, which admits a title it lacks under its storage
+  admission rule (:data:`STORAGE_ADMISSIONS`; by default a launch, no edge under it having asked for the
+  title in the week before, or a title another of its edges asked for that day or the day before), so a
+  title surging at several edges crosses the backbone from the origin about once per storage site, not once
+  per edge, while a title one edge alone keeps asking for is left to that edge's cache. With
+  ``admission="second"`` a title is admitted only on its second request at that site within two days, which
+  keeps one-off requests off the disk.
 
 Objects are whole titles of varying size; hits are weighted by bytes (``views * gb_per_view``), as in
 the data contract. Caches keep their content from one day to the next. An admission is a disk write of
@@ -64,7 +64,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import product
-from typing import Literal
+from typing import Any, Literal
 
 import libcachesim as lcs
 import numpy as np
@@ -90,8 +90,11 @@ POLICIES: dict[str, Callable[..., lcs.CacheBase]] = {
 DEFAULT_POLICIES = ("lru", "lfu", "s3fifo", "sieve", "belady")
 """Reactive baselines of ``cdn replay``."""
 HYBRID_POLICY = "sieve"
-"""Policy of the cache part of a hybrid edge (``--policy`` of the hybrid mode)."""
+"""Policy of the cache part of a hybrid edge when there is too little history to choose one
+(:func:`choose_policy`)."""
 OFFLINE = frozenset({"belady"})
+ONLINE_POLICIES = tuple(name for name in POLICIES if name not in OFFLINE)
+"""Policies a cache can run without knowing the future: the candidates of :func:`choose_policy`."""
 Admission = Literal["all", "second"]
 PinKind = Literal["hard", "soft"]
 PIN_KINDS: tuple[PinKind, ...] = ("hard", "soft")
@@ -261,7 +264,7 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
               pinned: np.ndarray | None = None, admission: Admission = "all",
               occupied_gb: list[tuple[int, float]] | None = None, pins: PinKind | Sequence[PinKind] = "hard",
               fill_budget_gb: float = np.inf, filled_gb: np.ndarray | None = None,
-              admissible: np.ndarray | None = None) -> np.ndarray:
+              admissible: np.ndarray | None = None, warm: np.ndarray | None = None) -> np.ndarray:
     """Feed one site's stream to a fresh cache; return each request's outcome (:data:`MISS` ... :data:`PINNED`).
 
     Parameters
@@ -303,6 +306,9 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
     admissible : ndarray of bool, optional
         Per request: whether a miss may be admitted (besides ``admission``); a miss not admissible is
         served through without entering the cache.
+    warm : ndarray of int, optional
+        Titles the cache holds before the first request, best first: those that fit the first day's cache
+        after its hard pins, in this order, without writes (a cache that has run for a while, not an empty one).
 
     Notes
     -----
@@ -391,6 +397,14 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
                 write(day, title)
             insert(title)
 
+    def warm_up() -> None:
+        skip = pinned[0] & hard[0] if pinned is not None else np.zeros(size_mb.size, dtype=bool)
+        titles = np.asarray(warm, dtype=np.int64)
+        titles = titles[~skip[titles]]
+        titles = titles[np.cumsum(size_mb[titles]) <= daily_mb[0] - cache.get_occupied_byte()]
+        for title in titles[::-1].tolist():  # the best inserted last: the most recently used
+            insert(title)
+
     def advance(day: int) -> None:
         nonlocal today
         while today < day:
@@ -398,6 +412,8 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
                 occupied_gb.append((today, cache.get_occupied_byte() / _MB_PER_GB))
             today += 1
             start_day(today)
+            if today == 0 and warm is not None:
+                warm_up()
 
     for i, obj, size, day in zip(todo.tolist(), stream.title[todo].tolist(), sizes[todo].tolist(), day_of,
                                  strict=True):
@@ -859,8 +875,10 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
 
 SHARE_GRID = (0.0, 0.25, 0.5, 0.75, 0.9, 1.0)
 """Pinned shares tried per edge by :func:`choose_split`."""
-SPLIT_POLICIES = ("sieve", "lru")
-"""Cache policies tried per edge by :func:`choose_split` (SIEVE first: the default on ties)."""
+POLICY_DAYS = 28
+"""Days before the plan date that :func:`choose_policy` replays (the first :data:`POLICY_WARMUP_DAYS` warm
+the caches)."""
+POLICY_WARMUP_DAYS = 7
 BACKTEST_DAYS = 7
 """Days before the plan date replayed to choose the split (the first two only warm the caches)."""
 SHARE_TOLERANCE = 0.002
@@ -900,8 +918,80 @@ def _daily_pins(demand_gb: np.ndarray, size_gb: np.ndarray, capacity_gb: float, 
     return pins
 
 
+def check_online(name: str) -> None:
+    """Raise InputError unless ``name`` is a registered policy that runs without knowing the future."""
+    cache_policy(name)
+    if name in OFFLINE:
+        raise InputError(f"cache policy {name!r} needs the future; a hybrid edge runs an online policy")
+
+
+def _operator_pick(candidates: pd.DataFrame, reference_hit: float, ties: list[str]) -> Any:
+    """Index of the candidate an operator takes: hit ratio first, then peak-hour load, then disk writes.
+
+    Among the rows whose ``edge_byte_hit_ratio`` is at least ``reference_hit`` less :data:`SHARE_TOLERANCE`,
+    those whose ``peak_hour_gb`` is within :data:`PEAK_TOLERANCE` of the least; among them the one with the
+    least ``fill_gb`` (then the smallest values of the ``ties`` columns, in order).
+    """
+    near = candidates[candidates["edge_byte_hit_ratio"] >= reference_hit - SHARE_TOLERANCE]
+    near = near[near["peak_hour_gb"] <= near["peak_hour_gb"].min() * (1 + PEAK_TOLERANCE) + 1e-9]
+    return near.sort_values(["fill_gb", *ties], kind="stable").index[0]
+
+
+def choose_policy(scenario: Scenario, date: pd.Timestamp, *, days: int = POLICY_DAYS,
+                  policies: Sequence[str] = ONLINE_POLICIES, seed: int = 0,
+                  budget: int | None = REQUEST_BUDGET) -> tuple[str, pd.DataFrame]:
+    """Choose the cache policy of the hybrid's caches (edges and storage sites) by a reactive backtest.
+
+    Each policy replays the ``days`` days before ``date`` as the reactive baseline does
+    (:func:`replay_caches`: a cache of each edge's whole disk and one at its storage site, empty at the
+    start; the first :data:`POLICY_WARMUP_DAYS` days warm them). Pooled over the edges on the other days, an
+    operator's order of measures picks the policy (:func:`_operator_pick`: hit ratio within
+    :data:`SHARE_TOLERANCE` of the best, peak-hour upstream GB (the most on-demand GB in any one hour,
+    all sites) within :data:`PEAK_TOLERANCE` of the least, then the fewest GB written; ties: the order of
+    ``policies``). The split backtest (:func:`choose_split`) then runs this policy: it scores five days, too
+    few to tell policies apart once a cache has filled, and it starts them empty.
+
+    Returns
+    -------
+    policy : str
+        The chosen policy (:data:`HYBRID_POLICY` when the history is shorter than the warm-up plus one day).
+    backtest : DataFrame
+        ``policy, edge_byte_hit_ratio, demand_gb, fill_gb, on_demand_gb, peak_hour_gb, chosen``: one row
+        per policy (empty with too little history).
+    """
+    tried = tuple(policies)
+    if not tried:
+        raise InputError("no cache policy to choose from")
+    for name in tried:
+        check_online(name)
+    columns = ["policy", "edge_byte_hit_ratio", "demand_gb", "fill_gb", "on_demand_gb", "peak_hour_gb", "chosen"]
+    date = pd.Timestamp(date)
+    last = date - pd.Timedelta(days=1)
+    first = max(date - pd.Timedelta(days=days), scenario.first_date)
+    warmup = min(POLICY_WARMUP_DAYS, (last - first).days)
+    if warmup < 1:
+        return HYBRID_POLICY, pd.DataFrame({c: [] for c in columns})
+    start = first + pd.Timedelta(days=warmup)
+    history = scenario.demand[(scenario.demand[C.DATE] >= first) & (scenario.demand[C.DATE] <= last)]
+    result = replay_caches(scenario, history, start, last, tried, warmup_days=warmup, seed=seed, budget=budget)
+    rows, flows = result.rows, result.traffic
+    per = rows.groupby("strategy")[["demand_gb", "hit_gb", "fill_gb", "on_demand_gb"]].sum()
+    peak = flows.groupby(["strategy", C.DATE, "hour"])[C.GB].sum().groupby(level="strategy").max()
+    table = pd.DataFrame({
+        "policy": list(tried),
+        "edge_byte_hit_ratio": [float(per.loc[p, "hit_gb"] / per.loc[p, "demand_gb"]) if p in per.index
+                                and per.loc[p, "demand_gb"] > 0 else 0.0 for p in tried],
+        "demand_gb": [float(per["demand_gb"].get(p, 0.0)) for p in tried],
+        "fill_gb": [float(per["fill_gb"].get(p, 0.0)) for p in tried],
+        "on_demand_gb": [float(per["on_demand_gb"].get(p, 0.0)) for p in tried],
+        "peak_hour_gb": [float(peak.get(p, 0.0)) for p in tried],
+    }).assign(order=range(len(tried)))
+    pick = _operator_pick(table, float(table["edge_byte_hit_ratio"].max()), ["order"])
+    return str(table.loc[pick, "policy"]), table.drop(columns="order").assign(chosen=table.index == pick)
+
+
 def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST_DAYS,
-                 shares: Sequence[float] = SHARE_GRID, policies: Sequence[str] | Mapping[str, str] = SPLIT_POLICIES,
+                 shares: Sequence[float] = SHARE_GRID, policies: Sequence[str] = (HYBRID_POLICY,),
                  admission: Admission = "all", seed: int = 0, budget: int | None = REQUEST_BUDGET,
                  ) -> tuple[dict[str, float], dict[str, str], dict[str, PinKind], pd.DataFrame]:
     """Choose each edge's pinned share, pin kind and cache policy by a backtest over the days before ``date``.
@@ -934,10 +1024,8 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
         Backtest days (at least 3: two of warm-up).
     shares : sequence of float
         Shares in [0, 1] to try.
-    policies : sequence of str or mapping
-        Cache policies to try (:data:`POLICIES`, online ones), or each edge's own policy (edge site ->
-        name; an edge missing from it tries :data:`SPLIT_POLICIES`), as when a replay re-chooses the split
-        every night for a cache that keeps its policy.
+    policies : sequence of str
+        Cache policies to try (:data:`ONLINE_POLICIES`; :func:`choose_policy` chooses one for all edges).
     admission, seed, budget :
         As in :func:`replay_hybrid`.
 
@@ -955,12 +1043,9 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
         when there is too little history (every edge then gets the middle of the grid, hard pins and the
         first policy).
     """
-    own = dict(policies) if isinstance(policies, Mapping) else {}
-    tried = tuple(SPLIT_POLICIES if isinstance(policies, Mapping) else policies)
-    for name in [*tried, *own.values()]:
-        if name in OFFLINE:
-            raise InputError(f"cache policy {name!r} needs the future; a hybrid edge runs an online policy")
-        cache_policy(name)
+    tried = tuple(policies)
+    for name in tried:
+        check_online(name)
     check_admission(admission)
     if not tried:
         raise InputError("no cache policy to try for the hybrid split")
@@ -976,7 +1061,7 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                "on_demand_gb", "peak_hour_gb", "chosen"]
     middle = float(sorted(shares)[len(shares) // 2])
     if len(dates) <= _BACKTEST_WARMUP:
-        return ({site: middle for site in edges}, {site: own.get(site, tried[0]) for site in edges},
+        return ({site: middle for site in edges}, {site: tried[0] for site in edges},
                 {site: PIN_KINDS[0] for site in edges}, pd.DataFrame({c: [] for c in columns}))
     burn_in = list(pd.date_range(max(first - pd.Timedelta(days=PIN_BURN_IN_DAYS), scenario.first_date + pd.Timedelta(
         days=1)), first - pd.Timedelta(days=1), freq="D"))
@@ -1005,6 +1090,9 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                 weight = 0.5 ** ((back - 1) / PIN_HALF_LIFE_DAYS)
                 np.add.at(recent[d], idx, weight * rows[C.VIEWS].to_numpy(float) * gpv[idx])
         scored = stream.day >= _BACKTEST_WARMUP
+        start_rank = recent[len(burn_in)] / size_gb
+        warm = np.argsort(-start_rank, kind="stable")
+        warm = warm[start_rank[warm] > 0]  # what a cache that ran through the week before holds, roughly
         view_gb = stream.views * gpv[stream.title]
         written = stream.views * size_gb[stream.title]  # as in _tally: k admissions per request of k views
         demand_gb = float(view_gb[scored].sum())
@@ -1018,14 +1106,13 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                 pins[d] = _daily_pins(recent[d], size_gb, capacity, budget_gb, held) if capacity > 0 else False
                 held = pins[d]
             pins = pins[len(burn_in):]
-            for kind, policy in product(PIN_KINDS if share > 0 else PIN_KINDS[:1],
-                                        (own[site],) if site in own else tried):
+            for kind, policy in product(PIN_KINDS if share > 0 else PIN_KINDS[:1], tried):
                 # hard pins: the cache gets the unpinned share only: a plan may fill its whole share (the
                 # planner does, for neighbours and keeps), so the backtest does not count on the space it leaves
                 filled = np.zeros(len(dates))
                 outcome = run_cache(policy, float(disks[site]) - (capacity if kind == "hard" else 0.0), stream,
                                     size_gb, pinned=pins, admission=admission, pins=kind,
-                                    fill_budget_gb=float(fill[site]), filled_gb=filled)
+                                    fill_budget_gb=float(fill[site]), filled_gb=filled, warm=warm)
                 hit = scored & ((outcome == HIT) | (outcome == PINNED))
                 admit = scored & (outcome == ADMIT)
                 pulled = _pulled_gb(np.where(scored, outcome, HIT), written, view_gb)
@@ -1045,19 +1132,16 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     flags = np.zeros(len(table), dtype=bool)
     for site, group in table.groupby(C.SITE, sort=False):
         reactive = group.loc[group["pinned_share"] == min(shares), "edge_byte_hit_ratio"].max()
-        near = group[group["edge_byte_hit_ratio"] >= reactive - SHARE_TOLERANCE]
-        near = near[near["peak_hour_gb"] <= near["peak_hour_gb"].min() * (1 + PEAK_TOLERANCE) + 1e-9]
-        near = near.assign(order=near["policy"].map(rank).fillna(len(rank)),
-                           kind=near["pins"].map({k: i for i, k in enumerate(PIN_KINDS)}))
-        pick = near.sort_values(["fill_gb", "pinned_share", "kind", "order"], ascending=[True, False, True, True],
-                                kind="stable").index[0]
+        group = group.assign(order=group["policy"].map(rank), kind=group["pins"].map(
+            {k: i for i, k in enumerate(PIN_KINDS)}), share=-group["pinned_share"])
+        pick = _operator_pick(group, reactive, ["share", "kind", "order"])
         flags[table.index.get_loc(pick)] = True
         chosen[str(site)] = float(table.loc[pick, "pinned_share"])
         chosen_policy[str(site)] = str(table.loc[pick, "policy"])
         chosen_pins[str(site)] = "soft" if table.loc[pick, "pins"] == "soft" else "hard"
     for site in edges:
         chosen.setdefault(site, middle)
-        chosen_policy.setdefault(site, own.get(site, tried[0]))
+        chosen_policy.setdefault(site, tried[0])
         chosen_pins.setdefault(site, PIN_KINDS[0])
     return chosen, chosen_policy, chosen_pins, table.assign(chosen=flags)
 
@@ -1069,8 +1153,8 @@ def edge_split(scenario: Scenario, date: pd.Timestamp, mode: str, pinned_share: 
 
     ``proactive`` gives the plan every disk (no split); ``reactive`` pins nothing on edges (storage sites are
     still planned); ``hybrid`` pins ``pinned_share`` of every edge when given, else the share chosen per
-    edge by :func:`choose_split` over the week before ``date``. The cache policy is ``policy`` when given,
-    else chosen by the same backtest (:data:`SPLIT_POLICIES`; :data:`HYBRID_POLICY` with a forced share).
+    edge by :func:`choose_split` over the week before ``date``. The cache policy (every edge's and storage
+    site's) is ``policy`` when given, else chosen by :func:`choose_policy` over the four weeks before ``date``.
 
     Returns
     -------
@@ -1078,7 +1162,8 @@ def edge_split(scenario: Scenario, date: pd.Timestamp, mode: str, pinned_share: 
         Edge site -> pinned share (None in proactive mode).
     record : dict
         ``mode`` and, outside proactive mode, ``pinned_share``, ``pinned_share_forced``, ``cache_policy``
-        (per edge), ``admission``, ``pinned_share_backtest`` (the backtest's rows; with a forced share, the
+        (per edge), ``cache_policy_backtest`` (:func:`choose_policy`'s rows; empty when ``policy`` is given),
+        ``admission``, ``pinned_share_backtest`` (the split backtest's rows; with a forced share, the
         backtest of that share alone) and ``backtest_edge_byte_hit_ratio``: the edge byte hit ratio of the
         split, pins and cache together, on the backtest's scored days (pooled over edges by bytes). The
         plan's own ``expected_edge_byte_hit_ratio`` counts the pinned part only.
@@ -1086,26 +1171,26 @@ def edge_split(scenario: Scenario, date: pd.Timestamp, mode: str, pinned_share: 
     if mode not in ("proactive", "hybrid", "reactive"):
         raise InputError(f"--mode {mode!r}: valid modes are proactive, hybrid, reactive")
     if policy is not None:
-        cache_policy(policy)
+        check_online(policy)
     check_admission(admission)
     if pinned_share is not None and not 0.0 <= pinned_share <= 1.0:
         raise InputError(f"--pinned-share {pinned_share}: expected a share in [0, 1]")
     if mode == "proactive":
         return None, {"mode": mode}
     forced = 0.0 if mode == "reactive" else pinned_share
-    if forced is None:
-        tried: tuple[str, ...] = (policy,) if policy else SPLIT_POLICIES
-        shares, policies, pins, backtest = choose_split(scenario, date, policies=tried, admission=admission,
-                                                        seed=seed)
+    if policy is None:
+        policy, policy_backtest = choose_policy(scenario, date, seed=seed)
     else:
-        shares, policies, pins, backtest = choose_split(scenario, date, shares=(float(forced),),
-                                                        policies=(policy or HYBRID_POLICY,), admission=admission,
-                                                        seed=seed)
+        policy_backtest = pd.DataFrame()
+    shares, policies, pins, backtest = choose_split(scenario, date, shares=SHARE_GRID if forced is None else
+                                                    (float(forced),), policies=(policy,), admission=admission,
+                                                    seed=seed)
     chosen = backtest[backtest["chosen"]] if len(backtest) else backtest
     demand = float(chosen["demand_gb"].sum()) if len(chosen) else 0.0
     pooled = float((chosen["edge_byte_hit_ratio"] * chosen["demand_gb"]).sum()) / demand if demand > 0 else None
     return shares, {"mode": mode, "pinned_share": shares, "pinned_share_forced": forced is not None,
-                    "cache_policy": policies, "pins": pins, "admission": admission,
+                    "cache_policy": policies, "cache_policy_backtest": policy_backtest.to_dict("records"),
+                    "pins": pins, "admission": admission,
                     "pinned_share_backtest": backtest.to_dict("records"), "backtest_edge_byte_hit_ratio": pooled}
 
 

@@ -455,8 +455,9 @@ def replay(
                                                    "(with naive and the oracle), hybrid, reactive; default all three."
                                                    )] = None,
     pinned_share: PinnedShare = None,
-    cache: Annotated[str | None, typer.Option("--cache", help="Cache policy of the hybrid edges (sieve, lru, s3fifo, "
-                                              "lfu); default: sieve or lru, chosen per edge with the split.")] = None,
+    cache: Annotated[str | None, typer.Option("--cache", help="Cache policy of the hybrid's caches (sieve, lru, "
+                                              "s3fifo, lfu); default: the best reactive one of the four weeks "
+                                              "before the first night.")] = None,
     admission: Annotated[str, typer.Option("--admission", help="Hybrid caches admit every miss (all) or a title's "
                                            "second request within two days (second).")] = "all",
     request_budget: Annotated[int, typer.Option("--request-budget", help="Cache requests per edge and day above "
@@ -493,7 +494,7 @@ def replay(
         kinds = [k for d, night in s["hybrid"]["pins"].items() if d >= s["from"] for k in night.values()]
         log(f"hybrid: pinned share per edge over the reported nights ({how}; per night in summary.json): "
             f"{ranges}; soft pins on {kinds.count('soft')} of {len(kinds)} edge-nights; caches "
-            f"{', '.join(sorted(set(s['hybrid']['cache'].values())))}")
+            f"{s['hybrid']['cache']}")
     for name, v in s["strategies"].items():
         print(f"{name:>10}: {traffic(v)}, disk writes {volume(v['fill_gb'])}, upstream "
               f"{volume(v['offpeak_fill_gb'])} off-peak + {volume(v['on_demand_gb'])} on demand")

@@ -48,14 +48,14 @@ from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.caches import (
     DEFAULT_POLICIES,
-    HYBRID_POLICY,
     REQUEST_BUDGET,
-    SPLIT_POLICIES,
     Admission,
     CacheReplay,
     PinKind,
     cache_policy,
     check_admission,
+    check_online,
+    choose_policy,
     choose_split,
     replay_caches,
     replay_hybrid,
@@ -254,8 +254,8 @@ def replay(
         Force every edge's pinned share in hybrid mode; ``None`` re-chooses it per edge every night by
         backtest (:func:`cdn.caches.choose_split` over the week before the night).
     cache : str or None
-        Cache policy of the hybrid edges; ``None`` chooses one per edge with the split
-        (:data:`cdn.caches.SPLIT_POLICIES`; :data:`cdn.caches.HYBRID_POLICY` when the share is forced).
+        Cache policy of the hybrid's caches (edges and storage sites); ``None`` chooses it on the first night
+        (:func:`cdn.caches.choose_policy`, over the four weeks before it) and keeps it.
     admission : {"all", "second"}
         Admission rule of the hybrid edges' caches.
     budget : int or None
@@ -276,8 +276,10 @@ def replay(
     from cdn.forecast import forecast_scenario
 
     first, last = _check_dates(scenario, start, end)
-    for name in [*policies, *([cache] if cache else [])]:
+    for name in policies:
         cache_policy(name)
+    if cache:
+        check_online(cache)
     check_admission(admission)
     unknown = [m for m in modes if m not in MODES]
     if unknown or not modes:
@@ -296,7 +298,8 @@ def replay(
     edges = scenario.sites.loc[scenario.sites[C.TIER] == C.EDGE, C.SITE].astype(str).tolist()
     shares: dict[pd.Timestamp, dict[str, float]] = {}  # night -> edge -> pinned share
     kinds: dict[pd.Timestamp, dict[str, PinKind]] = {}  # night -> edge -> pin kind
-    caches_of = {site: cache or HYBRID_POLICY for site in edges}
+    hybrid_cache = cache
+    policy_backtest = pd.DataFrame()
     backtests: list[pd.DataFrame] = []
     rows: list[dict[str, Any]] = []
     if "hybrid" in modes and pinned_share is None:
@@ -314,20 +317,22 @@ def replay(
                     night = _plan(scenario, date, None, plans / "naive", "naive", time_limit, gap)
                     rows.append(_plan_row(scenario, date, "naive", night))
                 if "hybrid" in modes:
+                    if hybrid_cache is None:  # chosen on the first night and kept: a cache keeps its content
+                        hybrid_cache, policy_backtest = choose_policy(scenario, date, seed=seed, budget=budget)
                     if pinned_share is not None:
                         shares[date] = {site: float(pinned_share) for site in edges}
                         kinds[date] = {site: "hard" for site in edges}
-                    else:  # re-chosen every night on the week before it; each edge keeps its first night's policy
-                        tried = caches_of if date > nights[0] else (cache,) if cache else SPLIT_POLICIES
-                        shares[date], caches_of, kinds[date], table = choose_split(
-                            scenario, date, policies=tried, admission=admission, seed=seed, budget=budget)
+                    else:  # re-chosen every night on the week before it
+                        shares[date], _, kinds[date], table = choose_split(
+                            scenario, date, policies=(hybrid_cache,), admission=admission, seed=seed, budget=budget)
                         if date >= first:
                             backtests.append(table.assign(date=f"{date:{DATE_FORMAT}}"))
                     hybrid_nights[date] = _plan(scenario, date, frame, plans / "hybrid", night_solver, time_limit,
                                                 gap, pinned=shares[date], record={
                                                     "mode": "hybrid", "pinned_share": shares[date],
                                                     "pinned_share_forced": pinned_share is not None,
-                                                    "cache_policy": caches_of, "pins": kinds[date],
+                                                    "cache_policy": {site: hybrid_cache for site in edges},
+                                                    "pins": kinds[date],
                                                     "admission": admission})
                 if with_oracle:  # planned from the actual demand alone
                     actual = actual_as_forecast(scenario.day(date))
@@ -337,11 +342,12 @@ def replay(
             _move_warmup(plans, tmp / "warmup", [d for d in nights if d < first])
         rows = [row for row in rows if pd.Timestamp(row["date"]) >= first]
         if "hybrid" in modes:
-            with task(f"replay: hybrid edges ({', '.join(sorted(set(caches_of.values())))} caches, admission "
+            with task(f"replay: hybrid edges ({hybrid_cache} caches, admission "
                       f"{admission}) over {len(dates)} days (+{warmup} warm-up)"):
                 hybrid = replay_hybrid(scenario, scenario.demand, first, last,
                                        [hybrid_nights[d].holdings for d in nights],
-                                       {site: [shares[d][site] for d in nights] for site in edges}, policy=caches_of,
+                                       {site: [shares[d][site] for d in nights] for site in edges},
+                                       policy=str(hybrid_cache),
                                        pins={site: [kinds[d][site] for d in nights] for site in edges},
                                        admission=admission, warmup_days=warmup, seed=seed, budget=budget)
             rows.extend(cache_rows(scenario, hybrid, dates, hybrid_nights))
@@ -361,7 +367,8 @@ def replay(
             "warmup_days": warmup, "model": model, "solver": solver,
             "warmup_solver": warmup_solver or solver, "gap": gap, "time_limit": time_limit,
             "modes": list(modes), "policies": reactive, "seed": seed, "request_budget": budget,
-            "hybrid": ({"cache": caches_of, "admission": admission,
+            "hybrid": ({"cache": hybrid_cache, "cache_backtest": policy_backtest.to_dict("records"),
+                        "admission": admission,
                         "pinned_share": {f"{d:{DATE_FORMAT}}": split for d, split in shares.items()},
                         "pins": {f"{d:{DATE_FORMAT}}": kind for d, kind in kinds.items()},
                         "pinned_share_forced": pinned_share is not None,

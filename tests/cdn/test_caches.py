@@ -18,16 +18,19 @@ from hypothesis import strategies as st
 
 from cdn.caches import (
     ADMIT,
+    HYBRID_POLICY,
+    ONLINE_POLICIES,
     PEAK_TOLERANCE,
     PINNED,
     POLICIES,
+    POLICY_WARMUP_DAYS,
     SHARE_GRID,
     SHARE_TOLERANCE,
-    SPLIT_POLICIES,
     Requests,
     _next_access,
     cache_policy,
     check_admission,
+    choose_policy,
     choose_split,
     edge_split,
     replay_caches,
@@ -350,7 +353,10 @@ def test_the_split_is_chosen_per_edge_and_recorded_in_the_plan(tmp_path):
     summary = json.loads((tmp_path / "2024-01-12" / "summary.json").read_text())
     assert summary["mode"] == "hybrid" and set(summary["pinned_share"]) == {"E1", "E2"}
     assert {row["pinned_share"] for row in summary["pinned_share_backtest"]} == set(SHARE_GRID)
-    assert {row["policy"] for row in summary["pinned_share_backtest"]} == set(SPLIT_POLICIES)
+    policies = summary["cache_policy_backtest"]  # one policy for every edge, chosen by a reactive backtest
+    assert [row["policy"] for row in policies] == list(ONLINE_POLICIES)
+    assert set(summary["cache_policy"].values()) == {row["policy"] for row in policies if row["chosen"]}
+    assert {row["policy"] for row in summary["pinned_share_backtest"]} == set(summary["cache_policy"].values())
     chosen = [row for row in summary["pinned_share_backtest"] if row["chosen"]]
     assert {row["site_id"]: row["pinned_share"] for row in chosen} == summary["pinned_share"]
     assert {row["site_id"]: row["policy"] for row in chosen} == summary["cache_policy"]
@@ -382,13 +388,35 @@ def moving_demand(tiny):
 
 def test_the_split_follows_demand_from_cacheable_to_plannable(tiny):
     scn = moving_demand(tiny)
-    surging, _, kind, table = choose_split(scn, pd.Timestamp("2024-01-14"))
+    surging, _, kind, table = choose_split(scn, pd.Timestamp("2024-01-14"), policies=("sieve", "lru"))
     # last week's titles are a poor guess: a large share of hard pins loses most hits (0.10 at share 1)
     e1 = table[table["site_id"] == "E1"].set_index(["pinned_share", "pins", "policy"])["edge_byte_hit_ratio"]
     assert e1[(1.0, "hard", "sieve")] == pytest.approx(0.1) and e1[(0.0, "hard", "lru")] > 0.95
     assert surging["E1"] <= 0.25 or kind["E1"] == "soft"  # the cache keeps (almost) the whole disk
     stable, _, kind, _ = choose_split(scn, pd.Timestamp("2024-01-28"))
     assert (stable["E1"], kind["E1"]) == (1.0, "hard")  # one title every day: pinned, nothing pulled by day
+
+
+def test_the_cache_policy_is_the_best_reactive_one_on_the_weeks_before_by_an_operator_s_order(tiny):
+    scn = moving_demand(tiny)
+    date = pd.Timestamp("2024-01-22")
+    chosen, table = choose_policy(scn, date)
+    # independently: each policy's reactive replay of the same days, pooled over the edges
+    first = date - pd.Timedelta(days=21)  # 28 days wanted; the demand starts 21 days before
+    reactive = replay_caches(scn, scn.demand[scn.demand["date"] < date], first + pd.Timedelta(days=POLICY_WARMUP_DAYS),
+                             date - pd.Timedelta(days=1), ONLINE_POLICIES, warmup_days=POLICY_WARMUP_DAYS)
+    per = reactive.rows.groupby("strategy")[["hit_gb", "demand_gb", "fill_gb"]].sum()
+    peak = reactive.traffic.groupby(["strategy", "date", "hour"])["gb"].sum().groupby(level=0).max()
+    table = table.set_index("policy")
+    assert list(table.index) == list(ONLINE_POLICIES)
+    assert np.allclose(table["edge_byte_hit_ratio"], (per["hit_gb"] / per["demand_gb"])[table.index])
+    assert np.allclose(table["fill_gb"], per["fill_gb"][table.index])
+    assert np.allclose(table["peak_hour_gb"], peak[table.index])
+    good = table[table["edge_byte_hit_ratio"] >= table["edge_byte_hit_ratio"].max() - SHARE_TOLERANCE]
+    calm = good[good["peak_hour_gb"] <= good["peak_hour_gb"].min() * (1 + PEAK_TOLERANCE) + 1e-9]
+    assert chosen == calm["fill_gb"].idxmin() and table["chosen"].sum() == 1 and table.loc[chosen, "chosen"]
+    fallback, rows = choose_policy(scn, START + pd.Timedelta(days=1))  # one day of history: nothing to warm
+    assert fallback == HYBRID_POLICY and rows.empty
 
 
 def test_the_replay_re_chooses_the_split_every_night_and_records_it(tiny, tmp_path):
@@ -403,6 +431,7 @@ def test_the_replay_re_chooses_the_split_every_night_and_records_it(tiny, tmp_pa
     backtest = pd.DataFrame(out.summary["hybrid"]["backtest"])
     chosen = backtest[backtest["chosen"]].set_index(["date", "site_id"])["pinned_share"]
     assert all(chosen[(d, site)] == v for d, row in split.items() for site, v in row.items() if (d, site) in chosen)
+    assert out.summary["hybrid"]["cache"] == choose_policy(scn, pd.Timestamp("2024-01-14"))[0]  # the first night's
     plan = json.loads((tmp_path / "r" / "plans" / "hybrid" / "2024-01-22" / "summary.json").read_text())
     assert plan["mode"] == "hybrid" and plan["pinned_share"] == split["2024-01-22"]
     assert plan["pins"] == kinds["2024-01-22"]
