@@ -1004,8 +1004,10 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     filled within the share of its disk and its nightly fill budget (chained from
     :data:`PIN_BURN_IN_DAYS` nights before, so a small budget shows as the lag it causes). With hard pins
     the cache gets the unpinned share only (a plan may fill its whole share, so the backtest does not
-    count on the room its pins leave); with soft pins it is the whole disk. The first two days warm the
-    caches; on the others the edge's byte hit ratio, its disk writes (pins written at night plus
+    count on the room its pins leave); with soft pins it is the whole disk. Every cache starts warm, holding
+    the best titles by the same weighted mean that fit beside its first day's pins (``run_cache(warm=...)``:
+    an empty cache would charge share 0 the admissions of filling a whole disk, which a cache that has run
+    for weeks does not pay), and the first two days warm it further; on the others the edge's byte hit ratio, its disk writes (pins written at night plus
     admissions), its on-demand upstream GB (missed views plus admitted titles, what loads the backbone
     during the day) and its peak-hour upstream GB (the most on-demand GB of any one hour of a scored day)
     are measured. Each edge then follows an operator's order of measures: among the candidates whose hit

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from cdn.caches import (
     ADMIT,
+    HIT,
     HYBRID_POLICY,
     ONLINE_POLICIES,
     PEAK_TOLERANCE,
@@ -481,6 +482,24 @@ def test_a_soft_pin_evicted_by_day_is_not_written_back_at_night():
     outcome = run_cache("lru", 40.0, stream, sizes, pinned=pinned, pins="soft", filled_gb=filled)
     assert filled[1] == 10.0  # night 1 writes the new pin t3 only: the evicted t2 stays out
     assert outcome.tolist() == [ADMIT, ADMIT]  # t2's request on day 1 admits it again, by day
+
+
+def test_a_warm_cache_holds_the_best_titles_that_fit_beside_the_pins_before_its_first_request():
+    # a 60 GB cache, t1 (40 GB) hard-pinned on day 0 (the cache gets 20 GB), warm with t1, 007, t2, t3 in that
+    # order: t1 is pinned (skipped), 007 (30 GB) stops the prefix at once, so nothing of the warm list fits
+    sizes = np.array([40.0, 20.0, 10.0, 30.0])  # t1, t2, t3, 007
+    stream = Requests(day=np.array([0, 0]), title=np.array([2, 1]), hour=np.array([10.0, 11.0]),
+                      views=np.array([1.0, 1.0]), next_access=np.array([2**62, 2**62]))  # t3, then t2
+    pinned = np.array([[True, False, False, False]])
+    cold = run_cache("lru", 20.0, stream, sizes, pinned=pinned)
+    assert cold.tolist() == [ADMIT, ADMIT]
+    blocked = run_cache("lru", 20.0, stream, sizes, pinned=pinned, warm=np.array([0, 3, 1, 2]))
+    assert blocked.tolist() == [ADMIT, ADMIT]  # the best-first prefix that fits: none
+    filled = np.zeros(1)
+    warm = run_cache("lru", 20.0, stream, sizes, pinned=pinned, warm=np.array([0, 2, 3]), filled_gb=filled)
+    assert warm.tolist() == [HIT, ADMIT] and filled.tolist() == [0.0]  # t3 was there, unwritten; t2 was not
+    both = run_cache("lru", 30.0, stream, sizes, warm=np.array([1, 2]))
+    assert both.tolist() == [HIT, HIT]
 
 
 def test_bad_modes_shares_and_admission_rules_are_refused(tiny):
