@@ -996,25 +996,24 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
                  ) -> tuple[dict[str, float], dict[str, str], dict[str, PinKind], pd.DataFrame]:
     """Choose each edge's pinned share, pin kind and cache policy by a backtest over the days before ``date``.
 
-    For every share of the grid, both pin kinds (:data:`PIN_KINDS`, see :func:`run_cache`: the plan's
-    titles held apart from the cache, or prefetched into a cache of the whole disk) and every cache
-    policy, each edge replays the ``days`` days before ``date`` as a hybrid: each day it pins the titles
-    with the most GB per GB of disk in an exponentially weighted mean of the week before (weights halving
-    each day back, :data:`PIN_HALF_LIFE_DAYS`: a stand-in for the nightly forecast, with its error),
-    filled within the share of its disk and its nightly fill budget (chained from
-    :data:`PIN_BURN_IN_DAYS` nights before, so a small budget shows as the lag it causes). With hard pins
-    the cache gets the unpinned share only (a plan may fill its whole share, so the backtest does not
-    count on the room its pins leave); with soft pins it is the whole disk. Every cache starts warm, holding
-    the best titles by the same weighted mean that fit beside its first day's pins (``run_cache(warm=...)``:
-    an empty cache would charge share 0 the admissions of filling a whole disk, which a cache that has run
-    for weeks does not pay), and the first two days warm it further; on the others the edge's byte hit ratio, its disk writes (pins written at night plus
-    admissions), its on-demand upstream GB (missed views plus admitted titles, what loads the backbone
-    during the day) and its peak-hour upstream GB (the most on-demand GB of any one hour of a scored day)
-    are measured. Each edge then follows an operator's order of measures: among the candidates whose hit
-    ratio is at least that of its best reactive cache of the whole disk (share 0) less
-    :data:`SHARE_TOLERANCE`, those whose peak-hour upstream GB is within :data:`PEAK_TOLERANCE` of the
-    least; among them the one that writes least (ties: the larger share, hard pins, then the policy
-    listed first).
+    For every share of the grid, both pin kinds (:data:`PIN_KINDS`, see :func:`run_cache`: the plan's titles
+    held apart from the cache, or prefetched into a cache of the whole disk) and every cache policy, each edge
+    replays the ``days`` days before ``date`` as a hybrid: each day it pins the titles with the most GB per GB
+    of disk in an exponentially weighted mean of the week before (weights halving each day back,
+    :data:`PIN_HALF_LIFE_DAYS`: a stand-in for the nightly forecast, with its error), filled within the share of
+    its disk and its nightly fill budget (chained from :data:`PIN_BURN_IN_DAYS` nights before, so a small budget
+    shows as the lag it causes). With hard pins the cache gets the unpinned share only (a plan may fill its
+    whole share, so the backtest does not count on the room its pins leave); with soft pins it is the whole
+    disk. Every cache starts warm, holding the best titles by the same weighted mean that fit beside its first
+    day's pins (``run_cache(warm=...)``: an empty cache would charge share 0 the admissions of filling a whole
+    disk, which a cache that has run for weeks does not pay), and the first two days warm it further; on the
+    others the edge's byte hit ratio, its disk writes (pins written at night plus admissions), its on-demand
+    upstream GB (missed views plus admitted titles, what loads the backbone during the day) and its peak-hour
+    upstream GB (the most on-demand GB of any one hour of a scored day) are measured. Each edge then follows an
+    operator's order of measures: among the candidates whose hit ratio is at least that of its best reactive
+    cache of the whole disk (share 0) less :data:`SHARE_TOLERANCE`, those whose peak-hour upstream GB is within
+    :data:`PEAK_TOLERANCE` of the least; among them the one that writes least (ties: the larger share, hard
+    pins, then the policy listed first).
 
     Parameters
     ----------
