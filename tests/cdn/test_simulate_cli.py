@@ -58,7 +58,8 @@ def test_plan_and_simulate_in_hybrid_and_reactive_mode(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     hybrid = json.loads((tmp_path / "h" / "summary.json").read_text())
     assert hybrid["mode"] == "hybrid" and hybrid["warmup_days"] == 7
-    assert hybrid["cache_policy"] == {"E1": "sieve", "E2": "sieve"}
+    chosen = [row["policy"] for row in plan["cache_policy_backtest"] if row["chosen"]]  # the plan's policy
+    assert hybrid["cache_policy"] == plan["cache_policy"] == {"E1": chosen[0], "E2": chosen[0]}
     assert 0.0 <= hybrid["edge_byte_hit_ratio"] <= 1.0 and hybrid["fill_gb"] >= hybrid["offpeak_fill_gb"]
     assert "disk writes" in done.output and (tmp_path / "h" / "sites.csv").is_file()
     done = runner.invoke(app, ["simulate", "--data", str(TINY), "--date", "2024-01-12", "--mode", "reactive",
