@@ -948,8 +948,8 @@ def choose_policy(scenario: Scenario, date: pd.Timestamp, *, days: int = POLICY_
     operator's order of measures picks the policy (:func:`_operator_pick`: hit ratio within
     :data:`SHARE_TOLERANCE` of the best, peak-hour upstream GB (the most on-demand GB in any one hour,
     all sites) within :data:`PEAK_TOLERANCE` of the least, then the fewest GB written; ties: the order of
-    ``policies``). The split backtest (:func:`choose_split`) then runs this policy: it scores five days, too
-    few to tell policies apart once a cache has filled, and it starts them empty.
+    ``policies``). The split backtest (:func:`choose_split`) then runs this policy: its five scored days are
+    too few to tell policies apart once a cache has filled.
 
     Returns
     -------
@@ -975,17 +975,14 @@ def choose_policy(scenario: Scenario, date: pd.Timestamp, *, days: int = POLICY_
     history = scenario.demand[(scenario.demand[C.DATE] >= first) & (scenario.demand[C.DATE] <= last)]
     result = replay_caches(scenario, history, start, last, tried, warmup_days=warmup, seed=seed, budget=budget)
     rows, flows = result.rows, result.traffic
-    per = rows.groupby("strategy")[["demand_gb", "hit_gb", "fill_gb", "on_demand_gb"]].sum()
+    per = rows.groupby("strategy")[["demand_gb", "hit_gb", "fill_gb", "on_demand_gb"]].sum().reindex(
+        list(tried), fill_value=0.0)
     peak = flows.groupby(["strategy", C.DATE, "hour"])[C.GB].sum().groupby(level="strategy").max()
-    table = pd.DataFrame({
-        "policy": list(tried),
-        "edge_byte_hit_ratio": [float(per.loc[p, "hit_gb"] / per.loc[p, "demand_gb"]) if p in per.index
-                                and per.loc[p, "demand_gb"] > 0 else 0.0 for p in tried],
-        "demand_gb": [float(per["demand_gb"].get(p, 0.0)) for p in tried],
-        "fill_gb": [float(per["fill_gb"].get(p, 0.0)) for p in tried],
-        "on_demand_gb": [float(per["on_demand_gb"].get(p, 0.0)) for p in tried],
-        "peak_hour_gb": [float(peak.get(p, 0.0)) for p in tried],
-    }).assign(order=range(len(tried)))
+    hit = (per["hit_gb"] / per["demand_gb"].where(per["demand_gb"] > 0)).fillna(0.0)
+    table = pd.DataFrame({"policy": list(tried), "edge_byte_hit_ratio": hit.to_numpy(),
+                          **{c: per[c].to_numpy() for c in ("demand_gb", "fill_gb", "on_demand_gb")},
+                          "peak_hour_gb": peak.reindex(list(tried), fill_value=0.0).to_numpy(),
+                          "order": range(len(tried))})
     pick = _operator_pick(table, float(table["edge_byte_hit_ratio"].max()), ["order"])
     return str(table.loc[pick, "policy"]), table.drop(columns="order").assign(chosen=table.index == pick)
 
