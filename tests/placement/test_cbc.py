@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pulp
 import pytest
-from conftest import line_problem
+from conftest import line_problem, needs_cbc
 from test_milp import random_problem
 
 import placement.solvers as solvers
@@ -25,11 +24,7 @@ from cdn import columns as C
 from placement import SOLVERS, compile_problem, greedy_holdings, solve
 from placement.milp import Model, lagrangian_bound, model_duals, solve_lp
 
-IN_CI = os.environ.get("CI") == "true"
-pytestmark = pytest.mark.skipif(
-    "cbc" not in SOLVERS and not IN_CI,
-    reason="CBC is not installed (no cbc binary on PATH; apt-get install coinor-cbc); CI installs it and runs these",
-)
+pytestmark = needs_cbc
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 REL = 1e-6

@@ -3,6 +3,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import needs_cbc
 
 import placement.solvers as solvers
 from cdn import columns as C
@@ -160,7 +161,7 @@ def test_milp_is_never_worse_than_greedy_on_its_own_measure(make_line_problem, s
     assert isinstance(milp.plan, pd.DataFrame)
 
 
-@pytest.mark.parametrize("solver", ["highs", "cbc"])
+@pytest.mark.parametrize("solver", ["highs", pytest.param("cbc", marks=needs_cbc)])
 def test_a_title_that_fits_within_float_tolerance_is_an_option_and_the_bound_stays_below(make_line_problem, solver):
     # 1.0000000000000002 GB on a 1 GB disk: every solver keeps it (tolerance 1e-9), so the MILP must not
     # call the problem "nothing fits" and report the all-origin cost (6) as the bound of a plan costing 2
