@@ -6,17 +6,13 @@ per set, the best online reactive policy (the highest pooled edge byte hit ratio
 SIEVE), the hybrid, their differences and whether the bar is met: hybrid hit ratio at least the policy's,
 peak-hour backbone Gbps and GB written to disks both lower.
 
-=================  ==========================================================================  ======================
-set                scenario                                                                    reported nights
-=================  ==========================================================================  ======================
-movietweetings     data/movietweetings (bundled)                                               2013-08-19..09-01
-demo               data/demo (bundled)                                                         2024-04-16..29
-trending           ``cdn generate --profile trending --sites 12 --titles 1500 --days 42 --seed 3``  2024-01-29..02-11
-sparse             ``cdn generate --profile sparse --sites 12 --titles 1500 --days 42 --seed 3``    2024-01-29..02-11
-vod                ``cdn generate --sites 10 --titles 1000 --days 60 --seed 1``                2024-02-16..29
-dfn                ``cdn convert-movietweetings`` of the bundled ratings on the DFN topology   2013-08-19..09-01
-                   (Topology Zoo ``Dfn.graphml``, ``--topology-zoo``; not used in development)
-=================  ==========================================================================  ======================
+- ``movietweetings``: data/movietweetings (bundled), nights 2013-08-19..09-01;
+- ``demo``: data/demo (bundled), 2024-04-16..29;
+- ``trending``: ``cdn generate --profile trending --sites 12 --titles 1500 --days 42 --seed 3``, 2024-01-29..02-11;
+- ``sparse``: ``cdn generate --profile sparse --sites 12 --titles 1500 --days 42 --seed 3``, 2024-01-29..02-11;
+- ``vod``: ``cdn generate --sites 10 --titles 1000 --days 60 --seed 1``, 2024-02-16..29;
+- ``dfn``: ``cdn convert-movietweetings`` of the bundled ratings on the Topology Zoo's DFN network
+  (``Dfn.graphml`` under ``--topology-zoo``; not used in development), 2013-08-19..09-01.
 
 Usage::
 
@@ -40,8 +36,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from cdn.caches import ONLINE_POLICIES
+
 REPO = Path(__file__).resolve().parent.parent
-ONLINE = ("lru", "lfu", "s3fifo", "sieve")
 GENERATED = {
     "trending": ["--profile", "trending", "--sites", "12", "--titles", "1500", "--days", "42", "--seed", "3"],
     "sparse": ["--profile", "sparse", "--sites", "12", "--titles", "1500", "--days", "42", "--seed", "3"],
@@ -93,7 +90,7 @@ def run(name: str, data: Path, out: Path, code: Path, extra: list[str]) -> dict[
 def row(name: str, out: Path) -> str:
     """Markdown row of the bar for one finished replay."""
     strategies = json.loads((out / "summary.json").read_text())["strategies"]
-    best = max((p for p in ONLINE if p in strategies), key=lambda p: strategies[p]["edge_byte_hit_ratio"])
+    best = max((p for p in ONLINE_POLICIES if p in strategies), key=lambda p: strategies[p]["edge_byte_hit_ratio"])
     b, h = strategies[best], strategies["hybrid"]
     hit = h["edge_byte_hit_ratio"] - b["edge_byte_hit_ratio"]
     peak = h["peak_backbone_gbps"] / b["peak_backbone_gbps"] - 1
