@@ -46,8 +46,9 @@ libCacheSim's C++ (``libcachesim`` on PyPI), the reference implementations of th
 Its trace-level call (``process_trace``) returns only whole-trace miss ratios, while the contract weights
 each hit by the view's bytes and a replay needs hits, admissions and their hours per site, title and
 day; so the Python side builds the request stream with numpy (arrival hours drawn from the diurnal
-profile, seeded) and feeds it to the C++ ``get`` with one reused request object, about 2-3 x 10^5
-requests per second per policy (bench/simulate_caches.py).
+profile, seeded) and feeds it to the C++ ``get``: a day's requests at once through ``map`` with one request
+object per title when every miss is admitted (about 7.5-13.5 x 10^5 requests per second per online policy,
+bench/simulate_caches.py), one request at a time otherwise (Belady, admission rules).
 
 S3-FIFO admits into a small FIFO of 10% of the disk, so a title larger than a tenth of a cache passes
 through without staying (real S3-FIFO deployments cache chunks, not whole titles).
@@ -61,10 +62,13 @@ cache, so it is not offered.)
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import product
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import libcachesim as lcs
 import numpy as np
@@ -74,8 +78,11 @@ from cdn import columns as C
 from cdn.errors import InputError
 from cdn.scenario import Scenario
 from cdn.simulate import diurnal_profile
+from forecasting.parallel import local_workers
 from placement.network import holders_by_cost, path_costs
 
+T = TypeVar("T")
+R = TypeVar("R")
 _MB_PER_GB = 1000
 _NEVER = 2**62  # next access of a title never requested again
 
@@ -343,12 +350,7 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
     # larger than the day's cache: always a miss
     todo = np.flatnonzero((sizes <= daily_mb[stream.day]) & (outcome != PINNED))
     offline = policy in OFFLINE
-    nexts = stream.next_access
-    result = outcome.tolist()
-    day_of = stream.day[todo].tolist()
     second = admission == "second"
-    allowed = admissible.tolist() if admissible is not None else None
-    seen = np.full(size_mb.size, -10, dtype=np.int64).tolist()  # last day each title was requested
     today = -1
     soft_today = np.zeros(size_mb.size, dtype=bool)  # titles soft-pinned today
 
@@ -415,29 +417,47 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
             if today == 0 and warm is not None:
                 warm_up()
 
-    for i, obj, size, day in zip(todo.tolist(), stream.title[todo].tolist(), sizes[todo].tolist(), day_of,
-                                 strict=True):
-        advance(day)
-        request.obj_id = obj
-        request.obj_size = size
-        request.clock_time = i
-        if offline:
-            request.next_access_vtime = int(nexts[i])
-        if second or allowed is not None:
-            if find(request, True) is not None:
-                result[i] = HIT
-            elif (not second or seen[obj] >= day - 1) and (allowed is None or allowed[i]):
-                get(request)
-                result[i] = ADMIT
-            seen[obj] = day
-        else:
-            result[i] = HIT if get(request) else ADMIT
-        if result[i] == HIT and soft_today[obj]:
-            result[i] = PINNED
+    if offline or second or admissible is not None:  # one request at a time
+        nexts = stream.next_access
+        result = outcome.tolist()
+        allowed = admissible.tolist() if admissible is not None else None
+        seen = np.full(size_mb.size, -10, dtype=np.int64).tolist()  # last day each title was requested
+        for i, obj, size, day in zip(todo.tolist(), stream.title[todo].tolist(), sizes[todo].tolist(),
+                                     stream.day[todo].tolist(), strict=True):
+            advance(day)
+            request.obj_id = obj
+            request.obj_size = size
+            request.clock_time = i
+            if offline:
+                request.next_access_vtime = int(nexts[i])
+            if second or allowed is not None:
+                if find(request, True) is not None:
+                    result[i] = HIT
+                elif (not second or seen[obj] >= day - 1) and (allowed is None or allowed[i]):
+                    get(request)
+                    result[i] = ADMIT
+                seen[obj] = day
+            else:
+                result[i] = HIT if get(request) else ADMIT
+            if result[i] == HIT and soft_today[obj]:
+                result[i] = PINNED
+        outcome = np.asarray(result, dtype=np.int8)
+    else:  # admit every miss: one get per request, a day at a time, one request object per title
+        asked = np.zeros(size_mb.size, dtype=bool)
+        asked[stream.title[todo]] = True
+        requests: list[Any] = [None] * size_mb.size
+        for title in np.flatnonzero(asked).tolist():
+            requests[title] = lcs.Request()
+            requests[title].obj_id, requests[title].obj_size = title, int(size_mb[title])
+        for part in np.split(todo, np.flatnonzero(np.diff(stream.day[todo])) + 1) if todo.size else []:
+            advance(int(stream.day[part[0]]))
+            titles = stream.title[part]
+            got = np.fromiter(map(get, map(requests.__getitem__, titles.tolist())), dtype=bool, count=part.size)
+            outcome[part] = np.where(got & soft_today[titles], PINNED, np.where(got, HIT, ADMIT))
     advance(max(n_pin_days, n_days) - 1)  # the nights after the last request still fill
     if occupied_gb is not None and today >= 0:
         occupied_gb.append((today, cache.get_occupied_byte() / _MB_PER_GB))
-    return np.asarray(result, dtype=np.int8)
+    return outcome
 
 
 def upstream_sites(scenario: Scenario) -> dict[str, tuple[str, str]]:
@@ -987,6 +1007,90 @@ def choose_policy(scenario: Scenario, date: pd.Timestamp, *, days: int = POLICY_
     return str(table.loc[pick, "policy"]), table.drop(columns="order").assign(chosen=table.index == pick)
 
 
+@dataclass(frozen=True)
+class _EdgeBacktest:
+    """One edge's share of :func:`choose_split`: its requests, its region's history and the grid to try."""
+
+    site: str
+    stream: Requests
+    history: pd.DataFrame
+    pin_dates: list[pd.Timestamp]
+    burn_in: int
+    disk_gb: float
+    fill_gb: float
+    shares: tuple[float, ...]
+    policies: tuple[str, ...]
+    admission: Admission
+
+
+def _backtest_edge(catalog: pd.DataFrame, task: _EdgeBacktest) -> list[dict[str, Any]]:
+    """Replay one edge's backtest days for every share, pin kind and policy (see :func:`choose_split`)."""
+    site, stream, mine, pin_dates, burn_in = task.site, task.stream, task.history, task.pin_dates, task.burn_in
+    title_index = {t: j for j, t in enumerate(catalog[C.TITLE])}
+    size_gb = catalog[C.SIZE_GB].to_numpy(float)
+    gpv = catalog[C.GB_PER_VIEW].to_numpy(float)
+    n_dates = len(pin_dates) - burn_in
+    records = []
+    recent = np.zeros((len(pin_dates), len(catalog)))  # weighted GB of the week before each day
+    for d, day in enumerate(pin_dates):
+        for back in range(1, 8):
+            rows = mine[mine[C.DATE] == day - pd.Timedelta(days=back)]
+            idx = rows[C.TITLE].map(title_index).to_numpy(np.int64)
+            weight = 0.5 ** ((back - 1) / PIN_HALF_LIFE_DAYS)
+            np.add.at(recent[d], idx, weight * rows[C.VIEWS].to_numpy(float) * gpv[idx])
+    scored = stream.day >= _BACKTEST_WARMUP
+    start_rank = recent[burn_in] / size_gb
+    warm = np.argsort(-start_rank, kind="stable")
+    warm = warm[start_rank[warm] > 0]  # what a cache that ran through the week before holds, roughly
+    view_gb = stream.views * gpv[stream.title]
+    written = stream.views * size_gb[stream.title]  # as in _tally: k admissions per request of k views
+    demand_gb = float(view_gb[scored].sum())
+    hour_key = stream.day * 24 + stream.hour.astype(np.int64)  # (day, hour) of each request
+    for share in task.shares:
+        capacity = share * task.disk_gb
+        pins = np.zeros((len(pin_dates), len(catalog)), dtype=bool)
+        held = np.zeros(len(catalog), dtype=bool)
+        for d in range(len(pin_dates)):
+            budget_gb = task.fill_gb if d else np.inf  # the best set once, then the nightly budget
+            pins[d] = _daily_pins(recent[d], size_gb, capacity, budget_gb, held) if capacity > 0 else False
+            held = pins[d]
+        pins = pins[burn_in:]
+        for kind, policy in product(PIN_KINDS if share > 0 else PIN_KINDS[:1], task.policies):
+            # hard pins: the cache gets the unpinned share only: a plan may fill its whole share (the
+            # planner does, for neighbours and keeps), so the backtest does not count on the space it leaves
+            filled = np.zeros(n_dates)
+            outcome = run_cache(policy, task.disk_gb - (capacity if kind == "hard" else 0.0), stream,
+                                size_gb, pinned=pins, admission=task.admission, pins=kind,
+                                fill_budget_gb=task.fill_gb, filled_gb=filled, warm=warm)
+            hit = scored & ((outcome == HIT) | (outcome == PINNED))
+            admit = scored & (outcome == ADMIT)
+            pulled = _pulled_gb(np.where(scored, outcome, HIT), written, view_gb)
+            records.append({
+                C.SITE: site, "pinned_share": float(share), "pins": kind, "policy": policy,
+                "edge_byte_hit_ratio": float(view_gb[hit].sum()) / demand_gb if demand_gb > 0 else 0.0,
+                "demand_gb": demand_gb,
+                "fill_gb": float(filled[_BACKTEST_WARMUP:].sum()) + float(written[admit].sum()),
+                "on_demand_gb": float(pulled.sum()),
+                "peak_hour_gb": float(np.bincount(hour_key, weights=pulled).max(initial=0.0)),
+            })
+    return records
+
+
+def _map_processes(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``func`` of each item in worker processes, one per local core (in this process when there is one core
+    or one item), in order.
+
+    The cache replays run in Python and libCacheSim's C++ without releasing the GIL, so threads would not
+    help. Workers are forked (POSIX), so a caller's script is not run again in them as spawned workers would
+    run it; where fork is not offered, the items run here.
+    """
+    workers = min(local_workers(), len(items))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [func(item) for item in items]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(func, items))
+
+
 def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST_DAYS,
                  shares: Sequence[float] = SHARE_GRID, policies: Sequence[str] = (HYBRID_POLICY,),
                  admission: Admission = "all", seed: int = 0, budget: int | None = REQUEST_BUDGET,
@@ -1068,60 +1172,13 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     streams = request_streams(scenario, history, dates, seed, budget)
     pin_dates = [*burn_in, *dates]
     catalog = scenario.catalog
-    title_index = {t: j for j, t in enumerate(catalog[C.TITLE])}
-    size_gb = catalog[C.SIZE_GB].to_numpy(float)
-    gpv = catalog[C.GB_PER_VIEW].to_numpy(float)
     disks = scenario.sites.set_index(C.SITE)[C.DISK_GB].astype(float)
     fill = scenario.fill_budget_gb()
     region_of = {s: r for r, s in scenario.region_site().items()}
-    records = []
-    for site in edges:
-        stream = streams.get(site)
-        if stream is None:
-            continue
-        mine = history[history[C.REGION] == region_of.get(site)]
-        recent = np.zeros((len(pin_dates), len(catalog)))  # weighted GB of the week before each day
-        for d, day in enumerate(pin_dates):
-            for back in range(1, 8):
-                rows = mine[mine[C.DATE] == day - pd.Timedelta(days=back)]
-                idx = rows[C.TITLE].map(title_index).to_numpy(np.int64)
-                weight = 0.5 ** ((back - 1) / PIN_HALF_LIFE_DAYS)
-                np.add.at(recent[d], idx, weight * rows[C.VIEWS].to_numpy(float) * gpv[idx])
-        scored = stream.day >= _BACKTEST_WARMUP
-        start_rank = recent[len(burn_in)] / size_gb
-        warm = np.argsort(-start_rank, kind="stable")
-        warm = warm[start_rank[warm] > 0]  # what a cache that ran through the week before holds, roughly
-        view_gb = stream.views * gpv[stream.title]
-        written = stream.views * size_gb[stream.title]  # as in _tally: k admissions per request of k views
-        demand_gb = float(view_gb[scored].sum())
-        hour_key = stream.day * 24 + stream.hour.astype(np.int64)  # (day, hour) of each request
-        for share in shares:
-            capacity = share * float(disks[site])
-            pins = np.zeros((len(pin_dates), len(catalog)), dtype=bool)
-            held = np.zeros(len(catalog), dtype=bool)
-            for d in range(len(pin_dates)):
-                budget_gb = float(fill[site]) if d else np.inf  # the best set once, then the nightly budget
-                pins[d] = _daily_pins(recent[d], size_gb, capacity, budget_gb, held) if capacity > 0 else False
-                held = pins[d]
-            pins = pins[len(burn_in):]
-            for kind, policy in product(PIN_KINDS if share > 0 else PIN_KINDS[:1], tried):
-                # hard pins: the cache gets the unpinned share only: a plan may fill its whole share (the
-                # planner does, for neighbours and keeps), so the backtest does not count on the space it leaves
-                filled = np.zeros(len(dates))
-                outcome = run_cache(policy, float(disks[site]) - (capacity if kind == "hard" else 0.0), stream,
-                                    size_gb, pinned=pins, admission=admission, pins=kind,
-                                    fill_budget_gb=float(fill[site]), filled_gb=filled, warm=warm)
-                hit = scored & ((outcome == HIT) | (outcome == PINNED))
-                admit = scored & (outcome == ADMIT)
-                pulled = _pulled_gb(np.where(scored, outcome, HIT), written, view_gb)
-                records.append({
-                    C.SITE: site, "pinned_share": float(share), "pins": kind, "policy": policy,
-                    "edge_byte_hit_ratio": float(view_gb[hit].sum()) / demand_gb if demand_gb > 0 else 0.0,
-                    "demand_gb": demand_gb,
-                    "fill_gb": float(filled[_BACKTEST_WARMUP:].sum()) + float(written[admit].sum()),
-                    "on_demand_gb": float(pulled.sum()),
-                    "peak_hour_gb": float(np.bincount(hour_key, weights=pulled).max(initial=0.0)),
-                })
+    tasks = [_EdgeBacktest(site, streams[site], history[history[C.REGION] == region_of.get(site)], pin_dates,
+                           len(burn_in), float(disks[site]), float(fill[site]), tuple(shares), tried, admission)
+             for site in edges if site in streams]
+    records = [row for rows in _map_processes(partial(_backtest_edge, catalog), tasks) for row in rows]
     table = pd.DataFrame(records, columns=columns[:-1])
     rank = {name: k for k, name in enumerate(tried)}
     chosen: dict[str, float] = {}

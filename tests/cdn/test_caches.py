@@ -334,6 +334,25 @@ def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, po
     assert (filled >= -1e-9).all() and filled[0] == 0.0
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(demand=demand_st, pins=pins_st, policy=st.sampled_from(ONLINE_POLICIES),
+       kinds=st.lists(st.sampled_from(["hard", "soft"]), min_size=5, max_size=5), seed=st.integers(0, 3))
+def test_a_day_of_requests_at_once_gives_what_one_request_at_a_time_gives(tiny, demand, pins, policy, kinds, seed):
+    # admitting every miss, run_cache feeds a day's requests in one batch; an admission rule that lets every
+    # miss in takes the one-request-at-a-time path: the outcomes must be the same request for request
+    stream = request_streams(tiny, demand, list(pd.date_range(START, periods=5)), seed).get("E1")
+    if stream is None:
+        return
+    catalog = tiny.catalog["title_id"].tolist()
+    pinned = np.array([[t in day for t in catalog] for day in pins])
+    size_gb = tiny.catalog["size_gb"].to_numpy(float)
+    free = np.where(np.array(kinds) == "soft", 60.0, 60.0 - (pinned * size_gb).sum(axis=1)).clip(0.0)
+    runs = [run_cache(policy, free, stream, size_gb, pinned=pinned, pins=kinds, fill_budget_gb=50.0,
+                      filled_gb=filled, admissible=gate, warm=np.array([2, 1]))
+            for filled, gate in ((np.zeros(5), None), (np.zeros(5), np.ones(stream.title.size, dtype=bool)))]
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
 def test_the_request_budget_thins_every_title_alike_and_bounds_the_requests(tiny):
     demand = pd.DataFrame({"date": [START] * 3, "region": ["r1"] * 3, "title_id": ["t1", "t2", "t3"],
                            "views": [10000.0, 300.0, 20.0]})
