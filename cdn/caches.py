@@ -50,8 +50,9 @@ profile, seeded) and feeds it to the C++ ``get``: a day's requests at once throu
 object per title when every miss is admitted (about 7.5-13.5 x 10^5 requests per second per online policy,
 bench/simulate_caches.py), one request at a time otherwise (Belady, admission rules).
 
-S3-FIFO admits into a small FIFO of 10% of the disk, so a title larger than a tenth of a cache passes
-through without staying (real S3-FIFO deployments cache chunks, not whole titles).
+S3-FIFO admits into a small FIFO of 10% of the disk, so a title of a tenth of a cache or more passes
+through without being written (a miss, not an admission: the view's bytes, no disk write; real S3-FIFO
+deployments cache chunks, not whole titles).
 
 Belady's offline optimum needs each request's next access: every request carries the position of the
 next request for the same title at the same site (across days). With titles of different sizes,
@@ -66,7 +67,7 @@ import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import lru_cache, partial
 from itertools import product
 from typing import Any, Literal, TypeVar
 
@@ -267,6 +268,34 @@ def _next_access(title: np.ndarray) -> np.ndarray:
     return nxt
 
 
+@lru_cache(maxsize=1024)
+def largest_admitted(policy: str, capacity_mb: int) -> int:
+    """The largest title (MB) that a cache of ``policy`` created with ``capacity_mb`` inserts on a miss.
+
+    Measured on libCacheSim itself, by bisection on an empty cache (insertion is monotone in size and, for these
+    policies, does not depend on what the cache holds): the whole cache for LRU, LFU, SIEVE and Belady; for
+    S3-FIFO less than a tenth of the size it was created with (its small queue, which a later resize does not
+    change).
+
+    >>> largest_admitted("lru", 60_000), largest_admitted("s3fifo", 60_000)
+    (60000, 5999)
+    """
+    def admits(size_mb: int) -> bool:
+        cache = cache_policy(policy)(cache_size=capacity_mb, hashpower=10)
+        request = lcs.Request()
+        request.obj_id, request.obj_size, request.next_access_vtime = 1, size_mb, _NEVER
+        cache._cache.get(request)
+        return bool(cache.get_occupied_byte() > 0)
+
+    if capacity_mb < 1 or admits(capacity_mb):
+        return max(capacity_mb, 0)
+    lo, hi = 0, capacity_mb  # admits(hi) is False; lo is admitted (0: nothing is)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if admits(mid) else (lo, mid)
+    return lo
+
+
 def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, size_gb: np.ndarray,
               pinned: np.ndarray | None = None, admission: Admission = "all",
               occupied_gb: list[tuple[int, float]] | None = None, pins: PinKind | Sequence[PinKind] = "hard",
@@ -319,8 +348,9 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
 
     Notes
     -----
-    Every libCacheSim policy here inserts a missed object that fits the cache (S3-FIFO into its small
-    queue), so under ``"all"`` a miss of a title no larger than the cache is an admission.
+    Under ``"all"`` a miss is an admission when the policy inserts the title (:func:`largest_admitted`: any
+    title that fits the cache, except that S3-FIFO inserts only titles smaller than its small queue); a larger
+    title's miss passes through (:data:`MISS`: the view's bytes, no write).
     """
     n_pin_days = pinned.shape[0] if pinned is not None else 0
     kinds = [pins] * n_pin_days if isinstance(pins, str) else list(pins)
@@ -346,6 +376,7 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
     request = lcs.Request()
     get, find, remove, evict = cache._cache.get, cache._cache.find, cache._cache.remove, cache._cache.evict
     resize = bool((daily_mb != capacity).any())
+    admitted_mb = largest_admitted(policy, capacity)
     sizes = size_mb[stream.title]
     # larger than the day's cache: always a miss
     todo = np.flatnonzero((sizes <= daily_mb[stream.day]) & (outcome != PINNED))
@@ -439,6 +470,8 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
                 seen[obj] = day
             else:
                 result[i] = HIT if get(request) else ADMIT
+            if result[i] == ADMIT and size > admitted_mb:  # the policy did not insert it
+                result[i] = MISS
             if result[i] == HIT and soft_today[obj]:
                 result[i] = PINNED
         outcome = np.asarray(result, dtype=np.int8)
@@ -453,7 +486,8 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
             advance(int(stream.day[part[0]]))
             titles = stream.title[part]
             got = np.fromiter(map(get, map(requests.__getitem__, titles.tolist())), dtype=bool, count=part.size)
-            outcome[part] = np.where(got & soft_today[titles], PINNED, np.where(got, HIT, ADMIT))
+            outcome[part] = np.where(got, np.where(soft_today[titles], PINNED, HIT),
+                                     np.where(size_mb[titles] <= admitted_mb, ADMIT, MISS))
     advance(max(n_pin_days, n_days) - 1)  # the nights after the last request still fill
     if occupied_gb is not None and today >= 0:
         occupied_gb.append((today, cache.get_occupied_byte() / _MB_PER_GB))

@@ -31,6 +31,9 @@ DEFAULT_SETTINGS: dict[str, float] = {"fill_window_hours": FILL_WINDOW_HOURS, "p
 _MAX_ROWS_SHOWN = 5
 _ID_COLUMNS = (C.TITLE, C.SITE, C.REGION, C.SRC, C.DST, C.TIER, C.KIND, C.LANGUAGE, C.GENRE)
 DATE_FORMAT = "%Y-%m-%d"
+MAX_VIEWS = 1e12
+"""Most views one (date, region, title) row may hold: over a hundred times the world's population in a day, so a
+larger value is a unit or overflow error (1e300 views once passed and overflowed the forecasts)."""
 
 
 def parse_date(text: str | pd.Timestamp, option: str = "--date") -> pd.Timestamp:
@@ -513,7 +516,8 @@ def _read_demand(root: Path, problems: _Collector) -> tuple[pd.DataFrame | None,
             C.REGION: df[C.REGION],
             C.TITLE: df[C.TITLE],
             C.VIEWS: _numeric(df, file, C.VIEWS, problems, required=True,
-                              valid=lambda v: v >= 0, rule="a number of views >= 0"),
+                              valid=lambda v: (v >= 0) & (v <= MAX_VIEWS),
+                              rule=f"a number of views from 0 to {MAX_VIEWS:.0e}"),
         }
     )
     in_order = _in_key_order(out)

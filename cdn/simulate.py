@@ -511,8 +511,11 @@ def _measure(scenario: Scenario, names: list[str], day: _Day, pairs: _Pairs, hel
     n = len(names)
 
     entry_ok = pairs.region_site >= 0
+    # a region that enters at an origin has no edge of its own: its bytes are never edge hits
+    tier = scenario.sites.set_index(C.SITE)[C.TIER]
+    own = entry_ok & np.isin(pairs.region_site, [i for i, s in enumerate(names) if tier[s] != C.ORIGIN])
     own_hit = np.zeros(pairs.gb.size, dtype=bool)
-    own_hit[entry_ok] = held[pairs.region_site[entry_ok], pairs.title[entry_ok]]
+    own_hit[own] = held[pairs.region_site[own], pairs.title[own]]
     region_demand = np.bincount(day.region, weights=pairs.gb, minlength=len(day.regions))
     region_hit = np.bincount(day.region, weights=np.where(own_hit, pairs.gb, 0.0), minlength=len(day.regions))
     site_of_region = scenario.region_site()

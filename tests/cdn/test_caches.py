@@ -108,7 +108,10 @@ def test_s3fifo_keeps_only_titles_that_fit_its_small_queue(tiny):
     sites = tiny.sites.assign(disk_gb=np.where(tiny.sites["site_id"] == "E2", 200.0, tiny.sites["disk_gb"]))
     big = replace(tiny, sites=sites)
     assert outcomes(big, one_view_a_day("r2", ["t3", "t3", "t3"]), "s3fifo")["hit_requests"].tolist() == [0, 1, 1]
-    assert outcomes(big, one_view_a_day("r2", ["t1", "t1", "t1"]), "s3fifo")["hit_requests"].tolist() == [0, 0, 0]
+    passed = outcomes(big, one_view_a_day("r2", ["t1", "t1", "t1"]), "s3fifo")
+    assert passed["hit_requests"].tolist() == [0, 0, 0]
+    # never written (nor at S, 100 GB: a 10 GB queue): each miss pulls the view's 4 GB, not the title's 40
+    assert passed["fill_gb"].tolist() == [0.0, 0.0, 0.0] and passed["on_demand_gb"].tolist() == [4.0, 4.0, 4.0]
     assert outcomes(tiny, one_view_a_day("r2", ["t3", "t3", "t3"]), "s3fifo")["hit_requests"].tolist() == [0, 0, 0]
 
 

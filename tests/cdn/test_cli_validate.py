@@ -36,7 +36,7 @@ def test_broken_scenario_gives_one_line_per_problem_and_exit_2(tmp_path: Path) -
     assert lines[1:] == [
         "  sites.csv line 6, column disk_gb: not a finite number: 'abc'; expected a number >= 0",
         "  demand.csv line 96, column date: not a YYYY-MM-DD date: '2024-13-01'",
-        "  demand.csv line 96, column views: value '-1' out of range; expected a number of views >= 0",
+        "  demand.csv line 96, column views: value '-1' out of range; expected a number of views from 0 to 1e+12",
     ]
 
 

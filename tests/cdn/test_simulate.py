@@ -88,6 +88,14 @@ def test_storage_copy_cuts_backbone_but_is_no_edge_hit(tiny):
     assert sim.per_tier.set_index("tier").loc["storage", "served_gb"] == pytest.approx(75.0)
 
 
+def test_a_region_entering_at_an_origin_has_no_edge_hits(tmp_path):
+    # r2 enters at the origin (which holds every title): as the contract's measure and the reference scorer
+    # read it, a region without an edge (or storage) site of its own never hits
+    scn = scenario_variant(tmp_path, sites={"O": {"region": "r2"}, "E2": {"region": "r9"}})
+    sim = simulate_day(scn, holds("E1:t1"), scn.day(DAY1))
+    assert sim.summary["edge_byte_hit_ratio"] == pytest.approx(40 / 75)
+
+
 def test_access_links_are_not_backbone(tmp_path):
     links = pd.read_csv(TINY / "links.csv", dtype=str)
     links.loc[links["dst"] == "E1", "kind"] = "access"
