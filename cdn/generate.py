@@ -454,7 +454,8 @@ def generate_scenario(
                        "series"]]
     mean_gb = float(catalog[C.GB_PER_VIEW].mean())
     peak_gbps = pd.Series(volume * weekly.max(axis=1) * mean_gb * PEAK_HOUR_SHARE * 8.0 / 3600.0, index=regions)
-    site_frame = provision(network, float(catalog[C.SIZE_GB].sum()), peak_gbps, rng)
+    site_frame = provision(network, float(catalog[C.SIZE_GB].sum()), peak_gbps, rng,
+                           largest_title_gb=float(catalog[C.SIZE_GB].max()))
     params: dict[str, object] = {
         "generator": "cdn generate",
         "sites": sites,

@@ -217,7 +217,8 @@ def convert_movietweetings(
     mean_gb = float(catalog[C.GB_PER_VIEW].mean())
     peak_day = demand.groupby([C.REGION, C.DATE])[C.VIEWS].sum().groupby(level=0).max()
     peak_gbps = (peak_day.reindex(regions, fill_value=0.0) * mean_gb * PEAK_HOUR_SHARE * 8.0 / 3600.0).clip(lower=0.1)
-    sites = provision(network, float(catalog[C.SIZE_GB].sum()), peak_gbps, rng)
+    sites = provision(network, float(catalog[C.SIZE_GB].sum()), peak_gbps, rng,
+                      largest_title_gb=float(catalog[C.SIZE_GB].max()))
     demand[C.DATE] = demand[C.DATE].dt.strftime("%Y-%m-%d")
     params: dict[str, object] = {
         "converter": "cdn convert-movietweetings",

@@ -341,12 +341,15 @@ def synthetic_network(edges: int, rng: np.random.Generator) -> Network:
     return Network(sites=sites, links=links, name="synthetic")
 
 
-def provision(network: Network, catalog_gb: float, peak_gbps: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
+def provision(network: Network, catalog_gb: float, peak_gbps: pd.Series, rng: np.random.Generator,
+              largest_title_gb: float = 0.0) -> pd.DataFrame:
     """Size disks, serving and nightly fill rates of a network's sites.
 
     Edge disk is a share of the catalog drawn in ``EDGE_DISK_SHARE``, storage disk one in
     ``STORAGE_DISK_SHARE`` (0 for backbone PoPs without disk); ``fill_gbps`` makes a 12-hour night's fill
-    budget a share of the disk drawn in ``NIGHT_FILL_SHARE``; an edge's ``serve_gbps`` is its region's
+    budget a share of the disk drawn in ``NIGHT_FILL_SHARE``, and at least ``largest_title_gb`` (a site that
+    could never fill its largest title could never change: small catalogs, such as the ``longlived``
+    profile's ten titles, had budgets below every title); an edge's ``serve_gbps`` is its region's
     expected peak-hour Gbps times a headroom drawn in ``SERVE_HEADROOM``. Origins get no limits.
 
     Parameters
@@ -355,6 +358,8 @@ def provision(network: Network, catalog_gb: float, peak_gbps: pd.Series, rng: np
         From :func:`synthetic_network` or :func:`zoo_network`.
     catalog_gb : float
         Total GB of the catalog.
+    largest_title_gb : float
+        GB of the catalog's largest title: the least a night's fill budget admits.
     peak_gbps : Series
         Expected peak-hour Gbps per region.
     rng : numpy.random.Generator
@@ -372,7 +377,9 @@ def provision(network: Network, catalog_gb: float, peak_gbps: pd.Series, rng: np
     share = np.where(is_edge, rng.uniform(*EDGE_DISK_SHARE, n), rng.uniform(*STORAGE_DISK_SHARE, n))
     disk = np.where(has_disk, np.round(catalog_gb * share), 0.0)
     night_gb = disk * rng.uniform(*NIGHT_FILL_SHARE, n)
-    fill = np.where(disk > 0, np.round(night_gb * 8.0 / (3600.0 * FILL_WINDOW_HOURS), 3), np.nan)
+    fill = np.round(night_gb * 8.0 / (3600.0 * FILL_WINDOW_HOURS), 3)
+    least = np.ceil(largest_title_gb * 8.0 / (3600.0 * FILL_WINDOW_HOURS) * 1000.0) / 1000.0
+    fill = np.where(disk > 0, np.maximum(fill, least), np.nan)
     peak = sites[C.REGION].map(peak_gbps).to_numpy(dtype=float)
     serve = np.where(is_edge, np.ceil(peak * rng.uniform(*SERVE_HEADROOM, n)), np.nan)
     return pd.DataFrame(

@@ -285,6 +285,14 @@ def test_each_profile_writes_a_valid_scenario_of_its_shape(tmp_path: Path, profi
         assert (release < scenario.first_date).all()
 
 
+def test_a_night_can_fill_the_largest_title_even_in_a_tiny_catalog(tmp_path: Path) -> None:
+    # ten titles: a few percent of an edge disk is less than one title; the budget is raised to the largest
+    write_scenario(generate_scenario(sites=1, titles=10, days=30, seed=0, profile="longlived"), tmp_path / "ll")
+    scenario = load_scenario(tmp_path / "ll")
+    with_disk = scenario.sites.loc[scenario.sites[C.DISK_GB] > 0, C.SITE]
+    assert (scenario.fill_budget_gb()[with_disk] >= scenario.catalog[C.SIZE_GB].max()).all()
+
+
 def test_unknown_profile_is_refused() -> None:
     with pytest.raises(InputError, match="--profile"):
         generate_scenario(sites=2, titles=20, days=7, seed=0, profile="bursty")
