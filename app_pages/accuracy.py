@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import charts, shared
+from cdn.defaults import DEFAULT_MODELS
 from cdn.errors import USER_ERRORS
-from cdn.report import DEFAULT_MODELS, accuracy_report
+from cdn.report import accuracy_report
 from forecasting import MODELS
 
 HEADERS = {"model": "model", "wape": "WAPE", "mase": "MASE", "bias": "bias", "coverage": "80% coverage",

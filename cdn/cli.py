@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 import typer.core
 
-from cdn.defaults import PLAN_GAP, PLAN_TIME_LIMIT, REPLAY_TIME_LIMIT, SCHEDULER_CONNECT_SECONDS
+from cdn.defaults import DEFAULT_MODELS, PLAN_GAP, PLAN_TIME_LIMIT, REPLAY_TIME_LIMIT, SCHEDULER_CONNECT_SECONDS
 from cdn.errors import USER_ERRORS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -261,7 +261,8 @@ def report_accuracy(
     cutoffs: Annotated[int, typer.Option("--cutoffs", help="Number of daily cutoffs (the last N).")] = 8,
     horizon: Annotated[int, typer.Option("--horizon", help="Days forecast at each cutoff.")] = 1,
     models: Annotated[
-        list[str] | None, typer.Option("--models", help=f"Models to compare ({SEVERAL}); default: all registered.")
+        list[str] | None,
+        typer.Option("--models", help=f"Models to compare ({SEVERAL}); default: {', '.join(DEFAULT_MODELS)}."),
     ] = None,
     scheduler: Scheduler = None,
     seed: Seed = 0,

@@ -24,3 +24,5 @@ PEAK_HOUR_SHARE: Final = 0.08
 """Share of a day's views in its busiest hour when settings.json does not say (data contract; 7-9% for video)."""
 SCHEDULER_CONNECT_SECONDS: Final = 5.0
 """Seconds the command line waits for a ``--scheduler`` address to accept a connection before saying none answers."""
+DEFAULT_MODELS: Final = ("last_value", "mean7", "snaive7", "ewma", "prophet", "auto")
+"""Models ``cdn report accuracy`` compares unless told: the three naive baselines, ewma, Prophet and ``auto``."""

@@ -18,6 +18,7 @@ import pandas as pd
 
 from cdn import columns as C
 from cdn.atomic import atomic_directory
+from cdn.defaults import DEFAULT_MODELS
 from cdn.errors import InputError
 from cdn.forecast import edge_greedy_placement
 from cdn.progress import task
@@ -25,7 +26,6 @@ from cdn.scenario import load_scenario
 from forecasting.backtest import LAUNCH_DAYS
 from forecasting.progress import ProgressFn
 
-DEFAULT_MODELS = ("last_value", "mean7", "snaive7", "ewma", "prophet", "auto")
 PALETTE = {"last_value": "#7f7f7f", "mean7": "#8c564b", "snaive7": "#bcbd22", "ewma": "#1f77b4",
            "prophet": "#ff7f0e", "auto": "#2ca02c"}
 """One colour per model in every chart (other models take the rest of plotly's default colours)."""

@@ -50,7 +50,8 @@ def test_report_writes_html_csv_and_json(tmp_path: Path) -> None:
 
 
 def test_default_models_include_the_three_naive_baselines() -> None:
-    from cdn.report import DEFAULT_MODELS, colours
+    from cdn.defaults import DEFAULT_MODELS
+    from cdn.report import colours
 
     assert {"last_value", "mean7", "snaive7", "prophet", "auto"} <= set(DEFAULT_MODELS)
     palette = colours(["auto", "zeta", "last_value", "omega"])

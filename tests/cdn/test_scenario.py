@@ -78,9 +78,8 @@ def test_parquet_demand_with_nan_views_is_reported(scenario_dir: Path) -> None:
     demand.loc[2, C.VIEWS] = float("nan")
     demand.to_parquet(scenario_dir / "demand.parquet", index=False)
     (scenario_dir / "demand.csv").unlink()
-    assert "demand.parquet line 4, column views: not a finite number: 'nan'; expected a number of views from 0 to 1e+12" in (
-        problems_of(scenario_dir)
-    )
+    expected = "not a finite number: 'nan'; expected a number of views from 0 to 1e+12"
+    assert f"demand.parquet line 4, column views: {expected}" in problems_of(scenario_dir)
 
 
 def test_missing_file_is_named(scenario_dir: Path) -> None:
