@@ -343,16 +343,17 @@ def plan(
     from cdn.scenario import DATE_FORMAT, parse_date
     from cdn.units import percent, ratio, volume
 
-    check_output_dir(out / f"{parse_date(date):{DATE_FORMAT}}", remedy=PLAN_DIR_REMEDY)
+    night = out / f"{parse_date(date):{DATE_FORMAT}}"
+    check_output_dir(night, remedy=PLAN_DIR_REMEDY)
     check_scheduler(scheduler)
     result = plan_command(data, date, out, solver=solver, time_limit=time_limit, gap=gap, model=model,
                           objective=objective, mode=mode, pinned_share=pinned_share, scheduler=scheduler, seed=seed)
     cached = ""
     if mode != "proactive":  # the plan's own figure sees only the pins; the backtest saw the cache too
-        written = json.loads((out / f"{parse_date(date):{DATE_FORMAT}}" / "summary.json").read_text())
+        written = json.loads((night / "summary.json").read_text())
         cached = (f" (pinned part only; with the cache part "
                   f"{ratio(written['backtest_edge_byte_hit_ratio'])} in the split's backtest)")
-    log(f"{out}/{date}: {result.status} ({result.solver}, {result.method}), expected edge byte hit ratio "
+    log(f"{night}: {result.status} ({result.solver}, {result.method}), expected edge byte hit ratio "
         f"{ratio(result.expected_edge_byte_hit_ratio)}{cached}, fill {volume(result.fill_gb)}, "
         f"evict {volume(result.evict_gb)}, gap to bound {percent(result.gap, digits=2)}, {result.seconds:.1f}s"
         + (f"; note: {result.reason}" if result.reason else ""))

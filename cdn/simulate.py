@@ -604,7 +604,10 @@ def plan_holdings(scenario: Scenario, plan_dir: str | Path) -> tuple[pd.DataFram
 
     path = Path(plan_dir) / PLAN_FILE
     if not path.is_file():
-        raise InputError(f"{path}: no {PLAN_FILE} in the plan directory {plan_dir}")
+        nights = sorted(p.parent.name for p in Path(plan_dir).glob(f"*/{PLAN_FILE}"))
+        hint = (f"; it holds the plans of {', '.join(nights[:3])}{' ...' if len(nights) > 3 else ''}: pass one "
+                f"night's directory, e.g. --plan {Path(plan_dir) / nights[-1]}" if nights else "")
+        raise InputError(f"{path}: no {PLAN_FILE} in the plan directory {plan_dir}{hint}")
     plan = check_plan(scenario, read_plan(path), path)
     tiers = dict(zip(scenario.sites[C.SITE], scenario.sites[C.TIER], strict=True))
     plan = plan[plan[C.SITE].map(tiers) != C.ORIGIN]

@@ -230,6 +230,9 @@ def test_plan_holdings_reads_add_and_keep_rows(tiny, tmp_path):
     (plan / "placement.csv").write_text("site_id,title_id,action\nE1,t1,move\n")
     with pytest.raises(InputError, match=r"line 2.*'move'"):
         plan_holdings(tiny, plan)
+    # the plan root instead of one night's directory: the error names the nights it holds
+    with pytest.raises(InputError, match=r"holds the plans of 2024-01-02: pass one night's directory"):
+        plan_holdings(tiny, tmp_path)
 
 
 def test_run_simulation_writes_summary_and_tables(tmp_path):
