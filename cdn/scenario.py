@@ -522,6 +522,7 @@ def _read_demand(root: Path, problems: _Collector) -> tuple[pd.DataFrame | None,
     )
     in_order = _in_key_order(out)
     dup = _adjacent_duplicates(out) if in_order else out.duplicated(KEY, keep=False)
+    dup &= out[C.DATE].notna()  # rows whose date is not a date are reported as such, not as duplicates
     if dup.any():
         problems.add(file, "duplicate (date, region, title_id) rows", C.TITLE, dup)
     return out, in_order
@@ -617,7 +618,7 @@ def _check_cross(
             problems.add("placement.csv", f"title {_first_values(placement.loc[bad_title, C.TITLE])} is not in "
                          "catalog.csv", C.TITLE, bad_title)
         sizes = placement[C.TITLE].map(catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.SIZE_GB]).fillna(0.0)
-        used = sizes.groupby(placement[C.SITE]).sum()
+        used = sizes[~bad_site].groupby(placement.loc[~bad_site, C.SITE]).sum()  # an origin has no disk to exceed
         disk = sites.drop_duplicates(C.SITE).set_index(C.SITE)[C.DISK_GB].reindex(used.index)
         for site in used.index[(used > disk * (1 + 1e-9) + 1e-6).to_numpy()]:
             problems.add("placement.csv", f"site {site!r} holds {used[site]:,.1f} GB of titles, more than its "

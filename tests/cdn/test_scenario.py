@@ -286,7 +286,14 @@ def test_placement_naming_unknown_site(scenario_dir: Path) -> None:
     with (scenario_dir / "placement.csv").open("a") as f:
         f.write("O,t1\n")
     problems = problems_of(scenario_dir)
-    assert "placement.csv line 5, column site_id: site 'O' is not a storage or edge site of sites.csv" in problems
+    # that alone: an origin has no disk, so its rows are not also reported as exceeding one
+    assert problems == ["placement.csv line 5, column site_id: site 'O' is not a storage or edge site of sites.csv"]
+
+
+def test_dates_that_are_not_dates_are_not_also_reported_as_duplicates(scenario_dir: Path) -> None:
+    edit_csv(scenario_dir / "demand.csv", lambda f: f.assign(date=f["date"] + " 00:00:00"))
+    problems = problems_of(scenario_dir)
+    assert len(problems) == 1 and "column date: not a YYYY-MM-DD date: '2024-01-01 00:00:00'" in problems[0]
 
 
 def test_all_problems_are_reported_together(scenario_dir: Path) -> None:
