@@ -48,6 +48,8 @@ DataDir = Annotated[Path, typer.Option("--data", help="Scenario directory (data 
 ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto (default: chosen per series by "
                                          "backtest), last_value, mean7, snaive7, ewma, prophet, ets, theta, "
                                          "mstl, croston_sba, tsb, adida, imapa or lightgbm.")]
+PlanModelName = Annotated[str | None, typer.Option("--model", help="Forecast model of the plans (as for cdn forecast); "
+                                                   "default: auto, and ewma for a hybrid plan's pins.")]
 SolverName = Annotated[
     str, typer.Option("--solver", help="Placement solver: highs (default), lagrangian, greedy, naive (last 7 days' "
                       "bytes per GB: the reference to beat), or cbc when installed.")
@@ -294,7 +296,7 @@ def nightly(
     date: Annotated[
         str | None, typer.Option("--date", help="Plan date D, YYYY-MM-DD; default: the day after the last demand.")
     ] = None,
-    model: ModelName = "auto",
+    model: PlanModelName = None,
     solver: SolverName = "highs",
     time_limit: TimeLimit = PLAN_TIME_LIMIT,
     gap: Gap = PLAN_GAP,
@@ -329,7 +331,7 @@ def plan(
     solver: SolverName = "highs",
     time_limit: TimeLimit = PLAN_TIME_LIMIT,
     gap: Gap = PLAN_GAP,
-    model: ModelName = "auto",
+    model: PlanModelName = None,
     objective: ObjectiveName = "hit",
     mode: PlanMode = "proactive",
     pinned_share: PinnedShare = None,
@@ -438,7 +440,7 @@ def replay(
     end: Annotated[str, typer.Option("--to", help="Last night to replay (YYYY-MM-DD).")],
     out: Annotated[Path, typer.Option("--out", help="Output directory: summary.json, days.csv, plans, warm-up "
                                       "plans, charts.")],
-    model: ModelName = "auto",
+    model: PlanModelName = None,
     solver: Annotated[str, typer.Option("--solver", help="Placement solver of the reported nights: greedy "
                                         "(default, keeps a replay to minutes), highs, lagrangian, naive or cbc.")
     ] = "greedy",
@@ -496,7 +498,7 @@ def replay(
         kinds = [k for d, night in s["hybrid"]["pins"].items() if d >= s["from"] for k in night.values()]
         log(f"hybrid: pinned share per edge over the reported nights ({how}; per night in summary.json): "
             f"{ranges}; soft pins on {kinds.count('soft')} of {len(kinds)} edge-nights; caches "
-            f"{s['hybrid']['cache']}")
+            f"{s['hybrid']['cache']}; pins planned from {s['hybrid']['model']} forecasts")
     for name, v in s["strategies"].items():
         print(f"{name:>10}: {traffic(v)}, disk writes {volume(v['fill_gb'])}, upstream "
               f"{volume(v['offpeak_fill_gb'])} off-peak + {volume(v['on_demand_gb'])} on demand")

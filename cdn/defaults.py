@@ -26,3 +26,11 @@ SCHEDULER_CONNECT_SECONDS: Final = 5.0
 """Seconds the command line waits for a ``--scheduler`` address to accept a connection before saying none answers."""
 DEFAULT_MODELS: Final = ("last_value", "mean7", "snaive7", "ewma", "prophet", "auto")
 """Models ``cdn report accuracy`` compares unless told: the three naive baselines, ewma, Prophet and ``auto``."""
+PLAN_MODEL: Final = "auto"
+"""Forecast model of proactive (and reactive-mode) plans unless ``--model`` says otherwise."""
+HYBRID_MODEL: Final = "ewma"
+"""Forecast model of hybrid plans' pins unless ``--model`` says otherwise. The pinned part should hold the
+sustained head, which a smoothed recent level values, and leave surges to the cache beside it: pins from
+``auto``'s forecasts chased surges (trending launches) and wrote more than the cache they stand in for, and
+the split backtest that chooses each edge's pinned share pins a smoothed recent level too (BENCHMARKS.md,
+issue 11's ninth round: six of six data sets against four of six with ``auto``)."""

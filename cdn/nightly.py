@@ -67,7 +67,7 @@ def run_nightly(
     date: pd.Timestamp,
     out_root: str | Path,
     *,
-    model: str = "auto",
+    model: str | None = None,
     solver: str = "highs",
     time_limit: float | None = None,
     gap: float | None = None,
@@ -89,7 +89,8 @@ def run_nightly(
     out_root : str or Path
         Plan root OUT; the plan goes to ``OUT/<D>/`` and the previous night's plan is read from it.
     model, scheduler, seed :
-        Forecast model name, optional Dask scheduler address and seed (see :func:`forecasting.forecast`).
+        Forecast model name (None: :func:`cdn.planning.forecast_model` of ``mode``), optional Dask scheduler
+        address and seed (see :func:`forecasting.forecast`).
     solver, time_limit, gap, churn_cost, objective :
         Placement options (see :func:`cdn.planning.make_plan`); ``churn_cost`` None keeps the default.
     mode, pinned_share :
@@ -102,7 +103,7 @@ def run_nightly(
     """
     from cdn.caches import edge_split
     from cdn.forecast import forecast_scenario
-    from cdn.planning import check_objective, forecast_horizon, make_plan
+    from cdn.planning import check_objective, forecast_horizon, forecast_model, make_plan
     from cdn.progress import task
     from cdn.simulate import simulate_day
     from placement import DEFAULT_CHURN_COST, get_solver
@@ -112,8 +113,8 @@ def run_nightly(
     seconds: dict[str, float] = {}
     shares, record = edge_split(scenario, date, mode, pinned_share)
     start = time.monotonic()
-    frame = forecast_scenario(scenario, date, horizon=forecast_horizon(scenario), model=model, scheduler=scheduler,
-                              seed=seed)
+    frame = forecast_scenario(scenario, date, horizon=forecast_horizon(scenario), model=forecast_model(model, mode),
+                              scheduler=scheduler, seed=seed)
     seconds["forecast"] = time.monotonic() - start
 
     start = time.monotonic()

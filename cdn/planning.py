@@ -438,6 +438,18 @@ def write_plan(result: PlacementResult, out_root: str | Path, date: pd.Timestamp
     return target
 
 
+def forecast_model(model: str | None, mode: str) -> str:
+    """The forecast model of a plan in ``mode``: ``model`` when given, else :data:`cdn.defaults.HYBRID_MODEL` for
+    hybrid plans' pins and :data:`cdn.defaults.PLAN_MODEL` otherwise.
+
+    >>> forecast_model(None, "proactive"), forecast_model(None, "hybrid"), forecast_model("prophet", "hybrid")
+    ('auto', 'ewma', 'prophet')
+    """
+    from cdn.defaults import HYBRID_MODEL, PLAN_MODEL
+
+    return model if model is not None else HYBRID_MODEL if mode == "hybrid" else PLAN_MODEL
+
+
 def plan_command(
     data: Path,
     date: str,
@@ -445,7 +457,7 @@ def plan_command(
     solver: str = "highs",
     time_limit: float | None = None,
     gap: float | None = None,
-    model: str = "auto",
+    model: str | None = None,
     churn_cost: float = DEFAULT_CHURN_COST,
     objective: str = "hit",
     mode: str = "proactive",
@@ -457,7 +469,7 @@ def plan_command(
 
     Solver ``naive`` needs no forecast: it ranks by the last :data:`HISTORY_DAYS` days' bytes. ``mode`` and
     ``pinned_share`` split each edge's disk (see :func:`cdn.caches.edge_split`); the split is recorded in
-    ``summary.json``.
+    ``summary.json``. ``model`` None: :func:`forecast_model` of the mode.
     """
     from cdn.caches import edge_split
     from cdn.forecast import forecast_scenario
@@ -470,6 +482,7 @@ def plan_command(
     day = scenario.check_history_date(parse_date(date), "--date")
     shares, record = edge_split(scenario, day, mode, pinned_share)
     frame = None if solver == "naive" else forecast_scenario(scenario, day, horizon=forecast_horizon(scenario),
-                                                             model=model, scheduler=scheduler, seed=seed)
+                                                             model=forecast_model(model, mode),
+                                                             scheduler=scheduler, seed=seed)
     return make_plan(scenario, day, frame, out, solver=solver, time_limit=time_limit, gap=gap,
                      churn_cost=churn_cost, objective=chosen, pinned_share=shares, summary_extra=record)

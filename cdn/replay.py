@@ -204,7 +204,7 @@ def replay(
     end: pd.Timestamp | str,
     out: str | Path,
     *,
-    model: str = "auto",
+    model: str | None = None,
     solver: str = "greedy",
     policies: Sequence[str] = DEFAULT_POLICIES,
     oracle: bool = True,
@@ -232,8 +232,9 @@ def replay(
         Output directory, replaced atomically: ``summary.json``, ``days.csv``, ``plans/<strategy>/<D>/``
         (reported nights), ``warmup/<strategy>/<D>/`` (warm-up nights), ``hit_ratio.png``,
         ``backbone.png``, ``peak_backbone.png``, ``hit_vs_writes.png``, ``index.html``.
-    model : str
-        Forecast model (see :func:`forecasting.forecast`).
+    model : str or None
+        Forecast model (see :func:`forecasting.forecast`) of every plan; None: ``auto`` for the proactive plans and
+        ``ewma`` for the hybrid's pins (:func:`cdn.planning.forecast_model`).
     solver : str
         Placement solver of the reported nights (see :func:`placement.solve`).
     policies : sequence of str
@@ -274,6 +275,7 @@ def replay(
         admission rule, a pinned share outside [0, 1].
     """
     from cdn.forecast import forecast_scenario
+    from cdn.planning import forecast_model
 
     first, last = _check_dates(scenario, start, end)
     for name in policies:
@@ -290,6 +292,7 @@ def replay(
         raise InputError(f"--warmup {warmup_days}: expected 0 or more nights")
     if budget is not None and budget < 1:
         raise InputError(f"--request-budget {budget}: expected at least 1 request per edge and day")
+    models = {mode: forecast_model(model, mode) for mode in ("proactive", "hybrid")}
     dates = list(pd.date_range(first, last, freq="D"))
     warmup = max(0, min(warmup_days, (first - scenario.first_date).days - 7))
     nights = list(pd.date_range(first - pd.Timedelta(days=warmup), last, freq="D"))
@@ -310,7 +313,9 @@ def replay(
         if planned or "hybrid" in modes:
             for date in track(nights, f"replay: forecast, plan and simulate {len(nights)} nights ({warmup} warm-up)"):
                 night_solver = solver if date >= first or warmup_solver is None else warmup_solver
-                frame = forecast_scenario(scenario, date, model=model, scheduler=scheduler, seed=seed)
+                frames = {name: forecast_scenario(scenario, date, model=name, scheduler=scheduler, seed=seed)
+                          for name in {models[m] for m in modes if m in models}}
+                frame = frames.get(models["proactive"])
                 if planned:
                     night = _plan(scenario, date, frame, plans / "proactive", night_solver, time_limit, gap)
                     rows.append(_plan_row(scenario, date, "proactive", night))
@@ -327,8 +332,8 @@ def replay(
                             scenario, date, policies=(hybrid_cache,), admission=admission, seed=seed, budget=budget)
                         if date >= first:
                             backtests.append(table.assign(date=f"{date:{DATE_FORMAT}}"))
-                    hybrid_nights[date] = _plan(scenario, date, frame, plans / "hybrid", night_solver, time_limit,
-                                                gap, pinned=shares[date], record={
+                    hybrid_nights[date] = _plan(scenario, date, frames[models["hybrid"]], plans / "hybrid",
+                                                night_solver, time_limit, gap, pinned=shares[date], record={
                                                     "mode": "hybrid", "pinned_share": shares[date],
                                                     "pinned_share_forced": pinned_share is not None,
                                                     "cache_policy": {site: hybrid_cache for site in edges},
@@ -364,10 +369,11 @@ def replay(
                                 kind="stable").reset_index(drop=True)
         summary = round_floats({
             "from": f"{first:{DATE_FORMAT}}", "to": f"{last:{DATE_FORMAT}}", "days": len(dates),
-            "warmup_days": warmup, "model": model, "solver": solver,
+            "warmup_days": warmup, "model": models["proactive"], "solver": solver,
             "warmup_solver": warmup_solver or solver, "gap": gap, "time_limit": time_limit,
             "modes": list(modes), "policies": reactive, "seed": seed, "request_budget": budget,
-            "hybrid": ({"cache": hybrid_cache, "cache_backtest": policy_backtest.to_dict("records"),
+            "hybrid": ({"model": models["hybrid"], "cache": hybrid_cache,
+                        "cache_backtest": policy_backtest.to_dict("records"),
                         "admission": admission,
                         "pinned_share": {f"{d:{DATE_FORMAT}}": split for d, split in shares.items()},
                         "pins": {f"{d:{DATE_FORMAT}}": kind for d, kind in kinds.items()},

@@ -100,6 +100,27 @@ def test_cache_rows_are_the_cache_replay_and_oracle_beats_no_cache(tiny, replaye
     assert totals["oracle"]["backbone_gb"] <= totals["oracle"]["backbone_gb_origin_only"]
 
 
+def test_by_default_proactive_plans_forecast_with_auto_and_hybrid_pins_with_ewma(tiny, tmp_path, monkeypatch):
+    import cdn.forecast
+
+    asked: list[str] = []
+    real = cdn.forecast.forecast_scenario
+
+    def recording(scenario, date, **options):
+        asked.append(options["model"])
+        return real(scenario, date, **options)
+
+    monkeypatch.setattr(cdn.forecast, "forecast_scenario", recording)
+    summary = replay(tiny, DATES[-1], DATES[-1], tmp_path / "default", modes=["proactive", "hybrid"],
+                     oracle=False, warmup_days=0).summary
+    assert sorted(asked) == ["auto", "ewma"]
+    assert summary["model"] == "auto" and summary["hybrid"]["model"] == "ewma"
+    asked.clear()  # a model given is every plan's
+    summary = replay(tiny, DATES[-1], DATES[-1], tmp_path / "given", model="snaive7", modes=["proactive", "hybrid"],
+                     oracle=False, warmup_days=0).summary
+    assert asked == ["snaive7"] and summary["hybrid"]["model"] == "snaive7"
+
+
 def test_bad_dates_and_policies_are_refused_before_any_work(tiny, tmp_path):
     with pytest.raises(InputError, match="starts 2024-01-01"):
         replay(tiny, "2024-01-01", "2024-01-03", tmp_path / "a", model="snaive7", solver="greedy")
