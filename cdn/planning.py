@@ -345,7 +345,9 @@ def make_plan(
         forecast alone (the replay's oracle, whose forecast is the actual demand).
     pinned_share : mapping, optional
         Edge site -> share of its disk the plan may fill (hybrid and reactive modes, :mod:`cdn.caches`: the
-        rest is a demand-driven cache); edges not named keep their whole disk.
+        rest is a demand-driven cache); edges not named keep their whole disk. With a split the plan fills
+        nothing on weak evidence alone (no prior for idle disk): disk it leaves is the caches', which admit
+        what is asked for, while a title pinned on the prior is a write the cache would not have made.
     summary_extra : mapping, optional
         Keys added to ``summary.json`` (the mode and its split).
 
@@ -413,7 +415,7 @@ def plan_night(
         peak_hour_share=float(scenario.settings["peak_hour_share"]),
         churn_cost=churn_cost / signal.days,
         objective=objective,
-        prior_gb=signal.prior,
+        prior_gb=None if pinned_share else signal.prior,  # with a split, the disk a plan leaves is the caches'
     )
     with task(f"plan {day:{DATE_FORMAT}} ({solver})") as step:
         result = solve(problem, solver=solver, time_limit=time_limit, gap=gap, threads=threads,

@@ -1,4 +1,5 @@
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -157,6 +158,21 @@ def test_titles_without_a_forecast_row_still_fill_free_disk(tiny, tmp_path):
     summary = json.loads((tmp_path / DATE / "summary.json").read_text())
     assert summary["objective_kind"] == "hit" and summary["hit_weight"] > 0
     assert summary["horizon_days"] == HORIZON_DAYS and summary["history_weight"] == HISTORY_WEIGHT
+
+
+def test_with_a_split_the_plan_fills_nothing_on_weak_evidence_alone(tmp_path):
+    # t3 has no views in the week before 2024-01-10 (only older ones: weak evidence); r2 none at all
+    root = tmp_path / "scn"
+    shutil.copytree(TINY, root)
+    demand = pd.read_csv(root / "demand.csv", dtype=str)
+    week = (demand["date"] >= "2024-01-03") & (demand["date"] < "2024-01-10")
+    demand[~(week & ((demand["region"] == "r2") | (demand["title_id"] == "t3")))].to_csv(root / "demand.csv",
+                                                                                          index=False)
+    scenario = load_scenario(root)
+    proactive = make_plan(scenario, DATE, None, tmp_path / "p", solver="greedy")
+    hybrid = make_plan(scenario, DATE, None, tmp_path / "h", solver="greedy", pinned_share={"E1": 1.0, "E2": 1.0})
+    assert "t3" in set(proactive.holdings[C.TITLE])  # no idle disk in a proactive plan
+    assert "t3" not in set(hybrid.holdings[C.TITLE])  # the caches take what the plan leaves
 
 
 def test_naive_needs_no_forecast(tiny, tmp_path):
