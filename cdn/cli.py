@@ -45,10 +45,10 @@ report_app = typer.Typer(help="Reports over a scenario (forecast accuracy).", no
 app.add_typer(report_app, name="report")
 
 DataDir = Annotated[Path, typer.Option("--data", help="Scenario directory (data contract format).")]
-ModelName = Annotated[str, typer.Option("--model", help="Forecast model: auto (default: chosen per series by "
-                                         "backtest), last_value, mean7, snaive7, ewma, prophet, ets, theta, "
-                                         "mstl, croston_sba, tsb, adida, imapa or lightgbm.")]
-PlanModelName = Annotated[str | None, typer.Option("--model", help="Forecast model of the plans (as for cdn forecast); "
+MODEL_NAMES = ("auto (chosen per series by backtest), last_value, mean7, snaive7, ewma, prophet, ets, theta, mstl, "
+               "croston_sba, tsb, adida, imapa or lightgbm")
+ModelName = Annotated[str, typer.Option("--model", help=f"Forecast model: {MODEL_NAMES}; default: auto.")]
+PlanModelName = Annotated[str | None, typer.Option("--model", help=f"Forecast model of the plans: {MODEL_NAMES}; "
                                                    "default: auto, and ewma for a hybrid plan's pins.")]
 SolverName = Annotated[
     str, typer.Option("--solver", help="Placement solver: highs (default), lagrangian, greedy, naive (last 7 days' "
