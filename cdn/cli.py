@@ -385,6 +385,9 @@ def simulate(
     from cdn.units import traffic, utilisation, volume
 
     check_output_dir(out, overwrite)
+    if plan is None and mode == "proactive" and not (data / "placement.csv").is_file():
+        warn(f"no --plan and no placement.csv in {data}: the storage and edge sites hold nothing, every byte comes "
+             "from an origin (give --plan OUT/<date> to simulate a plan)")
     if plan is not None and (planned := plan_of_date(plan)) not in (None, date):
         warn(f"--plan {plan} is the plan for {planned}, not for --date {date}: its holdings meet another day's "
              "demand")

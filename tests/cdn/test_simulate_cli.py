@@ -34,6 +34,18 @@ def test_simulate_a_plan_with_a_failed_site(tmp_path: Path) -> None:
     assert (out / "links.csv").read_text().startswith("src,dst,kind,capacity_gbps,gb,peak_gbps")
 
 
+def test_no_plan_and_no_placement_warns_that_the_sites_hold_nothing(tmp_path: Path) -> None:
+    import shutil
+
+    data = tmp_path / "scn"
+    shutil.copytree(TINY, data)
+    (data / "placement.csv").unlink()
+    done = run("simulate", "--data", str(data), "--date", "2024-01-02", "--out", str(tmp_path / "sim"))
+    assert done.returncode == 0, done.stderr
+    assert "no --plan and no placement.csv" in done.stderr
+    assert json.loads((tmp_path / "sim" / "summary.json").read_text())["edge_byte_hit_ratio"] == 0.0
+
+
 def test_unknown_failure_exits_2_without_output(tmp_path: Path) -> None:
     out = tmp_path / "sim"
     done = run("simulate", "--data", str(TINY), "--date", "2024-01-02", "--fail", "E9", "--out", str(out))
