@@ -63,13 +63,11 @@ cache, so it is not offered.)
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from itertools import product
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import libcachesim as lcs
 import numpy as np
@@ -79,11 +77,9 @@ from cdn import columns as C
 from cdn.errors import InputError
 from cdn.scenario import Scenario
 from cdn.simulate import diurnal_profile
-from forecasting.parallel import local_workers
+from forecasting.parallel import map_processes
 from placement.network import holders_by_cost, path_costs
 
-T = TypeVar("T")
-R = TypeVar("R")
 _MB_PER_GB = 1000
 _NEVER = 2**62  # next access of a title never requested again
 
@@ -1110,21 +1106,6 @@ def _backtest_edge(catalog: pd.DataFrame, task: _EdgeBacktest) -> list[dict[str,
     return records
 
 
-def _map_processes(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """``func`` of each item in worker processes, one per local core (in this process when there is one core
-    or one item), in order.
-
-    The cache replays run in Python and libCacheSim's C++ without releasing the GIL, so threads would not
-    help. Workers are forked (POSIX), so a caller's script is not run again in them as spawned workers would
-    run it; where fork is not offered, the items run here.
-    """
-    workers = min(local_workers(), len(items))
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [func(item) for item in items]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(func, items))
-
-
 def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST_DAYS,
                  shares: Sequence[float] = SHARE_GRID, policies: Sequence[str] = (HYBRID_POLICY,),
                  admission: Admission = "all", seed: int = 0, budget: int | None = REQUEST_BUDGET,
@@ -1212,7 +1193,8 @@ def choose_split(scenario: Scenario, date: pd.Timestamp, *, days: int = BACKTEST
     tasks = [_EdgeBacktest(site, streams[site], history[history[C.REGION] == region_of.get(site)], pin_dates,
                            len(burn_in), float(disks[site]), float(fill[site]), tuple(shares), tried, admission)
              for site in edges if site in streams]
-    records = [row for rows in _map_processes(partial(_backtest_edge, catalog), tasks) for row in rows]
+    # processes, not threads: the replays run in Python and libCacheSim's C++ without releasing the GIL
+    records = [row for rows in map_processes(partial(_backtest_edge, catalog), tasks) for row in rows]
     table = pd.DataFrame(records, columns=columns[:-1])
     rank = {name: k for k, name in enumerate(tried)}
     chosen: dict[str, float] = {}

@@ -19,6 +19,7 @@ import pandas as pd
 
 from cdn import columns as C
 from cdn.atomic import atomic_directory
+from cdn.defaults import HYBRID_MODEL, PLAN_MODEL
 from cdn.errors import InputError
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date, utf8_error
 from cdn.units import dumps_json
@@ -447,8 +448,6 @@ def forecast_model(model: str | None, mode: str) -> str:
     >>> forecast_model(None, "proactive"), forecast_model(None, "hybrid"), forecast_model("prophet", "hybrid")
     ('auto', 'ewma', 'prophet')
     """
-    from cdn.defaults import HYBRID_MODEL, PLAN_MODEL
-
     return model if model is not None else HYBRID_MODEL if mode == "hybrid" else PLAN_MODEL
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 import dask
@@ -51,6 +53,23 @@ def map_threads(func: Callable[[T], R], items: dict[str, T], workers: int | None
         return [func(item) for item in items.values()]
     tasks = [dask.delayed(func, pure=False, name=key)(item, dask_key_name=key) for key, item in items.items()]
     return list(dask.compute(*tasks, scheduler=LOCAL_SCHEDULER, num_workers=workers))
+
+
+def map_processes(func: Callable[[T], R], items: Sequence[T], workers: int | None = None) -> list[R]:
+    """``func`` of each item in forked worker processes, in order: for pure-Python work that holds the GIL
+    (threads would not help); ``workers`` processes (default the local cores; 1, one item, or no ``fork`` on
+    this platform runs them here). ``func`` and the items must pickle.
+
+    Workers are forked, so a caller's script is not run again in them as spawned workers would run it.
+
+    >>> map_processes(abs, [-2, 3], workers=2)
+    [2, 3]
+    """
+    workers = min(local_workers() if workers is None else workers, len(items))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [func(item) for item in items]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(func, items))
 
 
 def map_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], scheduler: str | None = None,
