@@ -18,7 +18,8 @@ Two strategies share one request stream and one cache library:
   :func:`choose_policy` finds best as a reactive cache over the four weeks before. Misses are served by the
   cheapest site holding the title in the plan (a storage site, a peer, the origin), as in
   :func:`cdn.simulate.simulate_day`, except that each edge's upstream storage site (:func:`upstream_sites`)
-  runs a cache of its whole disk too, holding the plan's storage titles as soft pins: a miss the plan would
+  runs a cache of its whole disk too, holding the plan's storage titles as soft pins (written at night when
+  they are launches, :func:`_storage_prefetchable`; the others are left to its admissions): a miss the plan would
   serve from that site or from beyond it goes to that cache, which admits a title it lacks under its storage
   admission rule (:data:`STORAGE_ADMISSIONS`; by default a launch, no edge under it having asked for the
   title in the week before, or a title another of its edges asked for that day or the day before), so a
@@ -296,7 +297,8 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
               pinned: np.ndarray | None = None, admission: Admission = "all",
               occupied_gb: list[tuple[int, float]] | None = None, pins: PinKind | Sequence[PinKind] = "hard",
               fill_budget_gb: float = np.inf, filled_gb: np.ndarray | None = None,
-              admissible: np.ndarray | None = None, warm: np.ndarray | None = None) -> np.ndarray:
+              admissible: np.ndarray | None = None, warm: np.ndarray | None = None,
+              prefetchable: np.ndarray | None = None) -> np.ndarray:
     """Feed one site's stream to a fresh cache; return each request's outcome (:data:`MISS` ... :data:`PINNED`).
 
     Parameters
@@ -341,6 +343,9 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
     warm : ndarray of int, optional
         Titles the cache holds before the first request, best first: those that fit the first day's cache
         after its hard pins, in this order, without writes (a cache that has run for a while, not an empty one).
+    prefetchable : ndarray of bool, optional
+        (day, title): which soft pins the cache lacks may be written on the night before that day (default:
+        all, within ``fill_budget_gb``); a pin that may not is left to the day's requests.
 
     Notes
     -----
@@ -420,7 +425,8 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
         for title in [*np.flatnonzero(new).tolist(), *np.flatnonzero(pinned[day] & ~new).tolist()]:
             request.obj_id, request.obj_size = title, int(size_mb[title])
             if find(request, False) is None:
-                if size_mb[title] > daily_mb[day] or (day and size_gb[title] > budget) or not added[title]:
+                if (size_mb[title] > daily_mb[day] or (day and size_gb[title] > budget) or not added[title]
+                        or (prefetchable is not None and not prefetchable[day, title])):
                     continue
                 budget -= size_gb[title]
                 write(day, title)
@@ -514,16 +520,18 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
                  pinned: Mapping[str, np.ndarray] | None = None,
                  fill_budget: Mapping[str, float] | None = None, filled: dict[str, np.ndarray] | None = None,
                  storage_admission: StorageAdmission = "all",
-                 admit: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                 admit: dict[str, np.ndarray] | None = None,
+                 first_day: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Feed each upstream cache the merged misses of its edges in arrival order; outcome per edge request.
 
     ``forward`` (edge site -> bool per request) picks the requests an edge sends to its upstream cache
     (default: every miss); ``admission`` is the upstream caches' admission rule. ``pinned`` (storage site
     -> (day, title) booleans) soft-pins a plan's storage holdings into that site's cache
-    (:func:`run_cache`, within ``fill_budget`` GB a night); ``filled`` receives each storage site's GB
-    written for its pins per night. ``storage_admission`` says which misses an upstream cache may admit
-    (:data:`STORAGE_ADMISSIONS`, :func:`_storage_admissible`), and ``admit`` (edge site -> bool per request),
-    when given, restricts them further.
+    (:func:`run_cache`, within ``fill_budget`` GB a night; with ``first_day``, each title's first day with
+    views anywhere in the streams' days, only the launches of :func:`_storage_prefetchable`); ``filled``
+    receives each storage site's GB written for its pins per night. ``storage_admission`` says which misses
+    an upstream cache may admit (:data:`STORAGE_ADMISSIONS`, :func:`_storage_admissible`), and ``admit``
+    (edge site -> bool per request), when given, restricts them further.
     """
     result = {site: np.zeros(stream.title.size, dtype=np.int8) for site, stream in streams.items()}
     children: dict[str, list[str]] = {}
@@ -546,10 +554,12 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
             allowed = mask if allowed is None else allowed & mask
         held = pinned.get(parent) if pinned is not None else None
         budget = float(fill_budget[parent]) if fill_budget is not None else np.inf
+        prefetch = (_storage_prefetchable(storage_admission, [streams[k] for k in kids], first_day, held.shape)
+                    if held is not None and first_day is not None else None)
         outcome[order] = run_cache(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_gb, pinned=held,
                                    admission=admission, pins="soft", fill_budget_gb=budget,
                                    filled_gb=filled[parent] if filled is not None and held is not None else None,
-                                   admissible=allowed)
+                                   admissible=allowed, prefetchable=prefetch)
         start = 0
         for kid, pick in zip(kids, picks, strict=True):
             result[kid][pick] = outcome[start:start + pick.size]
@@ -578,6 +588,30 @@ def _storage_admissible(rule: StorageAdmission, merged: Requests, child: np.ndar
     return shared | (window == 0)
 
 
+def _storage_prefetchable(rule: StorageAdmission, kids: Sequence[Requests], first_day: np.ndarray,
+                          shape: tuple[int, int]) -> np.ndarray | None:
+    """(day, title): the plan titles an upstream cache may write on the night before each day (None: all).
+
+    Under ``"launch"`` and ``"shared"`` a storage cache admits a miss only where several of its edges want
+    the title, or (``"launch"``) where it is new; the night knows only the latter for sure. So it prefetches
+    launches alone: titles first viewed anywhere in the :data:`LAUNCH_WINDOW_DAYS` days before the day or not
+    yet (``first_day``, per title, in the streams' days) that no edge under the site asked for in those days.
+    That moves into the night admissions the cache would make at the launch's first miss, without writing
+    titles the edges' own caches already serve.
+    """
+    if rule != "launch":
+        return None if rule == "all" else np.zeros(shape, dtype=bool)
+    n_days, n_titles = shape
+    asked = np.zeros((n_days + 1, n_titles), dtype=np.int32)  # row d + 1: 1 where some edge asked on day d
+    for k in kids:
+        days = k.day < n_days
+        asked[k.day[days] + 1, k.title[days]] = 1
+    seen = np.cumsum(asked, axis=0, dtype=np.int32)[:-1]  # row d: days before d on which some edge asked
+    day = np.arange(n_days)[:, None]
+    quiet = seen - seen[np.maximum(day[:, 0] - LAUNCH_WINDOW_DAYS, 0)] == 0
+    return quiet & (first_day[None, :] >= day - LAUNCH_WINDOW_DAYS)
+
+
 def _shared(title: np.ndarray, day: np.ndarray, kid: np.ndarray) -> np.ndarray:
     """Per request in arrival order: whether another child requested the same title that day or the day before."""
     last: dict[int, tuple[int, int, int]] = {}  # title -> (latest child, its day, another child's latest day)
@@ -591,6 +625,15 @@ def _shared(title: np.ndarray, day: np.ndarray, kid: np.ndarray) -> np.ndarray:
         out[i] = (child_day if child != c else other_day) >= d - 1
         last[t] = (c, d, other_day if child == c else child_day)
     return out
+
+
+def _first_days(scenario: Scenario, demand: pd.DataFrame, day0: pd.Timestamp) -> np.ndarray:
+    """Per catalog title, the day (0 = ``day0``) of its first views anywhere in ``demand``; a large number for a
+    title without views."""
+    viewed = demand[demand[C.VIEWS] > 0]
+    first = pd.to_datetime(viewed.groupby(C.TITLE)[C.DATE].min())
+    days = ((first - pd.Timestamp(day0)) // pd.Timedelta(days=1)).reindex(scenario.catalog[C.TITLE])
+    return days.fillna(np.iinfo(np.int32).max).to_numpy(np.int64)
 
 
 def _replay_dates(start: pd.Timestamp, end: pd.Timestamp, warmup_days: int) -> list[pd.Timestamp]:
@@ -814,8 +857,9 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
         Name of the strategy in the result.
     storage_caches : bool
         Each edge's upstream storage site (:func:`upstream_sites`) runs a cache of its whole disk (the
-        policy when one is given for all edges, else :data:`HYBRID_POLICY`), its plan's new titles
-        written each night within its fill budget (soft pins; a pin it evicted is not written back), fed
+        policy when one is given for all edges, else :data:`HYBRID_POLICY`), its plan's new titles that
+        are launches (:func:`_storage_prefetchable`, under ``storage_admission="launch"``) written each night
+        within its fill budget (soft pins; a pin it evicted is not written back), fed
         the edges' misses the plan would serve from it or from a site beyond it (another storage site, the
         origin), in arrival order; it serves a title it holds, and admits from the origin a title the plan
         leaves to it or to the origin under ``storage_admission`` (and under ``admission="second"`` on a
@@ -909,7 +953,7 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     above = _run_parents(policy if isinstance(policy, str) else HYBRID_POLICY, streams, edge, upstream, sites,
                          size_gb, admission=admission, forward=forward, pinned=held,
                          fill_budget=fill_budget.to_dict(), filled=stored, storage_admission=storage_admission,
-                         admit=admit)
+                         admit=admit, first_day=_first_days(scenario, demand, dates[0]))
     for site, stream in streams.items():
         up_site, origin = upstream[site]
         r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, edge[site],

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cdn import columns as C
 from cdn.caches import (
     ADMIT,
     HIT,
@@ -267,6 +268,26 @@ def test_the_storage_cache_admits_a_launch_at_its_first_miss_but_not_a_title_one
                             (day1, "E2", "S"): 10.0, (day1, "S", "O"): 40.0}
     with pytest.raises(InputError, match="valid rules: launch, shared, all"):
         replay_hybrid(tiny, demand, START, day1, plans, {"E1": 1.0}, warmup_days=0, storage_admission="first")
+
+
+def test_a_storage_cache_prefetches_the_plan_s_launches_only(tiny):
+    # E1 admits t2 (20 GB) on day 0; on the night before day 9 the plan adds t2 and t3 at S: t3 (10 GB) was
+    # never viewed, a launch, written at S that night and served from it to E1 on day 9; t2, first viewed 9
+    # days before, is left to the caches (E1's own still holds it: writing it at S would serve nothing)
+    day9 = START + pd.Timedelta(days=9)
+    demand = pd.DataFrame({"date": [START, day9, day9], "region": "r1", "title_id": ["t2", "t2", "t3"],
+                           "views": 1.0})
+    plans = [NOTHING] * 9 + [held(("S", "t2"), ("S", "t3"))]
+
+    def night(rule: str) -> tuple[float, dict]:
+        out = replay_hybrid(tiny, demand, START, day9, plans, {"E1": 0.0}, warmup_days=0, storage_admission=rule)
+        fills = out.fills.set_index([C.DATE, C.SITE])
+        return fills.loc[(day9, "S"), "filled_gb"], out.rows.set_index([C.DATE, C.TITLE]).loc[day9].to_dict("index")
+
+    filled, rows = night("launch")
+    assert filled == 10.0
+    assert rows["t3"]["upstream_hit_requests"] == 1 and rows["t2"]["hit_requests"] == 1
+    assert night("shared")[0] == 0.0  # a cache that admits shared demand only has nothing it knows it would admit
 
 
 def test_second_request_admission_keeps_one_off_titles_off_the_disk(tiny):
