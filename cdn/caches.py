@@ -75,6 +75,7 @@ import numpy as np
 import pandas as pd
 
 from cdn import columns as C
+from cdn.defaults import MODES
 from cdn.errors import InputError
 from cdn.scenario import Scenario
 from cdn.simulate import diurnal_profile
@@ -1283,8 +1284,8 @@ def edge_split(scenario: Scenario, date: pd.Timestamp, mode: str, pinned_share: 
         split, pins and cache together, on the backtest's scored days (pooled over edges by bytes). The
         plan's own ``expected_edge_byte_hit_ratio`` counts the pinned part only.
     """
-    if mode not in ("proactive", "hybrid", "reactive"):
-        raise InputError(f"--mode {mode!r}: valid modes are proactive, hybrid, reactive")
+    if mode not in MODES:
+        raise InputError(f"--mode {mode!r}: valid modes are {', '.join(MODES)}")
     if policy is not None:
         check_online(policy)
     check_admission(admission)

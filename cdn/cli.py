@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 import typer.core
 
-from cdn.defaults import DEFAULT_MODELS, PLAN_GAP, PLAN_TIME_LIMIT, REPLAY_TIME_LIMIT, SCHEDULER_CONNECT_SECONDS
+from cdn.defaults import DEFAULT_MODELS, MODES, PLAN_GAP, PLAN_TIME_LIMIT, REPLAY_TIME_LIMIT, SCHEDULER_CONNECT_SECONDS
 from cdn.errors import USER_ERRORS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -476,7 +476,7 @@ def replay(
     from cdn.atomic import check_output_dir
     from cdn.caches import DEFAULT_POLICIES, check_admission
     from cdn.progress import log
-    from cdn.replay import MODES, replay_command
+    from cdn.replay import replay_command
 
     check_output_dir(out, overwrite)
     check_scheduler(scheduler)

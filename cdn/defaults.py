@@ -34,3 +34,6 @@ sustained head, which a smoothed recent level values, and leave surges to the ca
 ``auto``'s forecasts chased surges (trending launches) and wrote more than the cache they stand in for, and
 the split backtest that chooses each edge's pinned share pins a smoothed recent level too (BENCHMARKS.md,
 issue 11's ninth round: six of six data sets against four of six with ``auto``)."""
+MODES: Final = ("proactive", "hybrid", "reactive")
+"""How edge disks are filled: by the plan alone, by the plan beside a demand-driven cache, by the cache alone
+(``--mode`` of ``cdn plan``, ``simulate``, ``replay``, ``nightly`` and the explorer)."""

@@ -60,7 +60,7 @@ from cdn.caches import (
     replay_caches,
     replay_hybrid,
 )
-from cdn.defaults import PLAN_GAP, REPLAY_TIME_LIMIT
+from cdn.defaults import MODES, PLAN_GAP, REPLAY_TIME_LIMIT
 from cdn.errors import InputError
 from cdn.progress import log, task, track
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date
@@ -74,8 +74,6 @@ DAY_COLUMNS = ("date", "strategy", "edge_byte_hit_ratio", "backbone_gb", "fill_g
 ``offpeak_fill_gb`` the part the nightly plan wrote in the fill window, ``on_demand_gb`` the GB pulled by
 edge and storage sites from other sites during the day (missed views and cache admissions)."""
 WARMUP_DAYS = 7
-MODES = ("proactive", "hybrid", "reactive")
-"""Strategy families: ``proactive`` (plans, and the oracle), ``hybrid``, ``reactive`` (the cache policies)."""
 STRATEGY_ORDER = ("proactive", "hybrid", "naive", "lru", "lfu", "s3fifo", "sieve", "belady", "oracle")
 """Order of the strategies in tables and charts; each keeps its colour in :data:`COLOURS`."""
 COLOURS = {"proactive": "#1f77b4", "hybrid": "#d62728", "naive": "#7f7f7f", "lru": "#ff7f0e", "lfu": "#8c564b",

@@ -34,6 +34,7 @@ import pandas as pd
 
 from cdn import columns as C
 from cdn.atomic import MARKER
+from cdn.defaults import MODES
 from cdn.errors import InputError
 from cdn.network import build_graph
 from cdn.scenario import DATE_FORMAT, Scenario, load_scenario
@@ -43,8 +44,6 @@ from placement import PlacementResult
 
 OBJECTIVES: tuple[str, ...] = tuple(PLACEMENT_OBJECTIVES)
 """Placement objectives the explorer offers (:data:`placement.OBJECTIVES`: ``hit`` first, then ``cost``)."""
-MODES: tuple[str, ...] = ("proactive", "hybrid", "reactive")
-"""Delivery modes the explorer offers (``proactive``: the night's plan fills the disks, nothing else)."""
 DISK_TIERS = (C.EDGE, C.STORAGE)
 APP_DATA_ENV = "EDGEFILL_DATA"
 """Environment variable naming a scenario directory the explorer offers first (``cdn app --data DIR`` sets it)."""
