@@ -18,7 +18,8 @@
    at past origins (of every series active there, titles that left included; on small panels those of the
    choice made at each origin) give the point ``yhat``, their
    median (the point of least absolute error, 0 on most intermittent series), the 80% interval, the expected
-   views ``yhat_mean`` (their mean) and the chance of a view (:mod:`forecasting.intervals`).
+   views ``yhat_mean`` (their mean) and the chance of a view (:mod:`forecasting.intervals`); on small panels the
+   interval also follows each series' recent error scale (``SCALE_DAYS``).
 """
 
 from __future__ import annotations
