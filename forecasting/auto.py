@@ -18,7 +18,8 @@
    at past origins (of every series active there, titles that left included; on small panels those of the
    choice made at each origin) give the point ``yhat``, their
    median (the point of least absolute error, 0 on most intermittent series), the 80% interval, the expected
-   views ``yhat_mean`` (their mean) and the chance of a view (:mod:`forecasting.intervals`).
+   views ``yhat_mean`` (their mean) and the chance of a view (:mod:`forecasting.intervals`); on small panels the
+   interval also follows each series' recent error scale (``SCALE_DAYS``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from forecasting.errors import ForecastError
 from forecasting.intervals import (
     MAX_ORIGINS,
     MIN_T,
+    SCALE_DAYS,
     Calibration,
     PointFn,
     calibrate,
@@ -772,8 +774,10 @@ class Auto(PanelForecaster):
         # work: each candidate's backtest, each origin of Prophet's backtest, each calibration origin
         tried = self.use_prophet and self.prophet_origins >= 1 and len(head) > 0
         prophet_steps = len(origins(p.n_days, horizon, self.prophet_origins)) if tried else 0
-        self.work.expect(len(points) + 1 + prophet_steps + len(calibration_days(len(p.values), p.n_days, horizon)))
         small = len(p.values) <= SMALL_PANEL
+        scale_days = SCALE_DAYS if small else 0  # intervals that follow each series' recent error scale
+        self.work.expect(len(points) + 1 + prophet_steps
+                         + len(calibration_days(len(p.values), p.n_days, horizon, scale_days=scale_days)))
         if small:  # the choice made at every origin, so that its calibration measures it too
             route = SmallPanelRoute(points, p)
             expected, choice = route.route_at(p.n_days, horizon)
@@ -798,9 +802,11 @@ class Auto(PanelForecaster):
         out = active_rows(p.values, p.n_days)  # the series with recent demand get rows
         self.choice_ = replace(choice, series=choice.series[out])
         calibration = calibrate(point, p.values, p.first_seen, horizon, groups=segment_series,
-                                on_origin=self.work.done, workers=1 if small else local_workers())
+                                on_origin=self.work.done, workers=1 if small else local_workers(),
+                                scale_days=scale_days)
+        scale = None if calibration.recent is None else calibration.recent[out]
         frame = self._frame(p.keys[out], expected[out], segments[out], model[out], calibration,
-                            uncalibrated=(model == "auto:prophet")[out])
+                            uncalibrated=(model == "auto:prophet")[out], scale=scale)
         cold = self._cold_start(horizon, totals_point(ctx.totals, horizon))
         if not len(cold):
             return frame
@@ -811,17 +817,20 @@ class Auto(PanelForecaster):
         return pd.concat([frame, cold], ignore_index=True)
 
     def _frame(self, keys: pd.DataFrame, expected: np.ndarray, segments: np.ndarray, model: str | np.ndarray,
-               calibration: Calibration, uncalibrated: np.ndarray | None = None) -> pd.DataFrame:
+               calibration: Calibration, uncalibrated: np.ndarray | None = None,
+               scale: np.ndarray | None = None) -> pd.DataFrame:
         """The forecast frame of forecasts of expected views: their calibrated median, interval, mean and
         chance of a view. The ``uncalibrated`` rows (Prophet's, whose errors the calibration did not measure)
-        keep their forecast as median and mean, with the calibrated interval's spread around it."""
+        keep their forecast as median and mean, with the calibrated interval's spread around it. ``scale``:
+        each row's recent-scale factor (:meth:`~forecasting.intervals.Calibration.bounds`)."""
         assert self.history_panel_ is not None
         yhat, mean = calibration.median(expected, segments), calibration.mean(expected, segments)
-        lower, upper = calibration.bounds(expected, segments)
+        lower, upper = calibration.bounds(expected, segments, scale=scale)
         if uncalibrated is not None and uncalibrated.any():
             rows = uncalibrated
             yhat[rows] = mean[rows] = expected[rows]
-            lower[rows], upper[rows] = calibration.bounds(expected[rows], segments[rows], centred=True)
+            lower[rows], upper[rows] = calibration.bounds(expected[rows], segments[rows], centred=True,
+                                                          scale=None if scale is None else scale[rows])
         return to_long(keys, self.history_panel_.as_of, yhat, lower, upper, model, mean=mean,
                        p_views=calibration.p_views(expected, segments))
 

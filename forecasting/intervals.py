@@ -9,6 +9,14 @@ matches the nominal 80% on the recent past by construction. The errors measured 
 with views in the ``ACTIVE_DAYS`` days before each origin: the rows a forecast made there would have, so
 the titles that left since (zeros, inside almost any interval) count as they do when a forecast is scored.
 
+With ``scale_days`` (``auto`` on small panels), the interval also follows each series' recent error scale
+(normalised conformal scores, as in Lei, G'Sell, Rinaldo, Tibshirani and Wasserman 2018, "Distribution-free
+predictive inference for regression", section 5.2): every scaled error is divided by its series' mean absolute
+one-day-ahead error over the ``scale_days`` origins before its own (relative to all series' mean), the
+quantiles are taken of those ratios, and a new forecast's interval is multiplied by its series' same factor at
+the forecast origin. Errors whose scale changes within the calibration window (a season start, holidays) then
+widen the next interval within a week, not only after they fill the window's tails.
+
 The same errors give the bucket's mean (expected views, for a planner) and its median, both weighted by
 ``yhat + 1``. The weighted mean ``c = sum(y - yhat) / sum(yhat + 1)`` makes the bucket's corrected past
 forecasts ``yhat + c * (yhat + 1)`` sum to its actuals (before the clip at zero): the volume a planner of
@@ -22,7 +30,7 @@ series, zero). The median correction is kept only where it passes a test on the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -47,6 +55,12 @@ MIN_T = 1.0
 above this (one standard error)."""
 HOLDOUT_ORIGINS = 7
 """The median correction is tested on at most the last week of calibration origins."""
+SCALE_DAYS = 7
+"""``auto``'s recent error scale on small panels is that of the last week: the shortest window holding each
+weekday once (a shorter one would mix weekdays of unequal errors), as ``HOLDOUT_ORIGINS``."""
+SCALE_FLOOR = 0.1
+"""The recent-scale factor of a series (its recent mean absolute error over all series' mean) is at least this:
+a series whose last week was forecast exactly does not divide its next error by zero."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,9 @@ class Calibration:
     """
 
     tables: dict[str, Table]
+    recent: np.ndarray | None = None
+    """With ``scale_days``: each series' recent-scale factor at the forecast origin (the rows of ``values``), by
+    which ``bounds`` multiplies its quantiles when given as ``scale``."""
 
     def _lookup(self, yhat: np.ndarray, groups: np.ndarray | None, field: str) -> np.ndarray:
         out = np.empty_like(yhat, dtype=float)
@@ -107,19 +124,22 @@ class Calibration:
             out[rows] = self.tables[label].at(yhat[rows], np.broadcast_to(steps, yhat[rows].shape), field)
         return out
 
-    def bounds(self, yhat: np.ndarray, groups: np.ndarray | None = None,
-               centred: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def bounds(self, yhat: np.ndarray, groups: np.ndarray | None = None, centred: bool = False,
+               scale: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds of the 80% interval of the forecast ``yhat``, clipped at zero (not around
         ``yhat``: a forecast of expected views can lie above the interval of a day of mostly zeros; the
         forecast frame orders its point inside).
 
         ``centred``: ``yhat`` is a median from another model whose errors were not measured; the interval is
-        the calibrated one's spread around its median, moved to ``yhat``.
+        the calibrated one's spread around its median, moved to ``yhat``. ``scale``: each row's recent-scale
+        factor (``recent`` of its series; 1, a typical series, when not given) on a calibration made with
+        ``scale_days``.
         """
-        scale = yhat + 1.0
+        level = yhat + 1.0
+        factor = 1.0 if scale is None else np.asarray(scale, dtype=float).reshape(-1, 1)
         shift = self._lookup(yhat, groups, "median") if centred else 0.0
-        lo = yhat + (self._lookup(yhat, groups, "lower") - shift) * scale
-        hi = yhat + (self._lookup(yhat, groups, "upper") - shift) * scale
+        lo = yhat + (self._lookup(yhat, groups, "lower") * factor - shift) * level
+        hi = yhat + (self._lookup(yhat, groups, "upper") * factor - shift) * level
         lo = np.clip(lo, 0.0, None)
         return lo, np.maximum(hi, lo)
 
@@ -156,10 +176,18 @@ def calibration_origins(n_series: int) -> int:
     return int(np.clip(-(-SAMPLE_BUDGET // max(n_series, 1)), MIN_ORIGINS, MAX_ORIGINS))
 
 
-def calibration_days(n_series: int, n_days: int, horizon: int, n_origins: int | None = None) -> range:
-    """The origins (history columns) :func:`calibrate` runs the model at; its ``len`` is the work it reports."""
+def calibration_days(n_series: int, n_days: int, horizon: int, n_origins: int | None = None,
+                     scale_days: int = 0) -> range:
+    """The origins (history columns) :func:`calibrate` runs the model at; its ``len`` is the work it reports.
+
+    With ``scale_days`` (:func:`calibrate`'s), also the ``scale_days`` origins before, which only give the
+    recent scales of the first ones.
+
+    >>> calibration_days(2, 100, 1), calibration_days(2, 100, 1, scale_days=7)
+    (range(44, 100), range(37, 100))
+    """
     n_origins = calibration_origins(n_series) if n_origins is None else n_origins
-    return range(max(1, n_days - n_origins - horizon + 1), n_days)
+    return range(max(1, n_days - n_origins - horizon + 1 - scale_days), n_days)
 
 
 def weighted_median(x: np.ndarray, weight: np.ndarray) -> float:
@@ -235,7 +263,14 @@ def _central_level(cells: list[tuple[np.ndarray, int]], coverage: float) -> floa
     return min((lo, hi), key=lambda level: abs(inside(level) - coverage))
 
 
-def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, coverage: float) -> Table:
+def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, coverage: float,
+           scale: np.ndarray | None = None, shift: bool = True) -> Table:
+    """Statistics per level bucket and step of the errors of the forecasts ``pred`` of the actuals ``y``.
+
+    ``scale``: each error's recent-scale factor; the interval is then read from the errors divided by it (the
+    point, mean and median as without it). ``shift``: keep the median correction (else none, as far as the
+    interval without ``scale`` allows).
+    """
     err = (y - pred) / (pred + 1.0)
     n_buckets = int(np.clip(len(pred) // (MIN_PER_BUCKET * horizon), 1, N_BUCKETS))
     edges = np.unique(np.quantile(pred, np.linspace(0, 1, n_buckets + 1)[1:-1]))
@@ -243,6 +278,7 @@ def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, cove
     shape = (len(edges) + 1, horizon)
     lower, upper, mean, median, positive = (np.empty(shape) for _ in range(5))
     cells: list[tuple[np.ndarray, int]] = []
+    scaled: list[np.ndarray] = []
     for b in range(len(edges) + 1):
         in_bucket = bucket == b
         if not in_bucket.any():  # ties on an edge leave a bucket empty: it gets the overall statistics
@@ -252,6 +288,8 @@ def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, cove
             take = own if own.sum() >= MIN_PER_BUCKET else in_bucket  # later steps have fewer origins: pool
             sample = err[take]
             cells.append((np.sort(sample), int(own.sum())))
+            if scale is not None:
+                scaled.append(np.sort(sample / scale[take]))
             mean[b, s] = (y[take] - pred[take]).sum() / (pred[take] + 1.0).sum()
             median[b, s] = _median_shift(sample, pred[take], y[take])
             positive[b, s] = (y[take] > 0).mean()
@@ -260,7 +298,9 @@ def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, cove
         lower.flat[k], upper.flat[k] = _quantile(srt, alpha, True), _quantile(srt, 1.0 - alpha, True)
     # the point stays inside its interval: the weighted median of a bucket whose largest forecasts missed can
     # lie below the interval's lower end, which would then be stretched down to it (covering its zeros)
-    median = np.clip(median, lower, upper)
+    median = np.clip(median if shift else 0.0, lower, upper)
+    for k, srt in enumerate(scaled):  # with ``scale``, the interval of the ratios (the point as without)
+        lower.flat[k], upper.flat[k] = _quantile(srt, alpha, True), _quantile(srt, 1.0 - alpha, True)
     return Table(edges, lower, upper, mean, median, positive)
 
 
@@ -305,7 +345,7 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
               n_origins: int | None = None, coverage: float = COVERAGE,
               groups: np.ndarray | Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
               active_days: int = ACTIVE_DAYS, on_origin: Callable[[], None] | None = None,
-              workers: int = 1) -> Calibration:
+              workers: int = 1, scale_days: int = 0) -> Calibration:
     """Measure the scaled errors of ``point`` at the last ``n_origins`` days of ``values``.
 
     At each origin, the errors counted are those of the series with views in the ``active_days`` days
@@ -338,6 +378,11 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
     workers : int
         Threads the origins run on (1: one after another); ``point`` must then be thread-safe. The result is the
         same for any number.
+    scale_days : int
+        If positive, the intervals follow each series' recent error scale (see the module docstring): the
+        model also runs at the ``scale_days`` origins before the first of :func:`calibration_days` (which
+        ``on_origin`` counts too), and ``Calibration.recent`` holds each series' factor at the forecast
+        origin. Keeps an (n_series, origins) matrix: meant for small panels.
 
     Returns
     -------
@@ -354,7 +399,7 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
         return np.asarray(groups, dtype=object)
 
     def at_origin(origin: int) -> tuple[np.ndarray, ...] | None:
-        """Forecasts, actuals, steps, group labels and origin of the series active at ``origin``."""
+        """Forecasts, actuals, steps, group labels, origin and row of the series active at ``origin``."""
         steps = min(horizon, n_days - origin)
         ok = active_rows(values, origin, active_days)
         out = None
@@ -362,23 +407,26 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
             yhat = np.clip(point(values[:, :origin], np.minimum(first_seen, origin), steps), 0.0, None)[ok]
             out = (yhat.reshape(-1), values[ok, origin:origin + steps].reshape(-1),
                    np.tile(np.arange(steps), len(yhat)), np.repeat(labels_at(origin)[ok], steps),
-                   np.full(yhat.size, origin))
+                   np.full(yhat.size, origin), np.repeat(np.flatnonzero(ok), steps))
         if on_origin is not None:
             on_origin()
         return out
 
     days = calibration_days(len(values), n_days, horizon, n_origins)
-    found = map_threads(at_origin, {f"calibrate-{day}": day for day in days}, workers)  # independent origins
+    measured = calibration_days(len(values), n_days, horizon, n_origins, scale_days)
+    found = map_threads(at_origin, {f"calibrate-{day}": day for day in measured}, workers)  # independent origins
     parts = [f for f in found if f is not None]
+    if scale_days > 0:
+        scale, recent = _recent_scales(parts, len(values), measured, scale_days)
+    parts = [f for f in parts if f[4][0] >= days.start]  # the origins before are for the scales only
     if not parts or sum(len(f[0]) for f in parts) < MIN_PER_BUCKET:
         return poisson_calibration(horizon)
-    pred, y, step, group, day = (np.concatenate(x) for x in zip(*parts, strict=True))
+    pred, y, step, group, day, row = (np.concatenate(x) for x in zip(*parts, strict=True))
+    factor = scale[row, day - measured.start] if scale_days > 0 else None
 
     def table(rows: slice | np.ndarray) -> Table:
-        t = _table(pred[rows], y[rows], step[rows], horizon, coverage)
-        if correction_helps(pred[rows], y[rows], step[rows], day[rows], horizon):
-            return t
-        return replace(t, median=np.clip(0.0, t.lower, t.upper))
+        return _table(pred[rows], y[rows], step[rows], horizon, coverage, None if factor is None else factor[rows],
+                      correction_helps(pred[rows], y[rows], step[rows], day[rows], horizon))
 
     tables = {POOLED: table(slice(None))}
     if groups is not None:
@@ -390,4 +438,40 @@ def calibrate(point: PointFn, values: np.ndarray, first_seen: np.ndarray, horizo
             rows = codes == i
             if rows.sum() >= MIN_PER_BUCKET:
                 tables[str(uniques[i])] = table(rows)
-    return Calibration(tables)
+    return Calibration(tables, recent if scale_days > 0 else None)
+
+
+def _recent_scales(parts: list[tuple[np.ndarray, ...]], n_series: int, measured: range,
+                   scale_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Recent-scale factors from the errors measured at the origins ``measured`` (the ``parts`` of
+    :func:`calibrate`'s ``at_origin``).
+
+    The factor of series ``i`` at origin ``d`` is its mean absolute scaled one-day-ahead error at the
+    ``scale_days`` origins before ``d`` (those where it was active) over the mean of every one-day-ahead
+    error measured, at least ``SCALE_FLOOR``; 1 where the series has none of those errors.
+
+    Returns
+    -------
+    scale : ndarray
+        Shape (n_series, len(measured)): the factor at each origin.
+    recent : ndarray
+        Shape (n_series,): the factor at the forecast origin, ``measured.stop``.
+    """
+    first = np.full((n_series, len(measured) + 1), np.nan)  # abs scaled one-day-ahead errors per series, origin
+    for pred, y, step, _, day, row in parts:
+        now = step == 0
+        first[row[now], day[now] - measured.start] = np.abs(y[now] - pred[now]) / (pred[now] + 1.0)
+    typical = float(np.nanmean(first)) if np.isfinite(first).any() else 0.0
+    seen = np.isfinite(first)
+    total = np.cumsum(np.where(seen, first, 0.0), axis=1)
+    count = np.cumsum(seen, axis=1)
+    # origin d (column j) uses the columns j - scale_days .. j - 1: a difference of running sums
+    pad = np.zeros((n_series, 1))
+    total, count = np.hstack([pad, total]), np.hstack([pad, count])
+    lo = np.maximum(np.arange(len(measured) + 1) - scale_days, 0)
+    hi = np.arange(len(measured) + 1)
+    mean_abs = np.divide(total[:, hi] - total[:, lo], count[:, hi] - count[:, lo],
+                         out=np.full((n_series, len(measured) + 1), np.nan), where=count[:, hi] > count[:, lo])
+    factor = mean_abs / typical if typical > 0 else np.ones_like(mean_abs)
+    factor = np.where(np.isfinite(factor), np.maximum(factor, SCALE_FLOOR), 1.0)
+    return factor[:, :-1], factor[:, -1]

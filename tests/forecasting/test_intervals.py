@@ -131,3 +131,39 @@ def test_calibration_is_the_same_on_one_thread_or_several_and_labels_are_looked_
         assert np.array_equal(one.mean(yhat[rows], np.full(rows.sum(), table, dtype=object)),
                               np.clip(yhat[rows] + one.tables[table].at(yhat[rows], np.broadcast_to(
                                   np.arange(2), yhat[rows].shape), "mean") * (yhat[rows] + 1.0), 0.0, None))
+
+
+def _level(v: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+    return np.full((len(v), horizon), 100.0)
+
+
+def test_recent_scale_widens_the_interval_when_errors_double_and_keeps_the_point() -> None:
+    # 20 series forecast 100 with errors of sd 10, then sd 20 in the last 14 days: the equal errors' quantiles
+    # mix the two (42 of the 56 origins at sd 10: width about 31); the recent-scale interval is about sd 20's,
+    # 2 * 1.28 * 20 = 51, a little wider for the noise of a week's scale (measured: 56-62 over 8 seeds)
+    rng = np.random.default_rng(1)
+    sd = np.r_[np.full(86, 10.0), np.full(14, 20.0)]
+    values = 100.0 + sd * rng.standard_normal((20, 100))
+    first_seen = np.zeros(20, dtype=int)
+    plain = calibrate(_level, values, first_seen, 1)
+    scaled = calibrate(_level, values, first_seen, 1, scale_days=7)
+    assert plain.recent is None and scaled.recent is not None and scaled.recent.shape == (20,)
+    yhat = np.full((20, 1), 100.0)
+    lo0, hi0 = plain.bounds(yhat)
+    lo1, hi1 = scaled.bounds(yhat, scale=scaled.recent)
+    assert 25.0 < (hi0 - lo0).mean() < 38.0
+    assert 45.0 < (hi1 - lo1).mean() < 75.0
+    for field in ("mean", "median", "p_views"):  # the point, expected views and chance of a view do not change
+        assert np.array_equal(getattr(plain, field)(yhat), getattr(scaled, field)(yhat))
+
+
+def test_recent_scale_intervals_cover_the_nominal_share_of_exchangeable_errors() -> None:
+    rng = np.random.default_rng(0)
+    inside = []
+    for _ in range(500):
+        values = 100.0 + 10.0 * rng.standard_normal((2, 81))
+        calibration = calibrate(_level, values[:, :80], np.zeros(2, dtype=int), 1, n_origins=56, scale_days=7)
+        assert calibration.recent is not None
+        lower, upper = calibration.bounds(np.full((2, 1), 100.0), scale=calibration.recent)
+        inside.append(((lower <= values[:, 80:]) & (values[:, 80:] <= upper)).mean())
+    assert 0.77 <= np.mean(inside) <= 0.83
