@@ -20,9 +20,10 @@ import pandas as pd
 from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.defaults import HYBRID_MODEL, PLAN_MODEL
-from cdn.errors import InputError
+from cdn.errors import ForecastError, InputError
 from cdn.scenario import DATE_FORMAT, Scenario, parse_date, utf8_error
 from cdn.units import dumps_json
+from forecasting.api import expected_views
 from placement import DEFAULT_CHURN_COST, PlacementProblem, PlacementResult, solve
 from placement.problem import OBJECTIVES, Objective
 
@@ -140,49 +141,6 @@ def horizon_days(horizon: int = HORIZON_DAYS, discount: float = DISCOUNT) -> flo
     return float(sum(discount ** h for h in range(horizon)))
 
 
-def expected_views(forecast: pd.DataFrame) -> pd.Series:
-    """Expected views of each forecast row: ``yhat_mean`` when present, else ``yhat``; at least ``p_views``
-    and, with ``yhat_mean``, at most ``max(yhat_upper, yhat)``.
-
-    The mean is what an expected byte hit ratio needs (a point forecast of bursty demand is often its
-    median, below the mean); P(views >= 1) is a lower bound on the mean of a count. Negative values count
-    as zero; an empty ``yhat_mean`` or ``p_views`` is absent for that row.
-
-    Raises
-    ------
-    InputError
-        A value that is not a finite number.
-    """
-    out = None
-    for column in (C.YHAT_MEAN, C.YHAT, C.P_VIEWS):
-        if column not in forecast.columns:
-            continue
-        values = pd.to_numeric(forecast[column], errors="coerce").astype(float)
-        bad = ~np.isfinite(values.to_numpy())
-        if column != C.YHAT:
-            bad &= forecast[column].notna().to_numpy()  # an empty optional value is absent, not an error
-        if bad.any():
-            first = forecast[bad].iloc[0]
-            raise InputError(f"forecast for {first[C.DATE]}, region {first[C.REGION]!r}, title {first[C.TITLE]!r}: "
-                             f"{column} {first[column]!r} is not a finite number")
-        values = values.clip(lower=0.0)
-        if column == C.YHAT_MEAN and C.YHAT_UPPER in forecast.columns:
-            # at most the top of the 80% interval: a mean lifted by rare spikes in a whole bucket of forecasts
-            # (the same for every title forecast near zero) says nothing about this title
-            top = np.fmax(pd.to_numeric(forecast[C.YHAT_UPPER], errors="coerce").astype(float),
-                          pd.to_numeric(forecast[C.YHAT], errors="coerce").astype(float))
-            values = np.minimum(values, top.fillna(np.inf))
-        if out is None:
-            out = values
-        elif column == C.YHAT:
-            out = out.fillna(values)
-        else:
-            out = np.maximum(out, values.fillna(0.0))
-    if out is None:
-        raise InputError(f"forecast lacks column yhat; expected {', '.join(C.FORECAST_COLUMNS)}")
-    return out
-
-
 def expected_gb(scenario: Scenario, forecast: pd.DataFrame, date: pd.Timestamp, horizon: int = 1,
                 discount: float = DISCOUNT) -> pd.DataFrame:
     """Expected daily GB per (region, title) over ``date .. date + horizon - 1`` from a contract forecast frame.
@@ -205,7 +163,10 @@ def expected_gb(scenario: Scenario, forecast: pd.DataFrame, date: pd.Timestamp, 
     days_ahead = (dates - date).dt.days.to_numpy()
     within = (days_ahead >= 0) & (days_ahead < horizon)
     rows, ahead = forecast[within], days_ahead[within]
-    views = expected_views(rows)
+    try:
+        views = expected_views(rows)
+    except ForecastError as err:  # a forecast given to cdn is its input
+        raise InputError(str(err)) from err
     per_view = scenario.catalog.drop_duplicates(C.TITLE).set_index(C.TITLE)[C.GB_PER_VIEW]
     titles = rows[C.TITLE].astype(str)
     weight = discount ** ahead.astype(float)

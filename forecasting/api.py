@@ -1,4 +1,4 @@
-"""The one public entry point: :func:`forecast`."""
+"""The public entry points: :func:`forecast`, and :func:`expected_views`, how a planner reads a forecast."""
 
 from __future__ import annotations
 
@@ -126,3 +126,47 @@ def forecast(history: pd.DataFrame, as_of: pd.Timestamp | str, horizon: int = 1,
     out = out.sort_values([C.DATE, C.REGION, C.TITLE], kind="stable").reset_index(drop=True)
     extra = [c for c in C.PROBABILISTIC_COLUMNS if c in out.columns]
     return out[[*C.FORECAST_COLUMNS, *extra]]
+
+
+def expected_views(frame: pd.DataFrame) -> pd.Series:
+    """Expected views of each forecast row: ``yhat_mean`` when present, else ``yhat``; at least ``p_views``
+    and, with ``yhat_mean``, at most ``max(yhat_upper, yhat)``.
+
+    What a planner values and what the backtests' hit-ratio regret plans from. The mean is what an expected
+    byte hit ratio needs (a point forecast of bursty demand is often its median, below the mean); P(views >=
+    1) is a lower bound on the mean of a count. Negative values count as zero; an empty ``yhat_mean`` or
+    ``p_views`` is absent for that row.
+
+    Raises
+    ------
+    ForecastError
+        A value that is not a finite number.
+    """
+    out = None
+    for column in (C.YHAT_MEAN, C.YHAT, C.P_VIEWS):
+        if column not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        bad = ~np.isfinite(values.to_numpy())
+        if column != C.YHAT:
+            bad &= frame[column].notna().to_numpy()  # an empty optional value is absent, not an error
+        if bad.any():
+            first = frame[bad].iloc[0]
+            raise ForecastError(f"forecast for {first[C.DATE]}, region {first[C.REGION]!r}, title {first[C.TITLE]!r}: "
+                             f"{column} {first[column]!r} is not a finite number")
+        values = values.clip(lower=0.0)
+        if column == C.YHAT_MEAN and C.YHAT_UPPER in frame.columns:
+            # at most the top of the 80% interval: a mean lifted by rare spikes in a whole bucket of forecasts
+            # (the same for every title forecast near zero) says nothing about this title
+            top = np.fmax(pd.to_numeric(frame[C.YHAT_UPPER], errors="coerce").astype(float),
+                          pd.to_numeric(frame[C.YHAT], errors="coerce").astype(float))
+            values = np.minimum(values, top.fillna(np.inf))
+        if out is None:
+            out = values
+        elif column == C.YHAT:
+            out = out.fillna(values)
+        else:
+            out = np.maximum(out, values.fillna(0.0))
+    if out is None:
+        raise ForecastError(f"forecast lacks column yhat; expected {', '.join(C.FORECAST_COLUMNS)}")
+    return out

@@ -5,8 +5,9 @@ only demand dated before its cutoff), joins the forecasts with the actual demand
 labels each cell with its popularity decile and whether the title is a launch. :class:`BacktestResult`
 turns the cells into measures overall or by any label. Given a placement callback, it also measures the
 hit-ratio regret: the hit ratio a plan made from the forecast loses against the same plan made from the
-actual demand. The plan is made from the column the planner reads: ``yhat_mean`` (expected views) where the
-forecast has it, else ``yhat``.
+actual demand. The plan is made from what a planner reads (:func:`~forecasting.api.expected_views`: the
+expected views ``yhat_mean`` where the forecast has them, else ``yhat``, held to the interval's top and at
+least ``p_views``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting import columns as C
-from forecasting.api import check_history, forecast
+from forecasting.api import check_history, expected_views, forecast
 from forecasting.errors import ForecastError
 from forecasting.metrics import summarize
 from forecasting.panel import build_panel
@@ -210,13 +211,12 @@ def _cpu_seconds() -> float:
 def _regret(cell: pd.DataFrame, placement: PlacementFn, gb_per_view: pd.Series | None) -> dict[str, float]:
     """Hit ratio of the plan made from the forecast's expected views against the plan made from the actual.
 
-    The plan reads what the planner reads: ``yhat_mean`` (expected views) where the forecast has it, else
-    ``yhat`` (``cdn.planning`` also bounds it by the interval's top and ``p_views``); a cell without a
-    forecast row counts as zero. ``cell`` has ``region, title_id, y, yhat`` and optionally ``yhat_mean``.
+    The plan reads what a planner reads (:func:`forecasting.api.expected_views`: ``yhat_mean`` where the
+    forecast has it, else ``yhat``, at most the interval's top and at least ``p_views``); a cell without a
+    forecast row counts as zero. ``cell`` has ``region, title_id, y, yhat`` and optionally ``yhat_upper``,
+    ``yhat_mean`` and ``p_views``.
     """
-    expected = cell[C.YHAT]
-    if C.YHAT_MEAN in cell.columns:
-        expected = cell[C.YHAT_MEAN].where(cell[C.YHAT_MEAN].notna(), expected)
+    expected = expected_views(cell)
     per_series = (cell.assign(expected=expected.fillna(0.0))
                   .groupby([C.REGION, C.TITLE], as_index=False, observed=True)[["y", "expected"]].sum())
     weight = per_series[C.TITLE].map(gb_per_view).fillna(0.0) if gb_per_view is not None else 1.0

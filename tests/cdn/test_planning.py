@@ -13,13 +13,13 @@ from cdn.planning import (
     HORIZON_DAYS,
     check_objective,
     expected_gb,
-    expected_views,
     held_before,
     make_plan,
     observed_gb,
     value_signal,
 )
 from cdn.scenario import load_scenario
+from forecasting import expected_views
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 DATE = "2024-01-10"

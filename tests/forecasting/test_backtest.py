@@ -75,3 +75,9 @@ def test_the_regret_plans_from_expected_views_where_the_forecast_has_them() -> N
     assert _regret(cell, top_title_per_region, None)["hit_ratio"] == pytest.approx(0.0)
     assert _regret(cell.drop(columns=C.YHAT_MEAN).iloc[:2], top_title_per_region, None)["hit_ratio"] == \
         pytest.approx(0.1)
+    # as the planner reads it: a mean far above the row's 80% interval (a bucket lifted by rare spikes) is held
+    # to the interval's top, so "d" (mean 50, interval 0-0) does not displace "b"
+    spiky = pd.concat([cell.iloc[:2].assign(**{C.YHAT_UPPER: [12.0, 10.0]}),
+                       pd.DataFrame({C.REGION: ["r"], C.TITLE: ["d"], "y": [0.0], C.YHAT: [0.0], C.YHAT_MEAN: [50.0],
+                                     C.YHAT_UPPER: [0.0]})], ignore_index=True)
+    assert _regret(spiky, top_title_per_region, None)["hit_ratio"] == pytest.approx(0.9)
