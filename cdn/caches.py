@@ -522,14 +522,14 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
                  fill_budget: Mapping[str, float] | None = None, filled: dict[str, np.ndarray] | None = None,
                  storage_admission: StorageAdmission = "all",
                  admit: dict[str, np.ndarray] | None = None,
-                 first_day: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                 prefetch: Mapping[str, np.ndarray | None] | None = None) -> dict[str, np.ndarray]:
     """Feed each upstream cache the merged misses of its edges in arrival order; outcome per edge request.
 
     ``forward`` (edge site -> bool per request) picks the requests an edge sends to its upstream cache
     (default: every miss); ``admission`` is the upstream caches' admission rule. ``pinned`` (storage site
     -> (day, title) booleans) soft-pins a plan's storage holdings into that site's cache
-    (:func:`run_cache`, within ``fill_budget`` GB a night; with ``first_day``, each title's first day with
-    views anywhere in the streams' days, only the launches of :func:`_storage_prefetchable`); ``filled``
+    (:func:`run_cache`, within ``fill_budget`` GB a night; with ``prefetch``, storage site -> (day, title)
+    booleans of :func:`_storage_prefetchable`, only those); ``filled``
     receives each storage site's GB written for its pins per night. ``storage_admission`` says which misses
     an upstream cache may admit (:data:`STORAGE_ADMISSIONS`, :func:`_storage_admissible`), and ``admit``
     (edge site -> bool per request), when given, restricts them further.
@@ -555,12 +555,11 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
             allowed = mask if allowed is None else allowed & mask
         held = pinned.get(parent) if pinned is not None else None
         budget = float(fill_budget[parent]) if fill_budget is not None else np.inf
-        prefetch = (_storage_prefetchable(storage_admission, [streams[k] for k in kids], first_day, held.shape)
-                    if held is not None and first_day is not None else None)
         outcome[order] = run_cache(policy, float(sites.loc[parent, C.DISK_GB]), merged, size_gb, pinned=held,
                                    admission=admission, pins="soft", fill_budget_gb=budget,
                                    filled_gb=filled[parent] if filled is not None and held is not None else None,
-                                   admissible=allowed, prefetchable=prefetch)
+                                   admissible=allowed,
+                                   prefetchable=prefetch.get(parent) if prefetch is not None else None)
         start = 0
         for kid, pick in zip(kids, picks, strict=True):
             result[kid][pick] = outcome[start:start + pick.size]
@@ -797,6 +796,38 @@ def pinned_matrix(scenario: Scenario, holdings: Sequence[pd.DataFrame], site: st
     return out
 
 
+def _servable(scenario: Scenario, holdings: Sequence[pd.DataFrame], held: Mapping[str, np.ndarray],
+              prefetch: Mapping[str, np.ndarray | None]) -> list[pd.DataFrame]:
+    """Each day's holdings as far as other sites can be served from them: a storage site with a cache keeps of
+    its plan only the titles its nights wrote (``prefetch``: added to the plan on a night they were
+    prefetchable, and kept in it since; budgets and evictions aside), the other sites their whole plan.
+
+    What such a cache admits by day for its own edges is not counted: other edges' misses do not see it.
+    """
+    keep: dict[str, np.ndarray] = {}
+    for parent, plan in held.items():
+        mask = prefetch.get(parent)
+        if mask is None:
+            continue
+        written = plan.copy()
+        for d in range(1, len(plan)):  # the first day starts from the plan, as the cache does
+            written[d] = plan[d] & (written[d - 1] | (~plan[d - 1] & mask[d]))
+        keep[parent] = written
+    if not keep:
+        return list(holdings)
+    index = {t: j for j, t in enumerate(scenario.catalog[C.TITLE])}
+    out = []
+    for d, day in enumerate(holdings):
+        site = day[C.SITE].astype(str).to_numpy()
+        title = day[C.TITLE].map(index).to_numpy()
+        ok = np.ones(len(day), dtype=bool)
+        for parent, written in keep.items():
+            rows = site == parent
+            ok[rows] = written[d, title[rows].astype(np.int64)]
+        out.append(day[ok])
+    return out
+
+
 def _plan_servers(scenario: Scenario, holdings: Sequence[pd.DataFrame], site: str, stream: Requests,
                   costs: pd.DataFrame) -> np.ndarray:
     """For each request, the cheapest other site holding its title in that day's plan (origins hold all)."""
@@ -935,12 +966,21 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
                                size_gb, pinned=pinned, admission=admission, pins=kinds,
                                fill_budget_gb=float(fill_budget[site]), filled_gb=filled)
         fills.append(fill_frame(site, pinned, filled))
-        server[site] = _plan_servers(scenario, holdings, site, stream, costs)
     upstream = upstream_sites(scenario) if storage_caches else {site: ("", "") for site in streams}
+    parents = sorted({up for up, _ in upstream.values() if up})
+    held = {parent: pinned_matrix(scenario, holdings, parent) for parent in parents}
+    first_day = _first_days(scenario, demand, dates[0])
+    prefetch = {parent: _storage_prefetchable(storage_admission, [streams[k] for k in streams
+                                                                  if upstream[k][0] == parent],
+                                              first_day, held[parent].shape) for parent in parents}
+    servable = _servable(scenario, holdings, held, prefetch)
+    for site, stream in streams.items():
+        server[site] = _plan_servers(scenario, servable, site, stream, costs)
     # a miss the plan would serve from the edge's upstream storage site or from a site beyond it goes to that
     # site's cache, which holds the plan's storage titles as soft pins; it may admit a title the plan leaves
-    # to it or to the origin (fetched from the origin), while a title the plan holds at a farther storage
-    # site is served from there when the cache lacks it; a miss the plan serves from a nearer peer stays away
+    # to it or to the origin (fetched from the origin), while a title a farther storage site holds (of its
+    # plan, the titles its cache was written at night) is served from there when the cache lacks it; a miss
+    # the plan serves from a nearer peer stays away
     forward, admit = {}, {}
     for site in streams:
         up, origin = upstream[site]
@@ -948,13 +988,11 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
         missed = (edge[site] == MISS) | (edge[site] == ADMIT)
         forward[site] = missed & ~np.isin(server[site], order[1:order.index(up)] if up else order)
         admit[site] = np.isin(server[site], [up, origin])
-    parents = sorted({up for up, _ in upstream.values() if up})
-    held = {parent: pinned_matrix(scenario, holdings, parent) for parent in parents}
     stored = {parent: np.zeros(len(dates)) for parent in parents}
     above = _run_parents(policy if isinstance(policy, str) else HYBRID_POLICY, streams, edge, upstream, sites,
                          size_gb, admission=admission, forward=forward, pinned=held,
                          fill_budget=fill_budget.to_dict(), filled=stored, storage_admission=storage_admission,
-                         admit=admit, first_day=_first_days(scenario, demand, dates[0]))
+                         admit=admit, prefetch=prefetch)
     for site, stream in streams.items():
         up_site, origin = upstream[site]
         r, f = _tally(scenario, strategy, site, stream, dates, warmup_days, edge[site],

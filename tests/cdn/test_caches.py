@@ -290,6 +290,27 @@ def test_a_storage_cache_prefetches_the_plan_s_launches_only(tiny):
     assert night("shared")[0] == 0.0  # a cache that admits shared demand only has nothing it knows it would admit
 
 
+def test_other_edges_are_served_only_the_titles_a_storage_cache_was_written(tiny):
+    from cdn.caches import _servable
+
+    # S's plan holds t1 from day 0 (on the disk from the start), adds t2 on night 1 as a launch (prefetched) and
+    # t3 on night 2 when it may not prefetch it (left to its edges' misses); E1's plan holds 007 throughout
+    plans = [held(("S", "t1"), ("E1", "007")), held(("S", "t1"), ("S", "t2"), ("E1", "007")),
+             held(("S", "t1"), ("S", "t2"), ("S", "t3"), ("E1", "007"))]
+    titles = list(tiny.catalog["title_id"])
+    plan = np.zeros((3, len(titles)), dtype=bool)
+    for d, frame in enumerate(plans):
+        plan[d, [titles.index(t) for t in frame.loc[frame["site_id"] == "S", "title_id"]]] = True
+    prefetch = np.zeros_like(plan)
+    prefetch[1, titles.index("t2")] = True
+    servable = _servable(tiny, plans, {"S": plan}, {"S": prefetch})
+    assert [sorted(map(tuple, day.to_numpy().tolist())) for day in servable] == [
+        [("E1", "007"), ("S", "t1")], [("E1", "007"), ("S", "t1"), ("S", "t2")],
+        [("E1", "007"), ("S", "t1"), ("S", "t2")]]
+    unmasked = _servable(tiny, plans, {"S": plan}, {"S": None})  # a cache that prefetches every plan title
+    assert all(a is b for a, b in zip(unmasked, plans, strict=True))
+
+
 def test_second_request_admission_keeps_one_off_titles_off_the_disk(tiny):
     demand = pd.DataFrame({"date": [START, START, START + pd.Timedelta(days=1)], "region": ["r2"] * 3,
                            "title_id": ["t2", "t3", "t3"], "views": [1.0, 1.0, 2.0]})
