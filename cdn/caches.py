@@ -580,12 +580,22 @@ def _storage_admissible(rule: StorageAdmission, merged: Requests, child: np.ndar
     if rule == "shared" or not merged.title.size:
         return shared
     n_days = int(max([merged.day.max(), *(k.day.max() for k in kids if k.day.size)])) + 1
+    return shared | _quiet(_days_asked(kids, n_days, n_titles), merged.day, merged.title)
+
+
+def _days_asked(kids: Sequence[Requests], n_days: int, n_titles: int) -> np.ndarray:
+    """(day, title) for days 0 .. ``n_days``: on how many days before it some edge of ``kids`` asked for the title."""
     asked = np.zeros((n_days + 1, n_titles), dtype=np.int32)  # row d + 1: titles requested on day d
     for k in kids:
-        asked[k.day + 1, k.title] = 1
-    seen = np.cumsum(asked, axis=0, dtype=np.int32)  # row d: days before d on which some edge asked for the title
-    window = seen[merged.day, merged.title] - seen[np.maximum(merged.day - LAUNCH_WINDOW_DAYS, 0), merged.title]
-    return shared | (window == 0)
+        days = k.day < n_days
+        asked[k.day[days] + 1, k.title[days]] = 1
+    return np.cumsum(asked, axis=0, dtype=np.int32)
+
+
+def _quiet(days_asked: np.ndarray, day: np.ndarray, title: np.ndarray) -> np.ndarray:
+    """Whether no edge asked for ``title`` in the :data:`LAUNCH_WINDOW_DAYS` days before ``day`` (a launch at the
+    site, or a title coming back), from :func:`_days_asked`; ``day`` and ``title`` broadcast together."""
+    return days_asked[day, title] - days_asked[np.maximum(day - LAUNCH_WINDOW_DAYS, 0), title] == 0
 
 
 def _storage_prefetchable(rule: StorageAdmission, kids: Sequence[Requests], first_day: np.ndarray,
@@ -602,13 +612,8 @@ def _storage_prefetchable(rule: StorageAdmission, kids: Sequence[Requests], firs
     if rule != "launch":
         return None if rule == "all" else np.zeros(shape, dtype=bool)
     n_days, n_titles = shape
-    asked = np.zeros((n_days + 1, n_titles), dtype=np.int32)  # row d + 1: 1 where some edge asked on day d
-    for k in kids:
-        days = k.day < n_days
-        asked[k.day[days] + 1, k.title[days]] = 1
-    seen = np.cumsum(asked, axis=0, dtype=np.int32)[:-1]  # row d: days before d on which some edge asked
     day = np.arange(n_days)[:, None]
-    quiet = seen - seen[np.maximum(day[:, 0] - LAUNCH_WINDOW_DAYS, 0)] == 0
+    quiet = _quiet(_days_asked(kids, n_days, n_titles), day, np.arange(n_titles)[None, :])
     return quiet & (first_day[None, :] >= day - LAUNCH_WINDOW_DAYS)
 
 
