@@ -30,13 +30,13 @@ from cdn.caches import (
     replay_hybrid,
 )
 from cdn.replay import cache_rows
-from cdn.scenario import load_scenario
+from cdn.scenario import load_scenario, title_index
 
 
 def pins_from(scenario, demand: pd.DataFrame, share: float) -> pd.DataFrame:
     """Each edge's pinned titles: the previous day's best by GB per GB of disk within ``share`` of its disk."""
     catalog = scenario.catalog
-    index = {t: j for j, t in enumerate(catalog[C.TITLE])}
+    index = title_index(catalog)
     sizes = catalog[C.SIZE_GB].to_numpy(float)
     gpv = catalog[C.GB_PER_VIEW].to_numpy(float)
     sites = scenario.sites.set_index(C.SITE)

@@ -77,7 +77,7 @@ import pandas as pd
 from cdn import columns as C
 from cdn.defaults import MODES
 from cdn.errors import InputError
-from cdn.scenario import Scenario
+from cdn.scenario import Scenario, title_index
 from cdn.simulate import diurnal_profile
 from forecasting.parallel import map_processes
 from placement.network import holders_by_cost, path_costs
@@ -226,12 +226,12 @@ def request_streams(scenario: Scenario, demand: pd.DataFrame, dates: Sequence[pd
         raise InputError(f"request budget {budget}: expected at least 1 request per site and day")
     rng = np.random.default_rng(seed)
     profile = diurnal_profile(float(scenario.settings["peak_hour_share"]))
-    title_index = {t: j for j, t in enumerate(scenario.catalog[C.TITLE])}
+    titles = title_index(scenario.catalog)
     region_site = scenario.region_site()
     day_of = {pd.Timestamp(d): i for i, d in enumerate(dates)}
     rows = demand[demand[C.DATE].isin(list(day_of))]
     rows = rows.assign(site=rows[C.REGION].map(region_site), day=rows[C.DATE].map(day_of),
-                       title=rows[C.TITLE].map(title_index))
+                       title=rows[C.TITLE].map(titles))
     if rows["title"].isna().any():
         raise InputError(f"demand: title {rows.loc[rows['title'].isna(), C.TITLE].iloc[0]!r} is not in the catalog")
     streams: dict[str, Requests] = {}
@@ -793,7 +793,7 @@ def replay_caches(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
 
 def pinned_matrix(scenario: Scenario, holdings: Sequence[pd.DataFrame], site: str) -> np.ndarray:
     """(day, title) booleans: the titles ``site`` holds in each day's holdings (``site_id, title_id``)."""
-    index = {t: j for j, t in enumerate(scenario.catalog[C.TITLE])}
+    index = title_index(scenario.catalog)
     out = np.zeros((len(holdings), len(index)), dtype=bool)
     for d, held in enumerate(holdings):
         titles = held.loc[held[C.SITE] == site, C.TITLE].map(index).dropna().astype(np.int64)
@@ -820,7 +820,7 @@ def _servable(scenario: Scenario, holdings: Sequence[pd.DataFrame], held: Mappin
         keep[parent] = written
     if not keep:
         return list(holdings)
-    index = {t: j for j, t in enumerate(scenario.catalog[C.TITLE])}
+    index = title_index(scenario.catalog)
     out = []
     for d, day in enumerate(holdings):
         site = day[C.SITE].astype(str).to_numpy()
@@ -841,7 +841,7 @@ def _plan_servers(scenario: Scenario, holdings: Sequence[pd.DataFrame], site: st
     origin = next(s for s in order if tiers[s] == C.ORIGIN)
     order = order[:order.index(origin)]  # sites cheaper than the nearest origin
     server = np.full(stream.title.size, origin, dtype=object)
-    index = {t: j for j, t in enumerate(scenario.catalog[C.TITLE])}
+    index = title_index(scenario.catalog)
     for d, held in enumerate(holdings):
         on_day = np.flatnonzero(stream.day == d)
         if not on_day.size or not order:
@@ -1144,7 +1144,7 @@ class _EdgeBacktest:
 def _backtest_edge(catalog: pd.DataFrame, task: _EdgeBacktest) -> list[dict[str, Any]]:
     """Replay one edge's backtest days for every share, pin kind and policy (see :func:`choose_split`)."""
     site, stream, mine, pin_dates, burn_in = task.site, task.stream, task.history, task.pin_dates, task.burn_in
-    title_index = {t: j for j, t in enumerate(catalog[C.TITLE])}
+    titles = title_index(catalog)
     size_gb = catalog[C.SIZE_GB].to_numpy(float)
     gpv = catalog[C.GB_PER_VIEW].to_numpy(float)
     n_dates = len(pin_dates) - burn_in
@@ -1153,7 +1153,7 @@ def _backtest_edge(catalog: pd.DataFrame, task: _EdgeBacktest) -> list[dict[str,
     for d, day in enumerate(pin_dates):
         for back in range(1, 8):
             rows = mine[mine[C.DATE] == day - pd.Timedelta(days=back)]
-            idx = rows[C.TITLE].map(title_index).to_numpy(np.int64)
+            idx = rows[C.TITLE].map(titles).to_numpy(np.int64)
             weight = 0.5 ** ((back - 1) / PIN_HALF_LIFE_DAYS)
             np.add.at(recent[d], idx, weight * rows[C.VIEWS].to_numpy(float) * gpv[idx])
     scored = stream.day >= _BACKTEST_WARMUP

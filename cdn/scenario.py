@@ -57,6 +57,11 @@ def parse_date(text: str | pd.Timestamp, option: str = "--date") -> pd.Timestamp
         raise InputError(f"{option} {text!r} is not a YYYY-MM-DD date") from err
 
 
+def title_index(catalog: pd.DataFrame) -> dict[str, int]:
+    """Each catalog title's row position: the index of the per-title arrays of simulation and replay."""
+    return {t: j for j, t in enumerate(catalog[C.TITLE])}
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A validated scenario: typed frames and the network graph.

@@ -30,7 +30,7 @@ import pandas as pd
 from cdn import columns as C
 from cdn.atomic import atomic_directory
 from cdn.errors import InputError
-from cdn.scenario import DATE_FORMAT, Scenario, parse_date
+from cdn.scenario import DATE_FORMAT, Scenario, parse_date, title_index
 from cdn.units import dumps_json
 from placement.network import cheapest_paths, holders_by_cost, path_costs
 
@@ -187,7 +187,7 @@ def _demand_gb(scenario: Scenario, demand: pd.DataFrame) -> _Day:
         raise InputError(f"demand: region {demand[C.REGION].iloc[int(np.flatnonzero(region < 0)[0])]!r} is named "
                          f"by no site; valid regions: {', '.join(regions[:10])}")
     catalog = scenario.catalog
-    title = _codes(demand[C.TITLE], {t: j for j, t in enumerate(catalog[C.TITLE])})
+    title = _codes(demand[C.TITLE], title_index(catalog))
     if (title < 0).any():
         raise InputError(f"demand: title {demand[C.TITLE].iloc[int(np.flatnonzero(title < 0)[0])]!r} is not in "
                          "the catalog")
@@ -422,7 +422,7 @@ def _held_matrix(scenario: Scenario, holdings: pd.DataFrame, pos: dict[str, int]
     if (site < 0).any():
         raise InputError(f"holdings: site {holdings[C.SITE].iloc[int(np.flatnonzero(site < 0)[0])]!r} is not in "
                          "sites.csv")
-    title = _codes(holdings[C.TITLE], {t: j for j, t in enumerate(scenario.catalog[C.TITLE])})
+    title = _codes(holdings[C.TITLE], title_index(scenario.catalog))
     if (title < 0).any():
         raise InputError(f"holdings: title {holdings[C.TITLE].iloc[int(np.flatnonzero(title < 0)[0])]!r} is not "
                          "in the catalog")
@@ -526,7 +526,7 @@ def _measure(scenario: Scenario, names: list[str], day: _Day, pairs: _Pairs, hel
     peak_serve = dict(zip(names, hourly_served.max(axis=0) / _GB_PER_HOUR_PER_GBPS, strict=True))
     live = holdings[~holdings[C.SITE].astype(str).isin(failed_sites)]
     sizes = scenario.catalog[C.SIZE_GB].to_numpy(float)
-    title_code = _codes(live[C.TITLE], {t: j for j, t in enumerate(scenario.catalog[C.TITLE])})
+    title_code = _codes(live[C.TITLE], title_index(scenario.catalog))
     held_gb = pd.Series(sizes[title_code], dtype=float).groupby(
         live[C.SITE].astype(str).to_numpy()).agg(["sum", "size"])
 
