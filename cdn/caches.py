@@ -64,7 +64,7 @@ cache, so it is not offered.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from itertools import product
@@ -515,6 +515,15 @@ def upstream_sites(scenario: Scenario) -> dict[str, tuple[str, str]]:
     return out
 
 
+def _edges_under(upstream: Mapping[str, tuple[str, str]], edges: Iterable[str]) -> dict[str, list[str]]:
+    """Upstream storage site -> those of ``edges`` whose misses it takes, in the order of ``edges``."""
+    children: dict[str, list[str]] = {}
+    for site in edges:
+        if upstream[site][0]:
+            children.setdefault(upstream[site][0], []).append(site)
+    return children
+
+
 def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.ndarray],
                  upstream: dict[str, tuple[str, str]], sites: pd.DataFrame, size_gb: np.ndarray, *,
                  admission: Admission = "all", forward: dict[str, np.ndarray] | None = None,
@@ -535,11 +544,7 @@ def _run_parents(policy: str, streams: dict[str, Requests], edge: dict[str, np.n
     (edge site -> bool per request), when given, restricts them further.
     """
     result = {site: np.zeros(stream.title.size, dtype=np.int8) for site, stream in streams.items()}
-    children: dict[str, list[str]] = {}
-    for site in streams:
-        if upstream[site][0]:
-            children.setdefault(upstream[site][0], []).append(site)
-    for parent, kids in sorted(children.items()):
+    for parent, kids in sorted(_edges_under(upstream, streams).items()):
         picks = [np.flatnonzero(forward[kid] if forward is not None else (edge[kid] == MISS) | (edge[kid] == ADMIT))
                  for kid in kids]
         part = {name: np.concatenate([getattr(streams[k], name)[p] for k, p in zip(kids, picks, strict=True)])
@@ -975,8 +980,8 @@ def replay_hybrid(scenario: Scenario, demand: pd.DataFrame, start: pd.Timestamp,
     parents = sorted({up for up, _ in upstream.values() if up})
     held = {parent: pinned_matrix(scenario, holdings, parent) for parent in parents}
     first_day = _first_days(scenario, demand, dates[0])
-    prefetch = {parent: _storage_prefetchable(storage_admission, [streams[k] for k in streams
-                                                                  if upstream[k][0] == parent],
+    kids = _edges_under(upstream, streams)
+    prefetch = {parent: _storage_prefetchable(storage_admission, [streams[k] for k in kids.get(parent, [])],
                                               first_day, held[parent].shape) for parent in parents}
     servable = _servable(scenario, holdings, held, prefetch)
     for site, stream in streams.items():
