@@ -4,7 +4,9 @@
    naive 7), EWMA, seasonal EWMA with the region's weekday index and with the series' own (a median of
    weekday ratios, :func:`own_profile`), and top-down share models: the title's EWMA share of its region's views,
    corrected for where it stands on the launch curve (:mod:`forecasting.launch`), times the region total
-   forecast (seasonal EWMA); plus the median of each segment's three best (``combo``; own-index ones excluded).
+   forecast (seasonal EWMA), and its share of every region's views times its affinity to the region
+   (:func:`pooled_share_point`); plus the median of each segment's three best (``combo``; own-index ones
+   excluded).
 2. **Choice**: every candidate is run at the last days of the history (:func:`selection_origins`) as if each were
    the origin. Series are split into segments (launch phase, head, torso, tail by recent views; one segment
    for small panels). A candidate other than a naive baseline replaces the best naive only where its paired
@@ -79,6 +81,9 @@ OWN_HALFLIVES = (0.0, 1.0, 2.0)
 value). On data/wikipedia (2 articles, every day of 2008-2015 as an origin) they pool a WAPE of 0.354-0.385
 against the last value's 0.481, where the region total's index (``sewma``) helps less: a region's index is its
 biggest series'."""
+AFFINITY_VIEWS = PROFILE_VIEWS
+"""Prior views of a title's regional affinity (``pshare*``): as for the own weekday index, the count whose
+Poisson noise is 0.3 of it."""
 OWN_MAX_SERIES = 100_000
 """Panels (history panels: every series active at a past origin) of at most this many series try the own-index
 candidates: on 238,829 series (``cdn generate --sites 50 --titles 5000 --days 60``) they took a forecast from
@@ -275,6 +280,9 @@ class Context:
     curve: LaunchCurve
     levels: pd.DataFrame  # region, title_id, level: first-week shares of past launches
     new_titles: pd.Series  # release date by title: catalog titles released from as_of - COLD_DAYS on, no views
+    title_share: np.ndarray  # (n_titles + 1, n_days) each viewed title's share of every region's views; last row 0
+    title_first: np.ndarray  # per row of ``title_share``: column of its first view (n_days for the zero row)
+    title_of: np.ndarray  # per panel row: its row of ``title_share``
 
 
 def _release_columns(titles: pd.Series, first_view: pd.Series, catalog: pd.DataFrame | None,
@@ -326,7 +334,12 @@ def build_context(history: pd.DataFrame, panel: Panel, catalog: pd.DataFrame | N
         rel.index = rel.index.astype(str)
         recent = rel[(rel >= panel.as_of - pd.Timedelta(days=COLD_DAYS)) & ~rel.index.isin(first_view.index)]
         new_titles = recent.sort_index()
-    return Context(wanted, all_regions, region_of, totals, release_col, curve, levels, new_titles)
+    title_of = titles.get_indexer(panel.keys[C.TITLE])
+    first_col = (first_view - start).dt.days.clip(lower=0).set_axis(first_view.index.astype(str))
+    title_first = np.r_[first_col.reindex(titles).to_numpy(int), n_days]
+    return Context(wanted, all_regions, region_of, totals, release_col, curve, levels, new_titles,
+                   np.vstack([share, np.zeros((1, n_days))]), title_first,
+                   np.where(title_of < 0, len(titles), title_of))
 
 
 def _launch_levels(hist: pd.DataFrame, titles: pd.Index, release_col: np.ndarray, totals: np.ndarray,
@@ -365,6 +378,32 @@ def share_point(ctx: Context, halflife: float) -> PointFn:
     return point
 
 
+def pooled_share_point(ctx: Context, halflife: float) -> PointFn:
+    """Top-down across regions: the title's EWMA share of all regions' views times its affinity to the region,
+    launch-curve corrected, times the region total.
+
+    The affinity is the title's views in the region over the last ``EWMA_WINDOW`` days against those its
+    all-region share of each day would have drawn there, shrunk towards 1 by ``AFFINITY_VIEWS`` views of
+    prior (the posterior mean of a gamma-Poisson ratio): a title seen a few times in a region takes most of
+    its level from every region's views of it, one watched there for hundreds of views keeps its own.
+    """
+
+    def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        n_days = values.shape[1]
+        window = min(EWMA_WINDOW, n_days)
+        share = ctx.title_share[:, :n_days]
+        level = scaled_ewma_level(share, np.minimum(ctx.title_first, n_days), halflife, np.ones((1, n_days)),
+                                  np.zeros(len(share), dtype=int))
+        totals = ctx.totals[:, n_days - window:n_days]
+        drawn = (share[:, n_days - window:] @ totals.T)[ctx.title_of, ctx.region_of]  # at the all-region share
+        affinity = (values[:, n_days - window:].sum(axis=1) + AFFINITY_VIEWS) / (drawn + AFFINITY_VIEWS)
+        ahead = totals_point(ctx.totals[:, :n_days], horizon)
+        adjust = ctx.curve.adjustment(ctx.release_col, n_days, horizon, ewma_weights(halflife, n_days))
+        return (level[ctx.title_of] * affinity)[:, None] * adjust * ahead[ctx.region_of]
+
+    return point
+
+
 def candidates(ctx: Context) -> dict[str, PointFn]:
     """The fast candidate forecasters of ``auto``: the three naive baselines first, then the smoothers (with
     the region's weekday index, and with the series' own on panels of at most ``OWN_MAX_SERIES`` series) and
@@ -399,6 +438,9 @@ def candidates(ctx: Context) -> dict[str, PointFn]:
             out[f"{OWN_PREFIX}{hl:g}"] = functools.partial(osewma, halflife=hl)
     for hl in (1.0, 2.0, 4.0, 7.0, 14.0, 28.0):
         out[f"share{hl:g}"] = share_point(ctx, hl)
+    if len(ctx.region_names) > 1:  # one region: the same as share*
+        for hl in (2.0, 7.0, 28.0):
+            out[f"pshare{hl:g}"] = pooled_share_point(ctx, hl)
     return out
 
 

@@ -11,17 +11,21 @@ from hypothesis import strategies as st
 from forecasting import columns as C
 from forecasting import forecast
 from forecasting.auto import (
+    AFFINITY_VIEWS,
     PROFILE_VIEWS,
     Auto,
     _shared_origins,
+    build_context,
     origin_errors,
     own_profile,
     own_seasonal_ewma,
+    pooled_share_point,
     scaled_ewma_level,
     weekly_profile,
 )
 from forecasting.backtest import backtest
 from forecasting.models import ewma_point
+from forecasting.panel import build_panel
 
 
 def test_auto_backtests_better_than_each_fast_baseline(history: pd.DataFrame) -> None:
@@ -55,6 +59,25 @@ def test_new_release_is_forecast_from_analogs_in_every_region(history: pd.DataFr
     assert (new.loc[new[C.DATE] == as_of, C.YHAT] == 0).all()  # not released yet on as_of
     seen = new[(new[C.DATE] > as_of) & (new[C.REGION] != "r9")]
     assert (seen[C.YHAT] > 0).all()  # r9 has no past launches: no analog level
+
+
+def test_a_title_seen_little_in_a_region_takes_its_level_from_every_region() -> None:
+    # 28 flat days: region a watches t1 90 times a day and t2 10, region b t1 once and t2 99 times
+    days = pd.date_range("2024-01-01", periods=28)
+    views = {("a", "t1"): 90, ("a", "t2"): 10, ("b", "t1"): 1, ("b", "t2"): 99}
+    history = pd.DataFrame([{C.DATE: d, C.REGION: r, C.TITLE: t, C.VIEWS: v}
+                            for d in days for (r, t), v in views.items()])
+    as_of = pd.Timestamp("2024-01-29")
+    panel = build_panel(history, as_of)
+    ctx = build_context(history, panel, None, None)
+    got = pooled_share_point(ctx, 7.0)(panel.values, panel.first_seen, 1)[:, 0]
+    # by hand: t1 has 91 of the 200 views a day everywhere; at that share region b (100 a day) would have
+    # watched it 0.455 x 100 x 28 = 1,274 times against its 28, region a 1,274 against 2,520
+    share = 91 / 200
+    affinity = {region: (own + AFFINITY_VIEWS) / (1274 + AFFINITY_VIEWS) for region, own in (("a", 2520), ("b", 28))}
+    rows = {(r, t): i for i, (r, t) in enumerate(zip(panel.keys[C.REGION], panel.keys[C.TITLE], strict=True))}
+    assert got[rows["b", "t1"]] == pytest.approx(share * affinity["b"] * 100)  # 1.35 views: more than its own 1
+    assert got[rows["a", "t1"]] == pytest.approx(share * affinity["a"] * 100)  # 89.65: its own 90, barely moved
 
 
 def test_titles_follow_their_region_total_top_down(history: pd.DataFrame) -> None:
