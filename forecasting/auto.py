@@ -383,9 +383,11 @@ def pooled_share_point(ctx: Context, halflife: float) -> PointFn:
     launch-curve corrected, times the region total.
 
     The affinity is the title's views in the region over the last ``EWMA_WINDOW`` days against those its
-    all-region share of each day would have drawn there, shrunk towards 1 by ``AFFINITY_VIEWS`` views of
-    prior (the posterior mean of a gamma-Poisson ratio): a title seen a few times in a region takes most of
-    its level from every region's views of it, one watched there for hundreds of views keeps its own.
+    all-region share of each day would have drawn there, both weighted by day as the level is (the same
+    half-life: a region's own recent trend counts as much as in the level), shrunk towards 1 by
+    ``AFFINITY_VIEWS`` views of prior (the posterior mean of a gamma-Poisson ratio): a title seen a few
+    times in a region takes most of its level from every region's views of it, one watched there for
+    hundreds of views keeps its own.
     """
 
     def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
