@@ -383,9 +383,11 @@ def pooled_share_point(ctx: Context, halflife: float) -> PointFn:
     launch-curve corrected, times the region total.
 
     The affinity is the title's views in the region over the last ``EWMA_WINDOW`` days against those its
-    all-region share of each day would have drawn there, shrunk towards 1 by ``AFFINITY_VIEWS`` views of
-    prior (the posterior mean of a gamma-Poisson ratio): a title seen a few times in a region takes most of
-    its level from every region's views of it, one watched there for hundreds of views keeps its own.
+    all-region share of each day would have drawn there, both weighted by day as the level is (the same
+    half-life: a region's own recent trend counts as much as in the level), shrunk towards 1 by
+    ``AFFINITY_VIEWS`` views of prior (the posterior mean of a gamma-Poisson ratio): a title seen a few
+    times in a region takes most of its level from every region's views of it, one watched there for
+    hundreds of views keeps its own.
     """
 
     def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
@@ -394,9 +396,10 @@ def pooled_share_point(ctx: Context, halflife: float) -> PointFn:
         share = ctx.title_share[:, :n_days]
         level = scaled_ewma_level(share, np.minimum(ctx.title_first, n_days), halflife, np.ones((1, n_days)),
                                   np.zeros(len(share), dtype=int))
-        totals = ctx.totals[:, n_days - window:n_days]
+        weights = ewma_weights(halflife, n_days)[::-1]  # oldest day first, 1 on the last
+        totals = ctx.totals[:, n_days - window:n_days] * weights
         drawn = (share[:, n_days - window:] @ totals.T)[ctx.title_of, ctx.region_of]  # at the all-region share
-        affinity = (values[:, n_days - window:].sum(axis=1) + AFFINITY_VIEWS) / (drawn + AFFINITY_VIEWS)
+        affinity = (values[:, n_days - window:] @ weights + AFFINITY_VIEWS) / (drawn + AFFINITY_VIEWS)
         ahead = totals_point(ctx.totals[:, :n_days], horizon)
         adjust = ctx.curve.adjustment(ctx.release_col, n_days, horizon, ewma_weights(halflife, n_days))
         return (level[ctx.title_of] * affinity)[:, None] * adjust * ahead[ctx.region_of]

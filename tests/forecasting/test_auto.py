@@ -71,13 +71,15 @@ def test_a_title_seen_little_in_a_region_takes_its_level_from_every_region() -> 
     panel = build_panel(history, as_of)
     ctx = build_context(history, panel, None, None)
     got = pooled_share_point(ctx, 7.0)(panel.values, panel.first_seen, 1)[:, 0]
-    # by hand: t1 has 91 of the 200 views a day everywhere; at that share region b (100 a day) would have
-    # watched it 0.455 x 100 x 28 = 1,274 times against its 28, region a 1,274 against 2,520
-    share = 91 / 200
-    affinity = {region: (own + AFFINITY_VIEWS) / (1274 + AFFINITY_VIEWS) for region, own in (("a", 2520), ("b", 28))}
+    # by hand: t1 has 91 of the 200 views a day everywhere; over the 28 days weighted like the level (half-life 7:
+    # days = sum(0.5 ** (k / 7)) = 9.94), at that share region b (100 a day) would have watched it
+    # 0.455 x 100 x 9.94 = 452 times against its 9.94, region a 452 against 895
+    share, days = 91 / 200, (1 - 0.5 ** 4) / (1 - 0.5 ** (1 / 7))
+    affinity = {region: (own * days + AFFINITY_VIEWS) / (share * 100 * days + AFFINITY_VIEWS)
+                for region, own in (("a", 90), ("b", 1))}
     rows = {(r, t): i for i, (r, t) in enumerate(zip(panel.keys[C.REGION], panel.keys[C.TITLE], strict=True))}
-    assert got[rows["b", "t1"]] == pytest.approx(share * affinity["b"] * 100)  # 1.35 views: more than its own 1
-    assert got[rows["a", "t1"]] == pytest.approx(share * affinity["a"] * 100)  # 89.65: its own 90, barely moved
+    assert got[rows["b", "t1"]] == pytest.approx(share * affinity["b"] * 100)  # 1.96 views: more than its own 1
+    assert got[rows["a", "t1"]] == pytest.approx(share * affinity["a"] * 100)  # 89.0: its own 90, barely moved
 
 
 def test_titles_follow_their_region_total_top_down(history: pd.DataFrame) -> None:
