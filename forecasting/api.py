@@ -153,7 +153,7 @@ def expected_views(frame: pd.DataFrame) -> pd.Series:
         if bad.any():
             first = frame[bad].iloc[0]
             raise ForecastError(f"forecast for {first[C.DATE]}, region {first[C.REGION]!r}, title {first[C.TITLE]!r}: "
-                             f"{column} {first[column]!r} is not a finite number")
+                                f"{column} {first[column]!r} is not a finite number")
         values = values.clip(lower=0.0)
         if column == C.YHAT_MEAN and C.YHAT_UPPER in frame.columns:
             # at most the top of the 80% interval: a mean lifted by rare spikes in a whole bucket of forecasts

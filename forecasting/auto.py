@@ -396,12 +396,13 @@ def pooled_share_point(ctx: Context, halflife: float) -> PointFn:
         share = ctx.title_share[:, :n_days]
         level = scaled_ewma_level(share, np.minimum(ctx.title_first, n_days), halflife, np.ones((1, n_days)),
                                   np.zeros(len(share), dtype=int))
-        weights = ewma_weights(halflife, n_days)[::-1]  # oldest day first, 1 on the last
+        recent_first = ewma_weights(halflife, n_days)
+        weights = recent_first[::-1]  # oldest day first, 1 on the last
         totals = ctx.totals[:, n_days - window:n_days] * weights
         drawn = (share[:, n_days - window:] @ totals.T)[ctx.title_of, ctx.region_of]  # at the all-region share
         affinity = (values[:, n_days - window:] @ weights + AFFINITY_VIEWS) / (drawn + AFFINITY_VIEWS)
         ahead = totals_point(ctx.totals[:, :n_days], horizon)
-        adjust = ctx.curve.adjustment(ctx.release_col, n_days, horizon, ewma_weights(halflife, n_days))
+        adjust = ctx.curve.adjustment(ctx.release_col, n_days, horizon, recent_first)
         return (level[ctx.title_of] * affinity)[:, None] * adjust * ahead[ctx.region_of]
 
     return point
