@@ -101,7 +101,8 @@ SERIES_CHOICE_WAPE = 0.5
 this WAPE (a predictable series) chooses its own candidate, shrunk towards its segment's; noisier series
 take their segment's choice (their own few errors would pick noise)."""
 PRIOR_WEIGHT = 1.0
-"""Weight of the segment's WAPE against the series' own backtest error in a series' choice."""
+"""Weight of the segment's WAPE against the series' own backtest error in a series' choice where it cannot be
+estimated (:func:`shrinkage_weight`: a segment with fewer than two predictable series)."""
 COMBO_SIZE = 3
 """The combination candidate averages the ``COMBO_SIZE`` best candidates of each segment."""
 NAIVE = ("last_value", "mean7", "snaive7")
@@ -595,8 +596,9 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
     than its own best naive: t < -``MIN_T``) and the combination (if it passes against its own best naive),
     the one minimising
     ``own absolute error + prior_weight * own actual * segment WAPE``: its own record, shrunk towards its
-    segment's. Ties go to the earlier name (``last_value`` first). Each candidate's backtest (the combination's
-    too: ``len(points) + 1``) counts one unit of ``work``.
+    segment's (by default with a ``prior_weight`` per segment from :func:`shrinkage_weight`). Ties go to the
+    earlier name (``last_value`` first). Each candidate's backtest (the combination's too: ``len(points) + 1``)
+    counts one unit of ``work``.
     """
     n_origins = selection_origins(len(segments)) if n_origins is None else n_origins
     present = [seg for seg in SEGMENTS if (segments == seg).any()]
