@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -100,7 +101,8 @@ SERIES_CHOICE_WAPE = 0.5
 this WAPE (a predictable series) chooses its own candidate, shrunk towards its segment's; noisier series
 take their segment's choice (their own few errors would pick noise)."""
 PRIOR_WEIGHT = 1.0
-"""Weight of the segment's WAPE against the series' own backtest error in a series' choice."""
+"""Weight of the segment's WAPE against the series' own backtest error in a series' choice where it cannot be
+estimated (:func:`shrinkage_weight`: a segment with fewer than two predictable series)."""
 COMBO_SIZE = 3
 """The combination candidate averages the ``COMBO_SIZE`` best candidates of each segment."""
 NAIVE = ("last_value", "mean7", "snaive7")
@@ -556,6 +558,29 @@ def _series_allowed(name: str, seg_choice: np.ndarray, diff_sum: np.ndarray, dif
     return ((seg_choice == name) & (t >= -MIN_T)) | ((name == "combo") & (t > MIN_T))
 
 
+def shrinkage_weight(gains: Iterator[tuple[np.ndarray, np.ndarray]], total: np.ndarray, n_origins: int) -> float:
+    """Weight of a segment's record against a series' own in the series' choice: an empirical Bayes estimate
+    of how much of the spread of the series' own backtest gains is noise.
+
+    ``gains`` yields per candidate each series' summed gain over its best naive baseline at ``n_origins``
+    origins and the sum of the squared per-origin gains; ``total`` is each series' actual views there. A
+    candidate's relative gain (over ``total``) varies across the series by its true variation ``tau2`` and by
+    the noise of ``n_origins`` paired differences; a series' own record then deserves the weight
+    ``tau2 / (tau2 + noise)`` (pooled over the candidates) and the segment's the rest. Returns their ratio,
+    ``noise / tau2`` (1e6 when the spread is all noise; ``PRIOR_WEIGHT`` with fewer than two series or
+    origins).
+    """
+    if len(total) < 2 or n_origins < 2:
+        return PRIOR_WEIGHT
+    noise = spread = 0.0
+    for gain, sq_gain in gains:
+        var = n_origins / (n_origins - 1) * np.maximum(sq_gain - gain ** 2 / n_origins, 0.0)
+        noise += float(np.mean(var / total ** 2))
+        spread += float(np.var(gain / total))
+    tau2 = max(spread - noise, 0.0)
+    return noise / tau2 if tau2 > 0 else 1e6
+
+
 def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
            n_origins: int | None = None, prior_weight: float | None = None, work: Work | None = None) -> Choice:
     """Choose a candidate per series by rolling-origin backtest at the last ``n_origins`` origins (default
@@ -571,11 +596,11 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
     than its own best naive: t < -``MIN_T``) and the combination (if it passes against its own best naive),
     the one minimising
     ``own absolute error + prior_weight * own actual * segment WAPE``: its own record, shrunk towards its
-    segment's. Ties go to the earlier name (``last_value`` first). Each candidate's backtest (the combination's
-    too: ``len(points) + 1``) counts one unit of ``work``.
+    segment's (by default with a ``prior_weight`` per segment from :func:`shrinkage_weight`). Ties go to the
+    earlier name (``last_value`` first). Each candidate's backtest (the combination's too: ``len(points) + 1``)
+    counts one unit of ``work``.
     """
     n_origins = selection_origins(len(segments)) if n_origins is None else n_origins
-    prior_weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
     present = [seg for seg in SEGMENTS if (segments == seg).any()]
     codes = pd.Index(present).get_indexer(segments)
     naive_names = [n for n in NAIVE if n in points]
@@ -631,6 +656,12 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
                                                                                         columns=names)
     prior_all = prior_table.to_numpy(float)
     prior_all = np.where(np.isfinite(prior_all), prior_all, 1e6)
+    weight = np.full(len(present), PRIOR_WEIGHT if prior_weight is None else prior_weight)
+    contenders = [n for n in names if n not in naive_names]
+    for g in range(len(present)) if prior_weight is None else ():  # from the spread of the own records
+        rows = own[codes[own] == g]
+        weight[g] = shrinkage_weight(((base_err[rows] - records[n].err[rows], records[n].sq_diff[rows])
+                                      for n in contenders), total[rows], k)
     for lo in range(0, len(own), 250_000):  # blocks bound the memory of the score matrix
         rows = own[lo:lo + 250_000]
         err = np.column_stack([records[n].err[rows] for n in names])
@@ -641,7 +672,7 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
         passed = np.column_stack([np.full(len(rows), True) if n in naive_names else
                                   _series_allowed(n, seg_choice, base_err[rows] - records[n].err[rows],
                                                   records[n].sq_diff[rows], k) for n in names])
-        score = np.where(passed, err + prior_weight * total[rows, None] * prior_all[codes[rows]], np.inf)
+        score = np.where(passed, err + (weight[codes[rows]] * total[rows])[:, None] * prior_all[codes[rows]], np.inf)
         pick[rows] = score.argmin(axis=1)
     return Choice(by_segment, wape, top, np.asarray(names, dtype=object)[pick])
 

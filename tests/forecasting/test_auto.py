@@ -21,6 +21,7 @@ from forecasting.auto import (
     own_seasonal_ewma,
     pooled_share_point,
     scaled_ewma_level,
+    shrinkage_weight,
     weekly_profile,
 )
 from forecasting.backtest import backtest
@@ -231,6 +232,24 @@ def test_origin_errors_count_each_series_from_its_first_view() -> None:
     # origins 2..5 (steps 2, 2, 2, 1): series 0 misses by 1 and 2, series 1 counts from origin 5 (after day 4)
     assert np.array_equal(err, np.array([[1 + 2, 1 + 2, 1 + 2, 1], [0, 0, 0, 3 - 1]], dtype=np.float32))
     assert np.array_equal(act, np.array([[3 + 4, 4 + 5, 5 + 6, 6], [0, 0, 0, 1]], dtype=np.float32))
+
+
+def gains_of(per_origin: list[list[float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Summed gains and summed squared gains per series of per-origin gains."""
+    x = np.array(per_origin)
+    return x.sum(axis=1), (x ** 2).sum(axis=1)
+
+
+def test_shrinkage_weight_is_the_noise_over_the_true_spread_of_the_series_gains() -> None:
+    total = np.full(3, 10.0)
+    # relative gains 0.4, 1.2 and 0.4 (spread 0.142222); the third varies by origin: the variance of its sum
+    # is 4/3 x (8 - 16/4) = 16/3, relative 0.053333, 0.017778 on average over the three
+    gains = gains_of([[1, 1, 1, 1], [3, 3, 3, 3], [0, 2, 0, 2]])
+    assert shrinkage_weight(iter([gains]), total, 4) == pytest.approx(0.017778 / (0.142222 - 0.017778), rel=1e-4)
+    # the same gains at every origin: all the spread is true, the series' own records decide alone
+    assert shrinkage_weight(iter([gains_of([[1, 1], [3, 3], [2, 2]])]), total, 2) == 0.0
+    # equal gains but noisy ones: no true spread, the segment's record decides
+    assert shrinkage_weight(iter([gains_of([[0, 2], [2, 0], [1, 1]])]), total, 2) == 1e6
 
 
 def test_own_profile_is_the_median_weekday_ratio_so_one_spike_week_does_not_move_it() -> None:
