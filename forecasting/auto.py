@@ -657,11 +657,12 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
     prior_all = prior_table.to_numpy(float)
     prior_all = np.where(np.isfinite(prior_all), prior_all, 1e6)
     weight = np.full(len(present), PRIOR_WEIGHT if prior_weight is None else prior_weight)
-    contenders = [n for n in names if n not in naive_names]
-    for g in range(len(present)) if prior_weight is None else ():  # from the spread of the own records
-        rows = own[codes[own] == g]
-        weight[g] = shrinkage_weight(((base_err[rows] - records[n].err[rows], records[n].sq_diff[rows])
-                                      for n in contenders), total[rows], k)
+    if prior_weight is None:  # per segment, from the spread of its predictable series' own records
+        contenders = [n for n in names if n not in naive_names]
+        for g in range(len(present)):
+            rows = own[codes[own] == g]
+            weight[g] = shrinkage_weight(((base_err[rows] - records[n].err[rows], records[n].sq_diff[rows])
+                                          for n in contenders), total[rows], k)
     for lo in range(0, len(own), 250_000):  # blocks bound the memory of the score matrix
         rows = own[lo:lo + 250_000]
         err = np.column_stack([records[n].err[rows] for n in names])
