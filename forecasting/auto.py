@@ -582,7 +582,7 @@ def shrinkage_weight(gains: Iterator[tuple[np.ndarray, np.ndarray]], total: np.n
 
 
 def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horizon: int,
-           n_origins: int | None = None, prior_weight: float | None = None, work: Work | None = None) -> Choice:
+           n_origins: int | None = None, work: Work | None = None) -> Choice:
     """Choose a candidate per series by rolling-origin backtest at the last ``n_origins`` origins (default
     :func:`selection_origins`).
 
@@ -594,11 +594,10 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
     judged the same way. A predictable series (``SERIES_CHOICE_DAYS`` days of history, best naive WAPE under
     ``SERIES_CHOICE_WAPE``) takes, among its naive baselines, its segment's choice (unless significantly worse
     than its own best naive: t < -``MIN_T``) and the combination (if it passes against its own best naive),
-    the one minimising
-    ``own absolute error + prior_weight * own actual * segment WAPE``: its own record, shrunk towards its
-    segment's (by default with a ``prior_weight`` per segment from :func:`shrinkage_weight`). Ties go to the
-    earlier name (``last_value`` first). Each candidate's backtest (the combination's too: ``len(points) + 1``)
-    counts one unit of ``work``.
+    the one minimising ``own absolute error + w * own actual * segment WAPE``: its own record, shrunk towards
+    its segment's by the segment's ``w`` (:func:`shrinkage_weight`). Ties go to the earlier name
+    (``last_value`` first). Each candidate's backtest (the combination's too: ``len(points) + 1``) counts one
+    unit of ``work``.
     """
     n_origins = selection_origins(len(segments)) if n_origins is None else n_origins
     present = [seg for seg in SEGMENTS if (segments == seg).any()]
@@ -656,13 +655,10 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
                                                                                         columns=names)
     prior_all = prior_table.to_numpy(float)
     prior_all = np.where(np.isfinite(prior_all), prior_all, 1e6)
-    weight = np.full(len(present), PRIOR_WEIGHT if prior_weight is None else prior_weight)
-    if prior_weight is None:  # per segment, from the spread of its predictable series' own records
-        contenders = [n for n in names if n not in naive_names]
-        for g in range(len(present)):
-            rows = own[codes[own] == g]
-            weight[g] = shrinkage_weight(((base_err[rows] - records[n].err[rows], records[n].sq_diff[rows])
-                                          for n in contenders), total[rows], k)
+    contenders = [n for n in names if n not in naive_names]
+    weight = np.array([shrinkage_weight(((base_err[rows] - records[n].err[rows], records[n].sq_diff[rows])
+                                         for n in contenders), total[rows], k)
+                       for rows in (own[codes[own] == g] for g in range(len(present)))])  # per segment
     for lo in range(0, len(own), 250_000):  # blocks bound the memory of the score matrix
         rows = own[lo:lo + 250_000]
         err = np.column_stack([records[n].err[rows] for n in names])
