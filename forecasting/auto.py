@@ -464,6 +464,9 @@ class Choice:
         The candidates the combination averages, per segment.
     series : ndarray
         Candidate name of each panel row (its own choice where its history allows, else its segment's).
+    shrinkage : dict
+        Per segment, the weight ``w`` of its record against a predictable series' own
+        (:func:`shrinkage_weight`).
     head_prophet
         Whether the head's top series switched to Prophet.
     """
@@ -472,6 +475,7 @@ class Choice:
     wape: pd.DataFrame
     top: dict[str, list[str]]
     series: np.ndarray
+    shrinkage: dict[str, float]
     head_prophet: bool = False
 
 
@@ -671,7 +675,8 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
                                                   records[n].sq_diff[rows], k) for n in names])
         score = np.where(passed, err + (weight[codes[rows]] * total[rows])[:, None] * prior_all[codes[rows]], np.inf)
         pick[rows] = score.argmin(axis=1)
-    return Choice(by_segment, wape, top, np.asarray(names, dtype=object)[pick])
+    shrinkage = {seg: float(w) for seg, w in zip(present, weight, strict=True)}
+    return Choice(by_segment, wape, top, np.asarray(names, dtype=object)[pick], shrinkage)
 
 
 def per_series_point(points: dict[str, PointFn], chosen: np.ndarray, segments: np.ndarray,

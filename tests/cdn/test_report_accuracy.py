@@ -46,6 +46,8 @@ def test_report_writes_html_csv_and_json(tmp_path: Path) -> None:
     assert 0 <= overall["auto"]["regret"] <= 1 and overall["auto"]["oracle_hit_ratio"] >= overall["auto"]["hit_ratio"]
     choice = payload["auto_choice"]
     assert set(choice["by_segment"]) <= {"launch", "head", "torso", "tail"}
+    assert set(choice["shrinkage"]) == set(choice["by_segment"]) and min(choice["shrinkage"].values()) >= 0
+    assert "weight of the segment's record" in page
     assert sum(row["series"] for row in choice["series"]) > 0
 
 
