@@ -175,8 +175,9 @@ def _table_html(table: pd.DataFrame) -> str:
 
 
 def choice_html(choice: dict[str, Any]) -> str:
-    """What ``auto`` chose at the last cutoff: the candidate per segment, and each candidate's share of the
-    series and of their recent views."""
+    """What ``auto`` chose at the last cutoff: per segment the candidate, its combination's members and the
+    weight of its record in its series' own choices; each candidate's share of the series and of their
+    recent views."""
     segs = "".join(f"<tr><td>{html.escape(seg)}</td><td>{html.escape(name)}</td><td>"
                    f"{html.escape(', '.join(choice['top'].get(seg, [])))}</td>"
                    f"<td>{choice['shrinkage'][seg]:.3g}</td></tr>"
