@@ -45,6 +45,7 @@ from forecasting.intervals import (
     calibrate,
     calibration_days,
     paired_t,
+    paired_variance,
 )
 from forecasting.launch import FIRST_WEEK, LaunchCurve, analog_levels, learn_curve
 from forecasting.models import (
@@ -578,7 +579,7 @@ def shrinkage_weight(gains: Iterator[tuple[np.ndarray, np.ndarray]], total: np.n
         return PRIOR_WEIGHT
     noise = spread = 0.0
     for gain, sq_gain in gains:
-        var = n_origins / (n_origins - 1) * np.maximum(sq_gain - gain ** 2 / n_origins, 0.0)
+        var = n_origins * paired_variance(gain, sq_gain, n_origins)  # of the sum of the n_origins gains
         noise += float(np.mean(var / total ** 2))
         spread += float(np.var(gain / total))
     tau2 = max(spread - noise, 0.0)

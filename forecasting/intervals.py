@@ -304,6 +304,15 @@ def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, cove
     return Table(edges, lower, upper, mean, median, positive)
 
 
+def paired_variance(diff_sum: np.ndarray, diff_sq: np.ndarray, n: int) -> np.ndarray:
+    """Sample variance of ``n >= 2`` paired differences from their sum and sum of squares.
+
+    >>> paired_variance(np.array([6.0]), np.array([14.0]), 3)  # differences 1, 2, 3
+    array([1.])
+    """
+    return np.maximum(diff_sq - n * (diff_sum / n) ** 2, 0.0) / (n - 1)
+
+
 def paired_t(diff_sum: np.ndarray, diff_sq: np.ndarray, n: int) -> np.ndarray:
     """t statistic of the mean of ``n`` paired differences from their sum and sum of squares (inf when they
     are all equal and positive, 0 with fewer than two).
@@ -314,7 +323,7 @@ def paired_t(diff_sum: np.ndarray, diff_sq: np.ndarray, n: int) -> np.ndarray:
     if n < 2:
         return np.zeros_like(diff_sum)
     mean = diff_sum / n
-    var = np.maximum(diff_sq - n * mean ** 2, 0.0) / (n - 1)
+    var = paired_variance(diff_sum, diff_sq, n)
     se = np.sqrt(var / n)
     return np.divide(mean, se, out=np.where(mean > 0, np.inf, 0.0), where=se > 1e-9 * np.maximum(np.abs(mean), 1))
 
