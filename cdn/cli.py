@@ -60,7 +60,9 @@ ObjectiveName = Annotated[
 ]
 TimeLimit = Annotated[float, typer.Option("--time-limit", help="Seconds per placement solve; the best plan found by "
                                           "then is written.")]
-Gap = Annotated[float, typer.Option("--gap", help="Relative gap to the bound at which a plan is optimal enough.")]
+Gap = Annotated[float | None, typer.Option(
+    "--gap", help="Relative gap to the bound at which a plan is optimal enough; default: 0.0001 where the whole "
+                  "model is solved, 0.01 where it is decomposed.", show_default=False)]
 Scheduler = Annotated[
     str | None, typer.Option("--scheduler", help="Dask scheduler address for the forecast fits; default: local cores.")
 ]

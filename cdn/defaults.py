@@ -3,16 +3,18 @@
 :data:`FILL_WINDOW_HOURS` and :data:`PEAK_HOUR_SHARE` are the data contract's defaults of
 ``settings.json`` (the loader fills them in; generated scenarios write them).
 
-``cdn plan`` and ``cdn nightly`` stop a solve at :data:`PLAN_GAP` to its bound or after
-:data:`PLAN_TIME_LIMIT` seconds (the national-scale target: a plan in under 10 minutes);
-``cdn replay`` solves two plans a night and gives each :data:`REPLAY_TIME_LIMIT` seconds. The library
-(:func:`placement.solve`) has no limits of its own: ``None`` there means run to the solver's default gap.
+``cdn plan`` and ``cdn nightly`` stop a solve at :data:`PLAN_GAP` to its bound or after :data:`PLAN_TIME_LIMIT`
+seconds (the national-scale target: a plan in under 10 minutes); ``cdn replay`` solves two plans a night and
+gives each :data:`REPLAY_TIME_LIMIT` seconds. The library (:func:`placement.solve`) has no time limit of its own.
 """
 
 from typing import Final
 
-PLAN_GAP: Final = 0.01
-"""Relative gap to the bound at which ``cdn plan`` and ``cdn nightly`` accept a plan as optimal."""
+PLAN_GAP: Final[float | None] = None
+"""Relative gap to the bound at which ``cdn plan``, ``cdn nightly`` and ``cdn replay`` accept a plan as optimal;
+None: :func:`placement.solve`'s default (``placement.solvers.WHOLE_MODEL_GAP``, 0.01%, where the whole model
+is solved, 1% where it is decomposed). A fixed 1% let HiGHS stop at the greedy start on most nights of
+data/movietweetings (BENCHMARKS.md, "The gap of a model solved whole")."""
 PLAN_TIME_LIMIT: Final = 480.0
 """Seconds ``cdn plan`` and ``cdn nightly`` give one placement solve (compiling the problem included), so that
 loading, forecasting and planning a national scenario (200 x 20,000) take under 10 minutes."""

@@ -23,7 +23,7 @@ fill, but only ``start .. end`` is reported, and the warm-up plans are written a
 (``warmup/<strategy>/<D>/``). Warm-up nights are planned with ``warmup_solver`` (``greedy`` by default:
 they only set what the sites hold when the reported nights begin).
 
-Every placement solve of a replay gets a gap (:data:`cdn.defaults.PLAN_GAP`, as ``cdn plan``) and a time
+Every placement solve of a replay gets the gap of ``cdn plan`` (:data:`cdn.defaults.PLAN_GAP`) and a time
 limit (:data:`cdn.defaults.REPLAY_TIME_LIMIT` seconds); a solve stopped at the limit still returns its
 best plan (or the greedy one, status ``fallback``), which the night's row then judges.
 
@@ -240,7 +240,8 @@ def replay(
     oracle : bool
         Also plan from the actual demand of each day (with ``proactive`` in ``modes``).
     time_limit, gap : float or None
-        Seconds and relative gap at which each placement solve stops; ``None`` lifts it.
+        Seconds and relative gap at which each placement solve stops; ``None``: no time limit, and
+        :func:`placement.solve`'s default gap.
     seed : int
         Seed of the forecasts and of the cache request streams.
     warmup_days : int

@@ -119,6 +119,13 @@ MONOLITHIC_MAX_OPTIONS = 160_000
 HiGHS solves the whole model of data/demo (66,606 options) within 0.3% of its bound in about 75 s and a
 generated 20 x 2,000 scenario (156,424 options) in about 2 minutes (BENCHMARKS.md); above this the
 Lagrangian decomposition comes first."""
+WHOLE_MODEL_GAP = 1e-4
+"""Relative gap at which the MILP of a model solved whole stops when ``gap`` is None (HiGHS' own default).
+
+The gap is measured on the whole objective, dominated in objective ``hit`` by the weighted missed own-edge bytes,
+so 1% of it can be most of what separates two plans: on data/movietweetings HiGHS stopped at the greedy start
+within 1% on 11 of 14 chained nights (BENCHMARKS.md). A model too large to be solved whole stops at the
+decomposition's :data:`~placement.lagrange.DEFAULT_GAP` (1%) instead, so that national scale plans in minutes."""
 RESTRICTED_MAX_OPTIONS = 400_000
 """Serving options of the first restricted model above which no MILP is built: the decomposition's plan is used."""
 PRICING_ROUNDS = 6
@@ -176,7 +183,7 @@ def _milp(backend: str) -> SolverFn:
                                   "from an origin", details=details)
         restricted = details["full_model_options"] > MONOLITHIC_MAX_OPTIONS
         allowed = None
-        target = options.gap if options.gap is not None else 1e-4
+        target = options.gap if options.gap is not None else LAGRANGIAN_GAP if restricted else WHOLE_MODEL_GAP
         if restricted:  # Lagrangian decomposition first: a better start and a bound valid for the full model
             # it gets the whole time limit where no restricted MILP can follow, else half of it
             share = 1.0 if serving_options(problem, initial_columns(problem, start)) > RESTRICTED_MAX_OPTIONS else 0.5
@@ -227,7 +234,7 @@ def _milp(backend: str) -> SolverFn:
         elif restricted:
             method = "restricted-milp"
         model.set_start(start)
-        solved = solve_milp(model, backend, left(), options.gap, options.threads, options.progress)
+        solved = solve_milp(model, backend, left(), target, options.threads, options.progress)
         details["seconds_to_solution"] = round(time.perf_counter() - began, 3)
         if solved["holdings"] is None and rounded_start:  # the rounded LP solution is a valid plan
             return Outcome(holdings=keep_leftovers(problem, start), status="feasible", method="lp-rounding",
@@ -324,7 +331,9 @@ def solve(
         Seconds for the whole solve, compiling the problem included; when the solver stops without a plan
         the greedy plan is used (``fallback``).
     gap : float, optional
-        Relative gap at which the solver may stop (e.g. 0.01).
+        Relative gap at which the solver may stop (e.g. 0.01). None: :data:`WHOLE_MODEL_GAP` (0.01%) where
+        the MILP solves the whole model, the decomposition's 1% where the model is larger (and for
+        ``lagrangian``).
     threads : int, optional
         Solver threads.
     progress : callable, optional

@@ -47,8 +47,9 @@ def test_plan_and_nightly_default_to_the_documented_gap_and_time_limit(tmp_path:
                                         "--model", "ewma"])
         assert done.exit_code == 0, done.output
         helped = CliRunner().invoke(app, [command[0], "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
-        assert "default: 480.0" in helped.output and "default: 0.01" in helped.output
-    assert [(c["time_limit"], c["gap"]) for c in calls] == [(PLAN_TIME_LIMIT, PLAN_GAP)] * 2 == [(480.0, 0.01)] * 2
+        assert "default: 480.0" in helped.output
+        assert "default: 0.0001 where the whole model is solved, 0.01 where it is decomposed" in helped.output
+    assert [(c["time_limit"], c["gap"]) for c in calls] == [(PLAN_TIME_LIMIT, PLAN_GAP)] * 2 == [(480.0, None)] * 2
 
 
 def test_unknown_objective_exits_2_naming_the_valid_ones(tmp_path: Path) -> None:

@@ -151,6 +151,27 @@ def test_restricted_model_small_enough_is_solved_whole_not_fixed(make_line_probl
     assert restricted.bound <= full.objective + 1e-6 * abs(full.objective)
 
 
+def test_default_gap_is_tight_where_the_model_is_solved_whole_and_one_percent_where_decomposed(make_line_problem,
+                                                                                                 monkeypatch):
+    problem = random_problem(make_line_problem, 0)
+    asked: list[tuple[str, float | None]] = []
+    milp, decompose = solvers.solve_milp, solvers.decompose
+    monkeypatch.setattr(solvers, "solve_milp", lambda model, backend, limit, gap, *rest: asked.append(
+        ("milp", gap)) or milp(model, backend, limit, gap, *rest))
+    monkeypatch.setattr(solvers, "decompose", lambda *args, gap, **kw: asked.append(
+        ("decompose", gap)) or decompose(*args, gap=gap, **kw))
+    whole = solve(problem, solver="highs")
+    assert asked == [("milp", solvers.WHOLE_MODEL_GAP)] == [("milp", 1e-4)]
+    assert whole.status == "optimal" and whole.gap <= 1e-4
+    asked.clear()
+    monkeypatch.setattr(solvers, "MONOLITHIC_MAX_OPTIONS", 0)
+    solve(problem, solver="highs")
+    assert asked == [("decompose", 0.01), ("milp", 0.01)]
+    asked.clear()
+    solve(problem, solver="highs", gap=0.05)  # an explicit gap holds on every path
+    assert asked == [("decompose", 0.05), ("milp", 0.05)]
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_milp_is_never_worse_than_greedy_on_its_own_measure(make_line_problem, seed):
     problem = random_problem(make_line_problem, seed)
