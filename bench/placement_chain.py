@@ -2,7 +2,7 @@
 
 For each night D of ``--from .. --from + nights - 1`` the scenario is forecast once (``auto``, horizon 7,
 demand before D) and planned by every solver of ``--solvers`` through :func:`cdn.planning.make_plan` with
-the defaults of ``cdn plan`` (objective ``hit``, gap 1%, 480 s), each solver in its own plan chain
+the defaults of ``cdn plan`` (objective ``hit``, its gap, 480 s), each solver in its own plan chain
 (``OUT/<solver>/<D>/``, each night starting from its own previous plan). The independent scorer
 (``--scorer``, the project's reference ``score_plan.py``) writes its own naive plan chain
 (``--write-naive-plan``: last 7 days' bytes per GB, same disks, fill budgets and starting holdings) and
