@@ -238,21 +238,26 @@ def _quantile(srt: np.ndarray, level: float, conformal: bool = False) -> float:
     return float(srt[lo] + (pos - lo) * (srt[hi] - srt[lo]))
 
 
-def _central_level(cells: list[tuple[np.ndarray, int]], coverage: float) -> float:
-    """Level of the central quantile interval whose share of past errors inside it (ends included), over all
-    ``(sorted sample, weight)`` cells, comes closest to ``coverage``; at most ``coverage``.
-
-    Counts have ties (many exact zeros): the interval between the 10th and 90th percentiles of a sample that
-    is 95% zeros holds 95% of it, so the other buckets' intervals narrow until the whole table holds
+def _central_level(cells: list[tuple[np.ndarray, np.ndarray, int]], coverage: float) -> float:
+    """Level of the central quantile interval whose share of past actuals inside it, over all
+    ``(sorted errors, sorted errors of zero actuals, weight)`` cells, comes closest to ``coverage``; at most
     ``coverage``.
+
+    An actual is inside when its error lies between the quantiles (ends included), or when it is zero and its
+    error lies above the upper one: the interval, clipped at zero, then is ``[0, 0]`` and holds it. Counts have
+    ties (many exact zeros): the interval between the 10th and 90th percentiles of a sample that is 95% zeros
+    holds 95% of it, so the other buckets' intervals narrow until the whole table holds ``coverage``.
     """
-    total = sum(w for _, w in cells)
+    total = sum(w for _, _, w in cells)
 
     def inside(level: float) -> float:
         a = (1.0 - level) / 2.0
-        return sum(w * (np.searchsorted(srt, _quantile(srt, 1.0 - a), side="right")
-                        - np.searchsorted(srt, _quantile(srt, a), side="left")) / len(srt)
-                   for srt, w in cells) / max(total, 1)
+        held = 0.0
+        for srt, zero, w in cells:
+            top = _quantile(srt, 1.0 - a)
+            n_in = np.searchsorted(srt, top, side="right") - np.searchsorted(srt, _quantile(srt, a), side="left")
+            held += w * (n_in + len(zero) - np.searchsorted(zero, top, side="right")) / len(srt)
+        return held / max(total, 1)
 
     if inside(coverage) <= coverage:
         return coverage
@@ -277,7 +282,7 @@ def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, cove
     bucket = np.searchsorted(edges, pred, side="right")
     shape = (len(edges) + 1, horizon)
     lower, upper, mean, median, positive = (np.empty(shape) for _ in range(5))
-    cells: list[tuple[np.ndarray, int]] = []
+    cells: list[tuple[np.ndarray, np.ndarray, int]] = []
     scaled: list[np.ndarray] = []
     for b in range(len(edges) + 1):
         in_bucket = bucket == b
@@ -287,14 +292,14 @@ def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, cove
             own = in_bucket & (step == s)
             take = own if own.sum() >= MIN_PER_BUCKET else in_bucket  # later steps have fewer origins: pool
             sample = err[take]
-            cells.append((np.sort(sample), int(own.sum())))
+            cells.append((np.sort(sample), np.sort(sample[y[take] == 0]), int(own.sum())))
             if scale is not None:
                 scaled.append(np.sort(sample / scale[take]))
             mean[b, s] = (y[take] - pred[take]).sum() / (pred[take] + 1.0).sum()
             median[b, s] = _median_shift(sample, pred[take], y[take])
             positive[b, s] = (y[take] > 0).mean()
     alpha = (1.0 - _central_level(cells, coverage)) / 2.0
-    for k, (srt, _) in enumerate(cells):
+    for k, (srt, _, _) in enumerate(cells):
         lower.flat[k], upper.flat[k] = _quantile(srt, alpha, True), _quantile(srt, 1.0 - alpha, True)
     # the point stays inside its interval: the weighted median of a bucket whose largest forecasts missed can
     # lie below the interval's lower end, which would then be stretched down to it (covering its zeros)
