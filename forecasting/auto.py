@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting import columns as C
+from forecasting.boosted import WARMUP_DAYS, fit_once_point
 from forecasting.errors import ForecastError
 from forecasting.intervals import (
     MAX_ORIGINS,
@@ -104,6 +105,13 @@ take their segment's choice (their own few errors would pick noise)."""
 PRIOR_WEIGHT = 1.0
 """Weight of the segment's WAPE against the series' own backtest error in a series' choice where it cannot be
 estimated (:func:`shrinkage_weight`: a segment with fewer than two predictable series)."""
+BLEND_MAX_SERIES = 100_000
+"""History panels of more than ``SMALL_PANEL`` and at most this many series also try, per segment, the even blend
+of the chosen forecast with the global LightGBM model (:func:`blended_segments`): one fit (a few CPU seconds,
+bounded by the model's own caps) and one prediction per origin; the national panel does not pay for it."""
+BLEND_OBJECTIVE = "tweedie"
+"""LightGBM's objective in the blend: a mean, as the candidates forecast expected views (the L1 median of
+``lightgbm`` is near 0 on sparse series and took ``auto``'s coverage to 0.216 as a candidate)."""
 COMBO_SIZE = 3
 """The combination candidate averages the ``COMBO_SIZE`` best candidates of each segment."""
 NAIVE = ("last_value", "mean7", "snaive7")
@@ -468,6 +476,9 @@ class Choice:
     shrinkage : dict
         Per segment, the weight ``w`` of its record against a predictable series' own
         (:func:`shrinkage_weight`).
+    blended : tuple
+        The segments whose forecast is the mean of their chosen candidates' and the global LightGBM model's
+        (:func:`blended_segments`).
     head_prophet
         Whether the head's top series switched to Prophet.
     """
@@ -477,6 +488,7 @@ class Choice:
     top: dict[str, list[str]]
     series: np.ndarray
     shrinkage: dict[str, float]
+    blended: tuple[str, ...] = ()
     head_prophet: bool = False
 
 
@@ -704,6 +716,32 @@ def per_series_point(points: dict[str, PointFn], chosen: np.ndarray, segments: n
     return point
 
 
+def blended_point(chosen: PointFn, boosted: PointFn, rows: np.ndarray) -> PointFn:
+    """``chosen`` with its ``rows`` (a boolean mask) replaced by their mean with ``boosted``."""
+    def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        out = np.clip(chosen(values, first_seen, horizon), 0.0, None)
+        if rows.any():
+            out[rows] = 0.5 * (out[rows] + np.clip(boosted(values, first_seen, horizon), 0.0, None)[rows])
+        return out
+
+    return point
+
+
+def blended_segments(chosen: PointFn, boosted: PointFn, panel: Panel, segments: np.ndarray, horizon: int,
+                     n_origins: int) -> list[str]:
+    """The segments whose forecast is better averaged with ``boosted``: the paired differences of the segment's
+    summed absolute error per origin, ``chosen`` alone against the blend, have a t statistic above ``MIN_T``
+    (the test a candidate passes to replace the best naive baseline)."""
+    present = [seg for seg in SEGMENTS if (segments == seg).any()]
+    codes = pd.Index(present).get_indexer(segments)
+    everywhere = np.ones(len(segments), dtype=bool)
+    alone, mixed = (_by_segment(origin_errors(fn, panel.values, panel.first_seen, horizon, n_origins)[0], codes,
+                                len(present)) for fn in (chosen, blended_point(chosen, boosted, everywhere)))
+    diff = alone - mixed
+    t = paired_t(diff.sum(axis=1), (diff ** 2).sum(axis=1), diff.shape[1])
+    return [seg for seg, t_seg in zip(present, t, strict=True) if t_seg > MIN_T]
+
+
 def _shared_origins(point: PointFn, reused: set[int]) -> PointFn:
     """``point`` computing its forecast from the first ``n`` days once when ``n`` is in ``reused``: the first
     call keeps it, the second takes it (and frees it).
@@ -856,22 +894,34 @@ class Auto(PanelForecaster):
         prophet_steps = len(origins(p.n_days, horizon, self.prophet_origins)) if tried else 0
         small = len(p.values) <= SMALL_PANEL
         scale_days = SCALE_DAYS if small else 0  # intervals that follow each series' recent error scale
-        self.work.expect(len(points) + 1 + prophet_steps
+        self.work.expect(len(points) + 2 + prophet_steps
                          + len(calibration_days(len(p.values), p.n_days, horizon, scale_days=scale_days)))
         if small:  # the choice made at every origin, so that its calibration measures it too
             route = SmallPanelRoute(points, p)
             expected, choice = route.route_at(p.n_days, horizon)
             expected = expected.copy()
             point: PointFn = route.point
-            self.work.done(len(points) + 1)
+            self.work.done(len(points) + 2)
         else:
             choice = choose(points, p, segments, horizon, work=self.work)
             chosen = per_series_point(points, choice.series, segments, choice.top)
-            expected = np.clip(chosen(p.values, p.first_seen, horizon), 0.0, None)
             calibrated_at = calibration_days(len(p.values), p.n_days, horizon)
+            n_origins = selection_origins(len(p.values))
+            earliest = min(origins(p.n_days, horizon, n_origins)[0], calibrated_at[0])
+            # the blend with the global model where it backtests better, on panels whose earliest origin has the
+            # days of history its features read
+            if len(p.values) <= BLEND_MAX_SERIES and earliest >= WARMUP_DAYS:
+                chosen, boosted = _memoised(chosen), _memoised(fit_once_point(
+                    p.keys[C.REGION].to_numpy(), BLEND_OBJECTIVE, self.seed))
+                blended = blended_segments(chosen, boosted, p, segments, horizon, n_origins)
+                chosen = blended_point(chosen, boosted, np.isin(segments, blended))
+                choice = replace(choice, blended=tuple(blended))
+            self.work.done()
+            expected = np.clip(chosen(p.values, p.first_seen, horizon), 0.0, None)
             reused = set(origins(p.n_days, horizon, self.prophet_origins)) & set(calibrated_at) if tried else set()
             point = _shared_origins(chosen, reused)  # Prophet's backtest origins are calibration origins too
         model = np.char.add("auto:", choice.series.astype(str)).astype(object)
+        model[np.isin(segments, choice.blended)] += "+lightgbm"
         # Prophet on the head's top series, if it backtests better there
         if self.use_prophet and self._prophet_wins(
                 p.values, head, horizon, lambda v, rows, h: point(v, np.minimum(p.first_seen, v.shape[1]), h)[rows],

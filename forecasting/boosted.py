@@ -17,6 +17,7 @@ shorter than ``MIN_DAYS``).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -212,6 +213,26 @@ def boosted_forecast(values: np.ndarray, first_seen: np.ndarray, horizon: int,
     if horizon < 1:
         raise ForecastError(f"horizon must be >= 1 day, got {horizon}")
     return boosted_predict(boosted_fit(values, first_seen, regions, objective, seed), values, first_seen, horizon)
+
+
+def fit_once_point(regions: np.ndarray | None = None, objective: str = DEFAULT_OBJECTIVE, seed: int = 0) -> PointFn:
+    """The global model as a :data:`~forecasting.intervals.PointFn` that trains once, on the shortest history it
+    is asked about, and forecasts every longer history of the same rows from that fit with their own features;
+    a shorter history than the fit's retrains (no forecast reads a model trained on its future).
+
+    A rolling-origin backtest calls it at increasing origins: one fit, then one prediction per origin.
+    """
+    lock = threading.Lock()
+    fits: list[BoostedFit | None] = []
+
+    def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
+        with lock:
+            if not fits or fits[0] is None or fits[0].n_days > values.shape[1]:
+                fits[:] = [boosted_fit(values, first_seen, regions, objective, seed)]
+            fit = fits[0]
+        return boosted_predict(fit, values, first_seen, horizon)[0]
+
+    return point
 
 
 def boosted_point(regions: np.ndarray | None = None, objective: str = DEFAULT_OBJECTIVE, seed: int = 0) -> PointFn:
