@@ -176,16 +176,17 @@ def _table_html(table: pd.DataFrame) -> str:
 
 def choice_html(choice: dict[str, Any]) -> str:
     """What ``auto`` chose at the last cutoff: per segment the candidate, its combination's members and the
-    weight of its record in its series' own choices; each candidate's share of the series and of their
-    recent views."""
+    weight of its record in its series' own choices, whether it is averaged with the global LightGBM model; each
+    candidate's share of the series and of their recent views."""
     segs = "".join(f"<tr><td>{html.escape(seg)}</td><td>{html.escape(name)}</td><td>"
                    f"{html.escape(', '.join(choice['top'].get(seg, [])))}</td>"
-                   f"<td>{choice['shrinkage'][seg]:.3g}</td></tr>"
+                   f"<td>{choice['shrinkage'][seg]:.3g}</td><td>{'yes' if seg in choice['blended'] else 'no'}</td></tr>"
                    for seg, name in choice["by_segment"].items())
     series = "".join(f"<tr><td>{html.escape(r['candidate'])}</td><td>{r['series']:,}</td>"
                      f"<td>{r['views_share']:.1%}</td></tr>" for r in choice["series"])
     return ("<table><thead><tr><th>segment</th><th>chosen</th><th>combo = median of</th>"
-            "<th>weight of the segment's record in a series' own choice</th></tr></thead>"
+            "<th>weight of the segment's record in a series' own choice</th>"
+            "<th>averaged with the global LightGBM model</th></tr></thead>"
             f"<tbody>{segs}</tbody></table><p>Per series (a predictable series chooses its own, its record "
             "shrunk towards its segment's by that weight: large where the series' differences are noise):</p>"
             "<table><thead><tr><th>candidate</th><th>series</th><th>share of recent views</th></tr></thead>"
@@ -255,6 +256,7 @@ def auto_choice(history: pd.DataFrame, cutoff: pd.Timestamp, horizon: int, catal
     counts["views_share"] = counts["views"] / max(float(counts["views"].sum()), 1e-12)
     counts = counts.sort_values("views", ascending=False).reset_index()
     return {"by_segment": model.choice_.by_segment, "top": model.choice_.top, "shrinkage": model.choice_.shrinkage,
+            "blended": list(model.choice_.blended),
             "series": [{"candidate": r.candidate, "series": int(r.series), "views_share": float(r.views_share)}
                        for r in counts.itertuples()],
             "wape": _records(model.choice_.wape)}

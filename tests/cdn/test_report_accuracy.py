@@ -47,7 +47,8 @@ def test_report_writes_html_csv_and_json(tmp_path: Path) -> None:
     choice = payload["auto_choice"]
     assert set(choice["by_segment"]) <= {"launch", "head", "torso", "tail"}
     assert set(choice["shrinkage"]) == set(choice["by_segment"]) and min(choice["shrinkage"].values()) >= 0
-    assert "weight of the segment's record" in page
+    assert set(choice["blended"]) <= set(choice["by_segment"])
+    assert "weight of the segment's record" in page and "averaged with the global LightGBM model" in page
     assert sum(row["series"] for row in choice["series"]) > 0
 
 
