@@ -227,24 +227,25 @@ def test_a_shared_origin_is_computed_once_and_others_every_time() -> None:
     assert calls == [8, 7, 7, 8]
 
 
-def test_a_segment_takes_the_blend_only_where_it_beats_its_forecast_at_the_origins() -> None:
-    # series 0 (head) and 1 (tail) view 10 a day; ``chosen`` says 12 on both. ``boosted`` says 8 on the head,
-    # where the mean is exact, and 22 on the tail, where the mean (17) is worse than 12
-    values = np.full((2, 30), 10.0)
-    panel = Panel(pd.DataFrame({C.REGION: ["r", "r"], C.TITLE: ["a", "b"]}), values, pd.Timestamp("2024-01-01"),
-                  pd.Timestamp("2024-01-31"), np.zeros(2, dtype=int))
-    segments = np.array(["head", "tail"], dtype=object)
+def test_a_segment_takes_the_blend_unless_it_is_significantly_worse_at_the_origins() -> None:
+    # three series view 10 a day; ``chosen`` says 12 on all (error 2). ``boosted`` says 8 on the head, where the
+    # mean is about exact; 22 on the tail, where the mean (17, error 7) is worse at every origin; on the torso
+    # 6 and 16 by turns, where the mean's error (1 or 4) is worse on average but not consistently
+    values = np.full((3, 30), 10.0)
+    panel = Panel(pd.DataFrame({C.REGION: ["r"] * 3, C.TITLE: ["a", "b", "c"]}), values, pd.Timestamp("2024-01-01"),
+                  pd.Timestamp("2024-01-31"), np.zeros(3, dtype=int))
+    segments = np.array(["head", "tail", "torso"], dtype=object)
 
     def chosen(v: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
         return np.full((len(v), horizon), 12.0)
 
     def boosted(v: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
-        # a little noise per origin, so that the paired differences have a spread
-        return np.array([[8.0 + 0.01 * v.shape[1]], [22.0]]).repeat(horizon, axis=1)
+        spread = 0.01 * v.shape[1]  # a little spread across the origins
+        return np.array([[8.0 + spread], [22.0 + spread], [6.0 if v.shape[1] % 2 else 16.0]]).repeat(horizon, axis=1)
 
-    assert blended_segments(chosen, boosted, panel, segments, 1, 7) == ["head"]
+    assert blended_segments(chosen, boosted, panel, segments, 1, 7) == ["head", "torso"]
     out = blended_point(chosen, boosted, segments == "head")(values, panel.first_seen, 2)
-    assert np.allclose(out, [[10.15, 10.15], [12.0, 12.0]])  # (12 + 8.3) / 2 on the head only
+    assert np.allclose(out, [[10.15, 10.15], [12.0, 12.0], [12.0, 12.0]])  # (12 + 8.3) / 2 on the head only
 
 
 def test_origin_errors_count_each_series_from_its_first_view() -> None:
