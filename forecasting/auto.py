@@ -13,7 +13,10 @@
    error differences over the origins are significant (t > ``MIN_T``): per segment, and per series for
    predictable series (which choose their own, shrunk towards their segment's). The head's top series are
    also tried with Prophet and switch to it only if it backtests ``PROPHET_MARGIN`` better. On small panels
-   (:class:`SmallPanelRoute`) the whole choice is made again at every calibration origin.
+   (:class:`SmallPanelRoute`) the whole choice is made again at every calibration origin. On larger panels of up
+   to ``BLEND_MAX_SERIES`` series whose earliest origin has ``WARMUP_DAYS`` of history, each segment's forecast
+   is averaged with the global LightGBM model's (:func:`blended_segments`) unless that backtests significantly
+   worse.
 3. **Cold start**: titles of the catalog released from ``as_of - COLD_DAYS`` to the end of the horizon with no
    views get a launch-curve forecast whose level comes from analog titles.
 4. **Calibration**: the chosen forecasts are forecasts of expected views; per segment and step, their own errors
@@ -108,7 +111,8 @@ estimated (:func:`shrinkage_weight`: a segment with fewer than two predictable s
 BLEND_MAX_SERIES = 100_000
 """History panels of more than ``SMALL_PANEL`` and at most this many series also try, per segment, the even blend
 of the chosen forecast with the global LightGBM model (:func:`blended_segments`): one fit (a few CPU seconds,
-bounded by the model's own caps) and one prediction per origin; the national panel does not pay for it."""
+bounded by the model's own caps) and one prediction per origin; the national panel does not pay for it, and on
+a few series (small panels) a global model has little to learn from."""
 BLEND_OBJECTIVE = "tweedie"
 """LightGBM's objective in the blend: a mean, as the candidates forecast expected views (the L1 median of
 ``lightgbm`` is near 0 on sparse series and took ``auto``'s coverage to 0.216 as a candidate)."""
