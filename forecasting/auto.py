@@ -920,7 +920,7 @@ class Auto(PanelForecaster):
             # days of history its features read
             if len(p.values) <= BLEND_MAX_SERIES and earliest >= WARMUP_DAYS:
                 chosen, boosted = _memoised(chosen), _memoised(fit_once_point(
-                    p.keys[C.REGION].to_numpy(), BLEND_OBJECTIVE, self.seed))
+                    p.keys[C.REGION].to_numpy(), BLEND_OBJECTIVE, self.seed, fit_days=earliest))
                 blended = blended_segments(chosen, boosted, p, segments, horizon, n_origins)
                 chosen = blended_point(chosen, boosted, np.isin(segments, blended))
                 choice = replace(choice, blended=tuple(blended))

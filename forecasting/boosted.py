@@ -215,12 +215,15 @@ def boosted_forecast(values: np.ndarray, first_seen: np.ndarray, horizon: int,
     return boosted_predict(boosted_fit(values, first_seen, regions, objective, seed), values, first_seen, horizon)
 
 
-def fit_once_point(regions: np.ndarray | None = None, objective: str = DEFAULT_OBJECTIVE, seed: int = 0) -> PointFn:
-    """The global model as a :data:`~forecasting.intervals.PointFn` that trains once, on the shortest history it
-    is asked about, and forecasts every longer history of the same rows from that fit with their own features;
-    a shorter history than the fit's retrains (no forecast reads a model trained on its future).
+def fit_once_point(regions: np.ndarray | None = None, objective: str = DEFAULT_OBJECTIVE, seed: int = 0,
+                   fit_days: int | None = None) -> PointFn:
+    """The global model as a :data:`~forecasting.intervals.PointFn` that trains once and forecasts every history
+    of the same rows from that fit, with their own features.
 
-    A rolling-origin backtest calls it at increasing origins: one fit, then one prediction per origin.
+    It trains on the first ``fit_days`` days of the first history it is asked about (default: all of it; a
+    rolling-origin backtest that gives its earliest origin forecasts every origin, and the last day, from one
+    fit, so that its errors there measure the forecast made from it); a shorter history than the fit's
+    retrains (no forecast reads a model trained on its future).
     """
     lock = threading.Lock()
     fits: list[BoostedFit | None] = []
@@ -228,7 +231,8 @@ def fit_once_point(regions: np.ndarray | None = None, objective: str = DEFAULT_O
     def point(values: np.ndarray, first_seen: np.ndarray, horizon: int) -> np.ndarray:
         with lock:
             if not fits or fits[0] is None or fits[0].n_days > values.shape[1]:
-                fits[:] = [boosted_fit(values, first_seen, regions, objective, seed)]
+                days = values.shape[1] if fit_days is None else min(fit_days, values.shape[1])
+                fits[:] = [boosted_fit(values[:, :days], np.minimum(first_seen, days), regions, objective, seed)]
             fit = fits[0]
         return boosted_predict(fit, values, first_seen, horizon)[0]
 
