@@ -6,9 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecasting import boosted, forecast
 from forecasting import columns as C
-from forecasting import forecast
-from forecasting.boosted import MIN_DAYS, boosted_fit, boosted_forecast, boosted_predict, lightgbm_point
+from forecasting.boosted import (
+    MIN_DAYS,
+    boosted_fit,
+    boosted_forecast,
+    boosted_predict,
+    fit_once_point,
+    lightgbm_point,
+)
 from forecasting.errors import ForecastError
 from forecasting.models import mean7_point
 
@@ -77,3 +84,22 @@ def test_a_fitted_model_forecasts_a_constant_panel_at_its_level() -> None:
     np.testing.assert_allclose(yhat, 10.0, rtol=1e-6)
     with pytest.raises(ForecastError, match="fitted on 30 series"):
         boosted_predict(fit, values[:3], first_seen[:3], 1)
+
+
+def test_fit_once_trains_on_the_first_fit_days_and_again_only_for_a_shorter_history(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    trained: list[int] = []
+
+    def spy(values: np.ndarray, *args: object, **kwargs: object) -> boosted.BoostedFit | None:
+        trained.append(values.shape[1])
+        return boosted_fit(values, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(boosted, "boosted_fit", spy)
+    values = np.full((30, 60), 10.0)
+    first_seen = np.zeros(30, dtype=int)
+    point = fit_once_point(fit_days=48)
+    for days in (50, 60, 48):  # the first history trains on its first 48 days; the later ones reuse that fit
+        np.testing.assert_allclose(point(values[:, :days], first_seen, 1), 10.0, rtol=1e-6)
+    assert trained == [48]
+    point(values[:, :45], first_seen, 1)  # shorter than the fit's history: retrained on it, never on later days
+    assert trained == [48, 45]
