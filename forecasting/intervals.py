@@ -319,18 +319,21 @@ def paired_variance(diff_sum: np.ndarray, diff_sq: np.ndarray, n: int) -> np.nda
 
 
 def paired_t(diff_sum: np.ndarray, diff_sq: np.ndarray, n: int) -> np.ndarray:
-    """t statistic of the mean of ``n`` paired differences from their sum and sum of squares (inf when they
-    are all equal and positive, 0 with fewer than two).
+    """t statistic of the mean of ``n`` paired differences from their sum and sum of squares (inf or -inf when
+    they are all equal and positive or negative, 0 with fewer than two).
 
     >>> round(float(paired_t(np.array([6.0]), np.array([14.0]), 3)[0]), 4)  # differences 1, 2, 3
     3.4641
+    >>> paired_t(np.array([6.0, -6.0, 0.0]), np.array([12.0, 12.0, 0.0]), 3)  # 2, 2, 2; -2, -2, -2; 0, 0, 0
+    array([ inf, -inf,   0.])
     """
     if n < 2:
         return np.zeros_like(diff_sum)
     mean = diff_sum / n
     var = paired_variance(diff_sum, diff_sq, n)
     se = np.sqrt(var / n)
-    return np.divide(mean, se, out=np.where(mean > 0, np.inf, 0.0), where=se > 1e-9 * np.maximum(np.abs(mean), 1))
+    equal = np.where(mean > 0, np.inf, np.where(mean < 0, -np.inf, 0.0))  # no spread: the sign decides
+    return np.divide(mean, se, out=equal, where=se > 1e-9 * np.maximum(np.abs(mean), 1))
 
 
 def correction_helps(pred: np.ndarray, y: np.ndarray, step: np.ndarray, origin: np.ndarray, horizon: int) -> bool:
