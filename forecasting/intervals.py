@@ -285,11 +285,12 @@ def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, cove
     cells: list[tuple[np.ndarray, np.ndarray, int]] = []
     scaled: list[np.ndarray] = []
     for b in range(len(edges) + 1):
-        in_bucket = bucket == b
-        if not in_bucket.any():  # ties on an edge leave a bucket empty: it gets the overall statistics
-            in_bucket = np.ones_like(in_bucket)
+        own_bucket = bucket == b
+        # ties on an edge leave a bucket empty (the lowest, when an eighth of the forecasts are 0): it gets the
+        # overall statistics, and no weight in the table's coverage
+        in_bucket = own_bucket if own_bucket.any() else np.ones_like(own_bucket)
         for s in range(horizon):
-            own = in_bucket & (step == s)
+            own = own_bucket & (step == s)
             take = own if own.sum() >= MIN_PER_BUCKET else in_bucket  # later steps have fewer origins: pool
             sample = err[take]
             cells.append((np.sort(sample), np.sort(sample[y[take] == 0]), int(own.sum())))

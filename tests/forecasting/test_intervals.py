@@ -46,6 +46,18 @@ def test_intervals_clipped_at_zero_hold_the_nominal_share_of_mostly_zero_actuals
     assert ((lower[:, 0] <= y) & (y <= upper[:, 0])).mean() == pytest.approx(0.8, abs=0.005)
 
 
+def test_an_empty_bucket_does_not_weigh_in_the_table_s_coverage() -> None:
+    # 30% of the forecasts are exactly 0: the lowest bucket edge is 0, so the bucket below it (forecasts < 0) is
+    # empty and takes the overall statistics. Weighted as if it held every error, it moved the level so that
+    # the real buckets held 0.767 of their actuals
+    rng = np.random.default_rng(0)
+    n = 4000
+    pred = np.where(rng.random(n) < 0.3, 0.0, rng.uniform(1.0, 10.0, n))
+    y = rng.poisson(np.where(pred == 0, 0.5, pred)).astype(float)
+    lower, upper = Calibration({POOLED: _table(pred, y, np.zeros(n, dtype=int), 1, 0.8)}).bounds(pred[:, None])
+    assert ((lower[:, 0] <= y) & (y <= upper[:, 0])).mean() == pytest.approx(0.8, abs=0.005)
+
+
 def test_intervals_from_few_errors_cover_the_nominal_share_of_new_ones() -> None:
     # 2 series x 20 origins = 40 exchangeable errors, one bucket: the 10th and 90th percentiles by linear
     # interpolation hold a new error with probability 0.8 * 39 / 41 = 0.76; the finite-sample ranks, 0.8
