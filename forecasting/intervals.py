@@ -45,6 +45,8 @@ every series of a panel (always all rows, in order, so a model may keep per-seri
 COVERAGE = 0.8
 N_BUCKETS = 8
 MIN_PER_BUCKET = 40
+MAX_BUCKETS, BIG_BUCKET = 32, 1_000
+"""Level buckets where a table has many errors (:func:`n_buckets`)."""
 MIN_ORIGINS, MAX_ORIGINS = 7, 56
 SAMPLE_BUDGET = 200_000
 """Calibration origins: enough for ``SAMPLE_BUDGET`` errors (``MIN_ORIGINS .. MAX_ORIGINS``), so a few
@@ -268,32 +270,54 @@ def _central_level(cells: list[tuple[np.ndarray, np.ndarray, int]], coverage: fl
     return min((lo, hi), key=lambda level: abs(inside(level) - coverage))
 
 
+def n_buckets(n_errors: int, horizon: int) -> int:
+    """Level buckets of a table of ``n_errors`` errors over ``horizon`` steps: up to ``N_BUCKETS`` of
+    ``MIN_PER_BUCKET`` errors per step or more, and up to ``MAX_BUCKETS`` of ``BIG_BUCKET`` or more where there
+    are enough errors.
+
+    The median of counts is a step function of their mean (a Poisson count's is 0 below a mean of ln 2, then 1
+    up to 1.678, ...), which 8 buckets follow coarsely.
+
+    >>> n_buckets(100, 1), n_buckets(4_000, 1), n_buckets(20_000, 1), n_buckets(20_000, 7), n_buckets(10**7, 1)
+    (2, 8, 20, 8, 32)
+    """
+    per_step = n_errors // horizon
+    return int(max(np.clip(per_step // MIN_PER_BUCKET, 1, N_BUCKETS), min(per_step // BIG_BUCKET, MAX_BUCKETS)))
+
+
 def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, coverage: float,
            scale: np.ndarray | None = None, shift: bool = True) -> Table:
-    """Statistics per level bucket and step of the errors of the forecasts ``pred`` of the actuals ``y``.
+    """Statistics per level bucket (:func:`n_buckets`) and step of the errors of the forecasts ``pred`` of the
+    actuals ``y``.
 
     ``scale``: each error's recent-scale factor; the interval is then read from the errors divided by it (the
     point, mean and median as without it). ``shift``: keep the median correction (else none, as far as the
     interval without ``scale`` allows).
     """
-    err = (y - pred) / (pred + 1.0)
-    n_buckets = int(np.clip(len(pred) // (MIN_PER_BUCKET * horizon), 1, N_BUCKETS))
-    edges = np.unique(np.quantile(pred, np.linspace(0, 1, n_buckets + 1)[1:-1]))
-    bucket = np.searchsorted(edges, pred, side="right")
+    edges = np.unique(np.quantile(pred, np.linspace(0, 1, n_buckets(len(pred), horizon) + 1)[1:-1]))
     shape = (len(edges) + 1, horizon)
+    # one sort by (bucket, step): each cell, and each bucket's steps together, is then a slice
+    key = np.searchsorted(edges, pred, side="right") * horizon + step
+    order = np.argsort(key, kind="stable")
+    bounds = np.searchsorted(key[order], np.arange(shape[0] * horizon + 1))
+    pred, y = pred[order], y[order]
+    err = (y - pred) / (pred + 1.0)
+    scale = None if scale is None else scale[order]
     lower, upper, mean, median, positive = (np.empty(shape) for _ in range(5))
     cells: list[tuple[np.ndarray, np.ndarray, int]] = []
     scaled: list[np.ndarray] = []
-    for b in range(len(edges) + 1):
-        own_bucket = bucket == b
+    for b in range(shape[0]):
+        in_bucket = slice(bounds[b * horizon], bounds[(b + 1) * horizon])
         # ties on an edge leave a bucket empty (the lowest, when an eighth of the forecasts are 0): it gets the
         # overall statistics, and no weight in the table's coverage
-        in_bucket = own_bucket if own_bucket.any() else np.ones_like(own_bucket)
+        if in_bucket.start == in_bucket.stop:
+            in_bucket = slice(None)
         for s in range(horizon):
-            own = own_bucket & (step == s)
-            take = own if own.sum() >= MIN_PER_BUCKET else in_bucket  # later steps have fewer origins: pool
+            own = slice(bounds[b * horizon + s], bounds[b * horizon + s + 1])
+            n_own = own.stop - own.start
+            take = own if n_own >= MIN_PER_BUCKET else in_bucket  # later steps have fewer origins: pool
             sample = err[take]
-            cells.append((np.sort(sample), np.sort(sample[y[take] == 0]), int(own.sum())))
+            cells.append((np.sort(sample), np.sort(sample[y[take] == 0]), n_own))
             if scale is not None:
                 scaled.append(np.sort(sample / scale[take]))
             mean[b, s] = (y[take] - pred[take]).sum() / (pred[take] + 1.0).sum()

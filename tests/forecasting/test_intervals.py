@@ -12,6 +12,7 @@ from forecasting.intervals import (
     _table,
     calibrate,
     correction_helps,
+    n_buckets,
     weighted_median,
 )
 
@@ -56,6 +57,22 @@ def test_an_empty_bucket_does_not_weigh_in_the_table_s_coverage() -> None:
     y = rng.poisson(np.where(pred == 0, 0.5, pred)).astype(float)
     lower, upper = Calibration({POOLED: _table(pred, y, np.zeros(n, dtype=int), 1, 0.8)}).bounds(pred[:, None])
     assert ((lower[:, 0] <= y) & (y <= upper[:, 0])).mean() == pytest.approx(0.8, abs=0.005)
+
+
+def test_the_median_correction_of_many_errors_follows_the_median_of_poisson_counts() -> None:
+    # a Poisson count's median is 0 below a mean of ln 2 = 0.693, 1 up to 1.678, 2 up to 2.674, then 3: a step
+    # function of the level. With 100,000 errors the table has 32 level buckets and the corrected point is that
+    # median within 0.1; with 8 buckets the point at a mean of 0.8 was 0.76 and at 2.5, 2.14
+    rng = np.random.default_rng(0)
+    n = 100_000
+    pred = rng.uniform(0.05, 3.0, n)
+    y = rng.poisson(pred).astype(float)
+    table = _table(pred, y, np.zeros(n, dtype=int), 1, 0.8)
+    assert len(table.edges) + 1 == n_buckets(n, 1) == 32
+    means = np.array([0.2, 0.5, 0.6, 0.8, 1.0, 1.3, 1.5, 1.9, 2.2, 2.5, 2.8])
+    medians = np.array([0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3])
+    corrected = Calibration({POOLED: table}).median(means[:, None])[:, 0]
+    assert np.abs(corrected - medians).max() < 0.1
 
 
 def test_intervals_from_few_errors_cover_the_nominal_share_of_new_ones() -> None:
