@@ -314,7 +314,7 @@ def _table(pred: np.ndarray, y: np.ndarray, step: np.ndarray, horizon: int, cove
             in_bucket = slice(None)
         for s in range(horizon):
             own = slice(bounds[b * horizon + s], bounds[b * horizon + s + 1])
-            n_own = own.stop - own.start
+            n_own = int(own.stop - own.start)
             take = own if n_own >= MIN_PER_BUCKET else in_bucket  # later steps have fewer origins: pool
             sample = err[take]
             cells.append((np.sort(sample), np.sort(sample[y[take] == 0]), n_own))
