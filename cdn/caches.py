@@ -369,6 +369,8 @@ def run_cache(policy: str, capacity_gb: float | np.ndarray, stream: Requests, si
     daily_mb = np.round(np.broadcast_to(given, (n_days,)) * _MB_PER_GB).astype(np.int64)
     capacity = int(daily_mb.max(initial=0))
     if capacity <= 0 or not stream.title.size:
+        if occupied_gb is not None and stream.title.size:  # hard pins fill the disk every day: no cache
+            occupied_gb.extend((day, 0.0) for day in range(max(n_pin_days, n_days)))
         return outcome
     if filled_gb is not None:
         filled_gb[:] = 0.0

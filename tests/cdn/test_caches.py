@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cdn import columns as C
@@ -342,6 +342,8 @@ pins_st = st.lists(st.sets(st.sampled_from(["t1", "t2", "t3", "007"])), min_size
        policy=st.sampled_from(["lru", "s3fifo", "sieve"]), admission=st.sampled_from(["all", "second"]),
        kinds=st.lists(st.sampled_from(["hard", "soft"]), min_size=5, max_size=5),
        gate=st.sampled_from([0, 2, 3]))
+@example(demand=pd.DataFrame([(START, "r1", "t1", 1.0)], columns=["date", "region", "title_id", "views"]),
+         pins=[{"t1", "t2"}] * 5, share=1.0, policy="lru", admission="all", kinds=["hard"] * 5, gate=0)  # no room left
 def test_pinned_plus_cached_never_exceeds_the_disk(tiny, demand, pins, share, policy, admission, kinds, gate):
     sizes = tiny.catalog.set_index("title_id")["size_gb"]
     disk = 60.0  # E1
