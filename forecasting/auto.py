@@ -42,12 +42,14 @@ from forecasting.boosted import WARMUP_DAYS, fit_once_point
 from forecasting.errors import ForecastError
 from forecasting.intervals import (
     MAX_ORIGINS,
+    MIN_ORIGINS,
     MIN_T,
     SCALE_DAYS,
     Calibration,
     PointFn,
     calibrate,
     calibration_days,
+    calibration_origins,
     paired_t,
     paired_variance,
 )
@@ -124,6 +126,22 @@ PROPHET_MARGIN = 0.1
 error is this much lower: on data/wikipedia smaller wins did not hold on the next days."""
 PROPHET_MIN_DAYS = 56
 """Prophet is tried only on series with at least eight weeks of history (shorter, it over-fits)."""
+
+
+def blend_calibration_origins(n_series: int, n_days: int, horizon: int) -> int:
+    """Calibration origins of a panel that may be blended with the global model (:func:`blended_segments`): the
+    usual ones (:func:`~forecasting.intervals.calibration_origins`), or fewer, down to ``MIN_ORIGINS``, where
+    they would start before the ``WARMUP_DAYS`` the model's features read and the selection origins do not. Two
+    or three months of history then give up their oldest calibration origins rather than the blend (which
+    lowers the regret of launch-heavy panels most, BENCHMARKS.md "Issue 10, eleventh round").
+
+    >>> [blend_calibration_origins(500, n_days, 1) for n_days in (200, 80, 56, 40)]
+    [56, 45, 56, 56]
+    """
+    usual = calibration_origins(n_series)
+    after_warmup = n_days - WARMUP_DAYS - horizon + 1
+    selected_after = origins(n_days, horizon, selection_origins(n_series))[0] >= WARMUP_DAYS
+    return after_warmup if selected_after and MIN_ORIGINS <= after_warmup < usual else usual
 
 
 def selection_origins(n_series: int) -> int:
@@ -902,8 +920,10 @@ class Auto(PanelForecaster):
         prophet_steps = len(origins(p.n_days, horizon, self.prophet_origins)) if tried else 0
         small = len(p.values) <= SMALL_PANEL
         scale_days = SCALE_DAYS if small else 0  # intervals that follow each series' recent error scale
-        self.work.expect(len(points) + 2 + prophet_steps
-                         + len(calibration_days(len(p.values), p.n_days, horizon, scale_days=scale_days)))
+        n_calibration = (blend_calibration_origins(len(p.values), p.n_days, horizon)
+                         if not small and len(p.values) <= BLEND_MAX_SERIES else None)
+        self.work.expect(len(points) + 2 + prophet_steps + len(calibration_days(
+            len(p.values), p.n_days, horizon, n_calibration, scale_days=scale_days)))
         if small:  # the choice made at every origin, so that its calibration measures it too
             route = SmallPanelRoute(points, p)
             expected, choice = route.route_at(p.n_days, horizon)
@@ -913,7 +933,7 @@ class Auto(PanelForecaster):
         else:
             choice = choose(points, p, segments, horizon, work=self.work)
             chosen = per_series_point(points, choice.series, segments, choice.top)
-            calibrated_at = calibration_days(len(p.values), p.n_days, horizon)
+            calibrated_at = calibration_days(len(p.values), p.n_days, horizon, n_calibration)
             n_origins = selection_origins(len(p.values))
             earliest = min(origins(p.n_days, horizon, n_origins)[0], calibrated_at[0])
             # the blend with the global model unless it backtests worse, on panels whose earliest origin has the
@@ -939,7 +959,7 @@ class Auto(PanelForecaster):
             choice = replace(choice, head_prophet=True)
         out = active_rows(p.values, p.n_days)  # the series with recent demand get rows
         self.choice_ = replace(choice, series=choice.series[out])
-        calibration = calibrate(point, p.values, p.first_seen, horizon, groups=segment_series,
+        calibration = calibrate(point, p.values, p.first_seen, horizon, n_calibration, groups=segment_series,
                                 on_origin=self.work.done, workers=1 if small else local_workers(),
                                 scale_days=scale_days)
         scale = None if calibration.recent is None else calibration.recent[out]

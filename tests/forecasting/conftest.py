@@ -52,3 +52,9 @@ def weekly_series(levels: dict[str, float], days: int, region: str = "r", seed: 
 def weekly():
     """:func:`weekly_series`, as a fixture."""
     return weekly_series
+
+
+@pytest.fixture
+def synthetic():
+    """:func:`synthetic_history`, as a fixture."""
+    return synthetic_history

@@ -333,3 +333,22 @@ def test_own_index_candidates_are_tried_only_on_panels_up_to_own_max_series(week
     assert tried() == {"osewma0", "osewma1", "osewma2"}
     monkeypatch.setattr(auto, "OWN_MAX_SERIES", 1)  # two series: above the cap
     assert tried() == set()
+
+
+def test_two_months_of_history_give_up_old_calibration_origins_for_the_blend(synthetic, monkeypatch) -> None:
+    # 120 series (not a small panel) x 70 days: the usual 56 calibration origins would start on day 14, before
+    # the 35 days the global model's features read, and no blend could be tried; the calibration now starts on
+    # day 35 and the model is fitted there
+    from forecasting import auto
+
+    fitted_at: list[int] = []
+    real = auto.fit_once_point
+
+    def recording(*args, fit_days: int, **kwargs):
+        fitted_at.append(fit_days)
+        return real(*args, fit_days=fit_days, **kwargs)
+
+    monkeypatch.setattr(auto, "fit_once_point", recording)
+    history = synthetic(n_days=70)
+    Auto(use_prophet=False).fit(history, history[C.DATE].max() + pd.Timedelta(days=1)).predict(1)
+    assert fitted_at == [auto.WARMUP_DAYS] == [35]
