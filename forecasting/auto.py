@@ -14,9 +14,10 @@
    predictable series (which choose their own, shrunk towards their segment's). The head's top series are
    also tried with Prophet and switch to it only if it backtests ``PROPHET_MARGIN`` better. On small panels
    (:class:`SmallPanelRoute`) the whole choice is made again at every calibration origin. On larger panels of up
-   to ``BLEND_MAX_SERIES`` series whose earliest origin has ``WARMUP_DAYS`` of history, each segment's forecast
-   is averaged with the global LightGBM model's (:func:`blended_segments`) unless that backtests significantly
-   worse.
+   to ``BLEND_MAX_SERIES`` series whose earliest origin has ``WARMUP_DAYS`` of history (the calibration window
+   shortened to start there where the selection origins do, :func:`blend_calibration_origins`), each segment's
+   forecast is averaged with the global LightGBM model's (:func:`blended_segments`) unless that backtests
+   significantly worse.
 3. **Cold start**: titles of the catalog released from ``as_of - COLD_DAYS`` to the end of the horizon with no
    views get a launch-curve forecast whose level comes from analog titles.
 4. **Calibration**: the chosen forecasts are forecasts of expected views; per segment and step, their own errors
