@@ -921,8 +921,8 @@ class Auto(PanelForecaster):
         prophet_steps = len(origins(p.n_days, horizon, self.prophet_origins)) if tried else 0
         small = len(p.values) <= SMALL_PANEL
         scale_days = SCALE_DAYS if small else 0  # intervals that follow each series' recent error scale
-        n_calibration = (blend_calibration_origins(len(p.values), p.n_days, horizon)
-                         if not small and len(p.values) <= BLEND_MAX_SERIES else None)
+        may_blend = not small and len(p.values) <= BLEND_MAX_SERIES
+        n_calibration = blend_calibration_origins(len(p.values), p.n_days, horizon) if may_blend else None
         self.work.expect(len(points) + 2 + prophet_steps + len(calibration_days(
             len(p.values), p.n_days, horizon, n_calibration, scale_days=scale_days)))
         if small:  # the choice made at every origin, so that its calibration measures it too
@@ -939,7 +939,7 @@ class Auto(PanelForecaster):
             earliest = min(origins(p.n_days, horizon, n_origins)[0], calibrated_at[0])
             # the blend with the global model unless it backtests worse, on panels whose earliest origin has the
             # days of history its features read
-            if len(p.values) <= BLEND_MAX_SERIES and earliest >= WARMUP_DAYS:
+            if may_blend and earliest >= WARMUP_DAYS:
                 chosen, boosted = _memoised(chosen), _memoised(fit_once_point(
                     p.keys[C.REGION].to_numpy(), BLEND_OBJECTIVE, self.seed, fit_days=earliest))
                 blended = blended_segments(chosen, boosted, p, segments, horizon, n_origins)
