@@ -318,6 +318,29 @@ def test_a_series_with_its_own_weekly_cycle_takes_an_own_profile_candidate(weekl
     assert chosen["cyclic"].startswith("osewma") or chosen["cyclic"] == "combo", chosen
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_walking_level_under_noise_takes_the_half_day_own_index_smoothing(seed) -> None:
+    # a local level model: the log level walks by sd 0.03 a day, each day's views have a noise of sd 0.02,
+    # and each series has its own weekly cycle (so the region's index does not fit them). Its best exponential
+    # smoothing (the steady-state Kalman gain) is a = (-q + sqrt(q^2 + 4q)) / 2 = 0.75 with q = (0.03 / 0.02)^2,
+    # that is a half-life of 0.5 day: the weight 0.75 of the last day is 1 - 0.5 ** (1 / 0.5)
+    n_series, days = 12, 140
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2024-01-01", periods=days)
+    cycle = np.log([0.8, 0.8, 0.9, 1.0, 1.1, 1.6, 1.5])
+    weekly = cycle[(dates.day_of_week.to_numpy()[None, :] + np.arange(n_series)[:, None]) % 7]
+    level = np.log(50_000.0) + np.cumsum(rng.normal(0.0, 0.03, (n_series, days)), axis=1)
+    views = np.round(np.exp(level + weekly + rng.normal(0.0, 0.02, (n_series, days))))
+    history = pd.DataFrame({C.DATE: np.tile(dates, n_series), C.REGION: "r",
+                            C.TITLE: np.repeat([f"t{i}" for i in range(n_series)], days), C.VIEWS: views.reshape(-1)})
+    model = Auto(use_prophet=False).fit(history, dates[-1] + pd.Timedelta(days=1))
+    model.predict(1)
+    assert model.choice_ is not None
+    wape = model.choice_.wape.set_index("candidate")["wape"]
+    assert wape.idxmin() == "osewma0.5", wape.nsmallest(4)
+    assert set(model.choice_.series) == {"osewma0.5"}
+
+
 def test_own_index_candidates_are_tried_only_on_panels_up_to_own_max_series(weekly, monkeypatch) -> None:
     from forecasting import auto
 
@@ -330,7 +353,7 @@ def test_own_index_candidates_are_tried_only_on_panels_up_to_own_max_series(week
         assert model.choice_ is not None
         return {c for c in model.choice_.wape["candidate"] if c.startswith(auto.OWN_PREFIX)}
 
-    assert tried() == {"osewma0", "osewma1", "osewma2"}
+    assert tried() == {"osewma0", "osewma0.5", "osewma1", "osewma2"}
     monkeypatch.setattr(auto, "OWN_MAX_SERIES", 1)  # two series: above the cap
     assert tried() == set()
 
