@@ -341,6 +341,24 @@ def test_a_walking_level_under_noise_takes_the_half_day_own_index_smoothing(seed
     assert set(model.choice_.series) == {"osewma0.5"}
 
 
+def test_a_year_of_history_chooses_on_its_last_quarter_not_its_last_month() -> None:
+    # a strong weekly cycle for 11 months, then a month without it (a holiday season): on its last 91 origins the
+    # seasonal naive wins by far (WAPE 0.07 against 0.12 for the next); on the last 28 alone a flat EWMA would
+    n_series, days = 4, 400
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2024-01-01", periods=days)
+    cycle = np.array([1.3, 1.3, 1.2, 1.1, 1.0, 0.5, 0.6])
+    weekly = cycle[(dates.day_of_week.to_numpy()[None, :] + np.arange(n_series)[:, None]) % 7]
+    weekly[:, -28:] = 1.0
+    views = np.round(1000.0 * weekly * np.exp(rng.normal(0.0, 0.05, (n_series, days))))
+    history = pd.DataFrame({C.DATE: np.tile(dates, n_series), C.REGION: "r",
+                            C.TITLE: np.repeat([f"t{i}" for i in range(n_series)], days), C.VIEWS: views.reshape(-1)})
+    model = Auto(use_prophet=False).fit(history, dates[-1] + pd.Timedelta(days=1))
+    model.predict(1)
+    assert model.choice_ is not None
+    assert set(model.choice_.series) == {"snaive7"}, model.choice_.wape.nsmallest(3, "wape")
+
+
 def test_own_index_candidates_are_tried_only_on_panels_up_to_own_max_series(weekly, monkeypatch) -> None:
     from forecasting import auto
 
