@@ -84,7 +84,9 @@ data/movietweetings, data/wikipedia and the longlived profile 28 origins chose b
 0.970, 0.392 against 0.407, 0.130 against 0.137). A long history allows up to its last quarter, at most 13 weeks:
 on a few long series 28 origins let one month decide (data/wikipedia over 16 periods of 8 days: 0.807x the best
 naive baseline with 28, 0.733x with 91), while on a few months of history the older origins, with little history
-before them, chose worse (BENCHMARKS.md, "Issue 10, thirteenth round")."""
+before them, chose worse. A forecast of ``h`` days has ``h`` errors per series at each origin, so the cap is
+``MAX_SELECTION_ORIGINS // h`` origins (28 from four days on): at horizon 7, 91 origins took the 5-region
+Wikipedia set from 0.864x to 0.940x (BENCHMARKS.md, "Issue 10, thirteenth round")."""
 OWN_PROFILE_WEEKS = 8
 PROFILE_VIEWS = 10.0
 PROFILE_FLOOR = 0.1
@@ -146,21 +148,25 @@ def blend_calibration_origins(n_series: int, n_days: int, horizon: int) -> int:
     """
     usual = calibration_origins(n_series)
     after_warmup = n_days - WARMUP_DAYS - horizon + 1
-    selected_after = origins(n_days, horizon, selection_origins(n_series, n_days))[0] >= WARMUP_DAYS
+    selected_after = origins(n_days, horizon, selection_origins(n_series, n_days, horizon))[0] >= WARMUP_DAYS
     return after_warmup if selected_after and MIN_ORIGINS <= after_warmup < usual else usual
 
 
-def selection_origins(n_series: int, n_days: int) -> int:
-    """Past origins of the candidate backtests of a panel of ``n_series`` series and ``n_days`` days: enough for
-    ``SELECTION_BUDGET`` errors per candidate, at least ``MIN_SELECTION_ORIGINS``, at most the last quarter of
-    the history but no fewer than ``SHORT_SELECTION_ORIGINS`` nor more than ``MAX_SELECTION_ORIGINS``.
+def selection_origins(n_series: int, n_days: int, horizon: int) -> int:
+    """Past origins of the candidate backtests of a panel of ``n_series`` series and ``n_days`` days forecast
+    ``horizon`` days ahead: enough for ``SELECTION_BUDGET`` errors per candidate, at least
+    ``MIN_SELECTION_ORIGINS``, at most the last quarter of the history and ``MAX_SELECTION_ORIGINS // horizon``
+    but no fewer than ``SHORT_SELECTION_ORIGINS``.
 
-    >>> [selection_origins(2, n_days) for n_days in (60, 200, 2900)]
+    >>> [selection_origins(2, n_days, 1) for n_days in (60, 200, 2900)]
     [28, 50, 91]
-    >>> selection_origins(10_000, 2900), selection_origins(3_000_000, 60)
+    >>> [selection_origins(2, 2900, horizon) for horizon in (2, 7)]
+    [45, 28]
+    >>> selection_origins(10_000, 2900, 1), selection_origins(3_000_000, 60, 1)
     (10, 7)
     """
-    most = int(np.clip(n_days // 4, SHORT_SELECTION_ORIGINS, MAX_SELECTION_ORIGINS))
+    most = int(np.clip(min(n_days // 4, MAX_SELECTION_ORIGINS // horizon), SHORT_SELECTION_ORIGINS,
+                       MAX_SELECTION_ORIGINS))
     return int(np.clip(-(-SELECTION_BUDGET // max(n_series, 1)), MIN_SELECTION_ORIGINS, most))
 
 
@@ -649,7 +655,7 @@ def choose(points: dict[str, PointFn], panel: Panel, segments: np.ndarray, horiz
     (``last_value`` first). Each candidate's backtest (the combination's too: ``len(points) + 1``) counts one
     unit of ``work``.
     """
-    n_origins = selection_origins(len(segments), panel.n_days) if n_origins is None else n_origins
+    n_origins = selection_origins(len(segments), panel.n_days, horizon) if n_origins is None else n_origins
     present = [seg for seg in SEGMENTS if (segments == seg).any()]
     codes = pd.Index(present).get_indexer(segments)
     naive_names = [n for n in NAIVE if n in points]
@@ -945,7 +951,7 @@ class Auto(PanelForecaster):
             choice = choose(points, p, segments, horizon, work=self.work)
             chosen = per_series_point(points, choice.series, segments, choice.top)
             calibrated_at = calibration_days(len(p.values), p.n_days, horizon, n_calibration)
-            n_origins = selection_origins(len(p.values), p.n_days)
+            n_origins = selection_origins(len(p.values), p.n_days, horizon)
             earliest = min(origins(p.n_days, horizon, n_origins)[0], calibrated_at[0])
             # the blend with the global model unless it backtests worse, on panels whose earliest origin has the
             # days of history its features read
