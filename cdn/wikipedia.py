@@ -27,6 +27,7 @@ import pandas as pd
 
 from cdn import columns as C
 from cdn.atomic import atomic_directory
+from cdn.defaults import FILL_WINDOW_HOURS, PEAK_HOUR_SHARE
 from cdn.errors import InputError
 from cdn.scenario import write_tables
 
@@ -95,7 +96,8 @@ def convert_wikipedia(raw_dir: str | Path, out: str | Path, overwrite: bool = Fa
     params = {"converter": "python -m cdn.wikipedia", "sources": list(SOURCES), "interpolated_days": filled,
               "first_day": rows[C.DATE].min(), "last_day": rows[C.DATE].max()}
     with atomic_directory(out, overwrite=overwrite) as tmp:
-        write_tables(tmp, pd.DataFrame(catalog), sites, links, {"fill_window_hours": 12.0, "peak_hour_share": 0.08},
+        settings = {"fill_window_hours": FILL_WINDOW_HOURS, "peak_hour_share": PEAK_HOUR_SHARE}
+        write_tables(tmp, pd.DataFrame(catalog), sites, links, settings,
                      ("converted.json", params))
         rows.to_csv(tmp / "demand.csv", index=False, lineterminator="\n", float_format="%.0f")
     return Path(out)

@@ -318,6 +318,18 @@ def test_a_series_with_its_own_weekly_cycle_takes_an_own_profile_candidate(weekl
     assert chosen["cyclic"].startswith("osewma") or chosen["cyclic"] == "combo", chosen
 
 
+def _phased_cycles(cycle: np.ndarray, dates: pd.DatetimeIndex, n_series: int) -> np.ndarray:
+    """(n_series, days) weekly factors: ``cycle`` by weekday, series ``i`` shifted by ``i`` days."""
+    return cycle[(dates.day_of_week.to_numpy()[None, :] + np.arange(n_series)[:, None]) % 7]
+
+
+def _panel_frame(views: np.ndarray, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """History frame of ``views`` (n_series, days): titles ``t0``, ``t1``, ... in region ``r``."""
+    n_series, days = views.shape
+    return pd.DataFrame({C.DATE: np.tile(dates, n_series), C.REGION: "r",
+                         C.TITLE: np.repeat([f"t{i}" for i in range(n_series)], days), C.VIEWS: views.reshape(-1)})
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_a_walking_level_under_noise_takes_the_half_day_own_index_smoothing(seed) -> None:
     # a local level model: the log level walks by sd 0.03 a day, each day's views have a noise of sd 0.02,
@@ -327,12 +339,9 @@ def test_a_walking_level_under_noise_takes_the_half_day_own_index_smoothing(seed
     n_series, days = 12, 140
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2024-01-01", periods=days)
-    cycle = np.log([0.8, 0.8, 0.9, 1.0, 1.1, 1.6, 1.5])
-    weekly = cycle[(dates.day_of_week.to_numpy()[None, :] + np.arange(n_series)[:, None]) % 7]
+    weekly = _phased_cycles(np.log([0.8, 0.8, 0.9, 1.0, 1.1, 1.6, 1.5]), dates, n_series)
     level = np.log(50_000.0) + np.cumsum(rng.normal(0.0, 0.03, (n_series, days)), axis=1)
-    views = np.round(np.exp(level + weekly + rng.normal(0.0, 0.02, (n_series, days))))
-    history = pd.DataFrame({C.DATE: np.tile(dates, n_series), C.REGION: "r",
-                            C.TITLE: np.repeat([f"t{i}" for i in range(n_series)], days), C.VIEWS: views.reshape(-1)})
+    history = _panel_frame(np.round(np.exp(level + weekly + rng.normal(0.0, 0.02, (n_series, days)))), dates)
     model = Auto(use_prophet=False).fit(history, dates[-1] + pd.Timedelta(days=1))
     model.predict(1)
     assert model.choice_ is not None
@@ -347,12 +356,9 @@ def test_a_year_of_history_chooses_on_its_last_quarter_not_its_last_month() -> N
     n_series, days = 4, 400
     rng = np.random.default_rng(0)
     dates = pd.date_range("2024-01-01", periods=days)
-    cycle = np.array([1.3, 1.3, 1.2, 1.1, 1.0, 0.5, 0.6])
-    weekly = cycle[(dates.day_of_week.to_numpy()[None, :] + np.arange(n_series)[:, None]) % 7]
+    weekly = _phased_cycles(np.array([1.3, 1.3, 1.2, 1.1, 1.0, 0.5, 0.6]), dates, n_series)
     weekly[:, -28:] = 1.0
-    views = np.round(1000.0 * weekly * np.exp(rng.normal(0.0, 0.05, (n_series, days))))
-    history = pd.DataFrame({C.DATE: np.tile(dates, n_series), C.REGION: "r",
-                            C.TITLE: np.repeat([f"t{i}" for i in range(n_series)], days), C.VIEWS: views.reshape(-1)})
+    history = _panel_frame(np.round(1000.0 * weekly * np.exp(rng.normal(0.0, 0.05, (n_series, days)))), dates)
     model = Auto(use_prophet=False).fit(history, dates[-1] + pd.Timedelta(days=1))
     model.predict(1)
     assert model.choice_ is not None
