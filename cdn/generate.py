@@ -146,6 +146,31 @@ class GeneratedScenario:
         ]
         return pd.concat(frames, ignore_index=True)
 
+    def expected_views(self, date: str | pd.Timestamp) -> tuple[np.ndarray, float]:
+        """The mean every (region, title)'s views of ``date`` are drawn around, and the draw's shape.
+
+        A day's views are negative binomial around ``mean`` with shape ``shape`` (a Poisson count of a Gamma
+        of that shape), times the region's lognormal noise of the day: the best forecast any model could
+        make, against which a forecast's error can be read (``bench/forecast_ceiling.py``).
+
+        Returns
+        -------
+        mean : ndarray
+            Shape (regions, titles), in the order of ``regions`` and the catalog.
+        shape : float
+
+        Raises
+        ------
+        ValueError
+            On a date outside the scenario, or on the ``trending`` profile, whose counts are censored to each
+            region's top titles of the day (no closed form).
+        """
+        day = self.dates.get_indexer([pd.Timestamp(date)])[0]
+        if day < 0:
+            raise ValueError(f"{date} is not a day of the scenario "
+                             f"({self.dates[0]:%Y-%m-%d} .. {self.dates[-1]:%Y-%m-%d})")
+        return self._model.expected_views(day, self.dates[day].day_of_week), self._model.shape
+
 
 @dataclass
 class _DemandModel:
@@ -184,6 +209,14 @@ class _DemandModel:
         Rows sum to 1, or to 0 when no title is released yet; unreleased titles get 0.
         """
         return _zipf_shares(self.appeal, self.lifecycle(day), *self._zipf)
+
+    def expected_views(self, day: int, weekday: int) -> np.ndarray:
+        """Mean views of every (region, title) on day index ``day``, a ``weekday`` (0 Monday), over the draws of
+        :meth:`days` (before censoring to the top titles)."""
+        if self.top is not None:
+            raise ValueError("the trending profile's counts are censored to each region's top titles: no closed form")
+        level = self.volume * self.weekly[:, weekday] * np.exp(self.day_noise ** 2 / 2.0)  # the lognormal's mean
+        return self.shares(day) * level[:, None]
 
     def days(self, dates: pd.DatetimeIndex) -> Iterator[tuple[pd.Timestamp, np.ndarray, np.ndarray, np.ndarray]]:
         """Draw the non-zero counts of each date in turn (date, region index, title index, views)."""

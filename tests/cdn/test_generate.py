@@ -296,3 +296,25 @@ def test_a_night_can_fill_the_largest_title_even_in_a_tiny_catalog(tmp_path: Pat
 def test_unknown_profile_is_refused() -> None:
     with pytest.raises(InputError, match="--profile"):
         generate_scenario(sites=2, titles=20, days=7, seed=0, profile="bursty")
+
+
+def test_expected_views_are_the_mean_of_the_draws_by_region_and_weekday() -> None:
+    scenario = generate_scenario(sites=2, titles=200, days=560, seed=5)
+    demand = scenario.demand()
+    expected = pd.DataFrame([
+        {C.REGION: region, "weekday": date.day_of_week, "expected": row.sum()}
+        for date in scenario.dates
+        for region, row in zip(scenario.regions, scenario.expected_views(date)[0], strict=True)
+    ]).groupby([C.REGION, "weekday"])["expected"].sum()
+    drawn = demand.assign(weekday=demand[C.DATE].dt.day_of_week).groupby([C.REGION, "weekday"])[C.VIEWS].sum()
+    # 80 days per (region, weekday): a day's total varies by about 12% (Gamma noise of shape 4 on Zipf shares and
+    # the region's lognormal of 5%), the sum of 80 by 1.4%; the weekend uplift is 15-35%
+    np.testing.assert_allclose(drawn.reindex(expected.index).to_numpy(), expected.to_numpy(), rtol=0.05)
+    assert scenario.expected_views(scenario.dates[0])[1] == 4.0  # counts Gamma-mixed with shape 4
+
+
+def test_expected_views_refuse_censored_profiles_and_days_outside_the_scenario() -> None:
+    with pytest.raises(ValueError, match="censored"):
+        generate_scenario(sites=1, titles=60, days=7, seed=1, profile="trending").expected_views("2024-01-02")
+    with pytest.raises(ValueError, match="2023-12-31 is not a day of the scenario"):
+        generate_scenario(sites=1, titles=10, days=7, seed=1).expected_views("2023-12-31")
