@@ -64,7 +64,8 @@ def main() -> None:
     results: list[BacktestResult] = [pickle.loads(p.read_bytes()) for p in saved]
     cells = pd.concat([r.cells for r in results], ignore_index=True)
     actual = cells.drop_duplicates([C.DATE, C.REGION, C.TITLE])[[C.DATE, C.REGION, C.TITLE, "y"]].fillna(0.0)
-    oracle = generator_cells(args.scenario, sorted(actual[C.DATE].unique()), args.topology)
+    days = sorted(actual[C.DATE].unique())
+    oracle = generator_cells(args.scenario, days, args.topology)
     both = actual[actual["y"] > 0].merge(oracle, on=[C.DATE, C.REGION, C.TITLE], how="outer", suffixes=("", "_drawn"))
     if not np.array_equal(both["y"].fillna(0.0).to_numpy(), both["y_drawn"].fillna(0.0).to_numpy()):
         sys.exit(f"the scenario rebuilt from {args.scenario / 'generated.json'} draws other views than the backtest "
@@ -75,7 +76,6 @@ def main() -> None:
     wape |= {f"generator's {col}": float(np.abs(oracle["y"] - oracle[col]).sum()) / total
              for col in ("expected", "median")}
     best = min((n for n in NAIVE if n in wape), key=wape.__getitem__, default=None)
-    days = sorted(actual[C.DATE].unique())
     print(f"Scenario `{args.scenario}`, {len(days)} target days {pd.Timestamp(days[0]):%Y-%m-%d} .. "
           f"{pd.Timestamp(days[-1]):%Y-%m-%d}, {total:,.0f} views.\n")
     print(f"| forecast | WAPE | over {best or 'the best naive'} |\n|---|---|---|")

@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cdn import columns as C
-from cdn.defaults import FILL_WINDOW_HOURS, PEAK_HOUR_SHARE
-from cdn.scenario import write_tables
+from cdn.scenario import DEFAULT_SETTINGS, write_tables
 
 START = "2016-01-01"
 
@@ -59,8 +58,7 @@ def main() -> None:
                           "disk_gb": [np.nan, 12.0]})
     links = pd.DataFrame({"src": ["EN"], "dst": ["ORIGIN"], "capacity_gbps": [10.0], "cost": [1.0],
                           "kind": ["peering"]})
-    settings = {"fill_window_hours": FILL_WINDOW_HOURS, "peak_hour_share": PEAK_HOUR_SHARE}
-    write_tables(args.out, catalog, sites, links, settings,
+    write_tables(args.out, catalog, sites, links, dict(DEFAULT_SETTINGS),
                  ("generated.json", {"generator": "bench/walking_levels.py", **vars(args), "out": str(args.out)}))
     demand.to_csv(args.out / "demand.csv", index=False, lineterminator="\n")
     print(json.dumps({"out": str(args.out), "rows": len(demand)}))

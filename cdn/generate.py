@@ -53,10 +53,10 @@ import pyarrow.parquet as pq
 
 from cdn import columns as C
 from cdn.atomic import atomic_directory
-from cdn.defaults import FILL_WINDOW_HOURS, PEAK_HOUR_SHARE
+from cdn.defaults import PEAK_HOUR_SHARE
 from cdn.errors import InputError
 from cdn.progress import track
-from cdn.scenario import write_tables
+from cdn.scenario import DEFAULT_SETTINGS, write_tables
 from cdn.topology import Network, provision, synthetic_network, zoo_network
 
 __all__ = ["PROFILES", "GeneratedScenario", "generate_scenario", "write_scenario"]
@@ -514,7 +514,7 @@ def generate_scenario(
         catalog=catalog,
         sites=site_frame,
         links=network.links.reset_index(drop=True),
-        settings={"fill_window_hours": FILL_WINDOW_HOURS, "peak_hour_share": PEAK_HOUR_SHARE},
+        settings=dict(DEFAULT_SETTINGS),
         dates=dates,
         regions=regions,
         params=params,

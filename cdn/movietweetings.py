@@ -33,9 +33,9 @@ import pandas as pd
 
 from cdn import columns as C
 from cdn.atomic import atomic_directory
-from cdn.defaults import FILL_WINDOW_HOURS, PEAK_HOUR_SHARE
+from cdn.defaults import PEAK_HOUR_SHARE
 from cdn.errors import InputError
-from cdn.scenario import write_tables
+from cdn.scenario import DEFAULT_SETTINGS, write_tables
 from cdn.topology import provision, zoo_network
 
 __all__ = ["ConvertedScenario", "convert_movietweetings", "read_movies", "read_ratings", "write_converted"]
@@ -236,7 +236,7 @@ def convert_movietweetings(
         "users_per_region": {r: int((user_region == r).sum()) for r in regions},
     }
     return ConvertedScenario(catalog=catalog, sites=sites, links=network.links.reset_index(drop=True), demand=demand,
-                             settings={"fill_window_hours": FILL_WINDOW_HOURS, "peak_hour_share": PEAK_HOUR_SHARE},
+                             settings=dict(DEFAULT_SETTINGS),
                              params=params)
 
 

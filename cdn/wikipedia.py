@@ -27,9 +27,8 @@ import pandas as pd
 
 from cdn import columns as C
 from cdn.atomic import atomic_directory
-from cdn.defaults import FILL_WINDOW_HOURS, PEAK_HOUR_SHARE
 from cdn.errors import InputError
-from cdn.scenario import write_tables
+from cdn.scenario import DEFAULT_SETTINGS, write_tables
 
 SOURCES = ("example_wp_peyton_manning.csv", "example_wp_R.csv")
 REGION = "en"
@@ -96,8 +95,7 @@ def convert_wikipedia(raw_dir: str | Path, out: str | Path, overwrite: bool = Fa
     params = {"converter": "python -m cdn.wikipedia", "sources": list(SOURCES), "interpolated_days": filled,
               "first_day": rows[C.DATE].min(), "last_day": rows[C.DATE].max()}
     with atomic_directory(out, overwrite=overwrite) as tmp:
-        settings = {"fill_window_hours": FILL_WINDOW_HOURS, "peak_hour_share": PEAK_HOUR_SHARE}
-        write_tables(tmp, pd.DataFrame(catalog), sites, links, settings,
+        write_tables(tmp, pd.DataFrame(catalog), sites, links, dict(DEFAULT_SETTINGS),
                      ("converted.json", params))
         rows.to_csv(tmp / "demand.csv", index=False, lineterminator="\n", float_format="%.0f")
     return Path(out)

@@ -165,8 +165,7 @@ def selection_origins(n_series: int, n_days: int, horizon: int) -> int:
     >>> selection_origins(10_000, 2900, 1), selection_origins(3_000_000, 60, 1)
     (10, 7)
     """
-    most = int(np.clip(min(n_days // 4, MAX_SELECTION_ORIGINS // horizon), SHORT_SELECTION_ORIGINS,
-                       MAX_SELECTION_ORIGINS))
+    most = max(min(n_days // 4, MAX_SELECTION_ORIGINS // horizon), SHORT_SELECTION_ORIGINS)
     return int(np.clip(-(-SELECTION_BUDGET // max(n_series, 1)), MIN_SELECTION_ORIGINS, most))
 
 
